@@ -1,0 +1,103 @@
+// Command wharf is AWS CodeArtifact where AWS is not: the CodeArtifact API, STS
+// GetCallerIdentity and package endpoints, on one port.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/wharf-dev/wharf/internal/app"
+	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/version"
+)
+
+const usage = `wharf — AWS CodeArtifact, anywhere.
+
+Usage:
+  wharf serve [flags]   serve the CodeArtifact API, STS and package endpoints
+  wharf version         print the version
+
+Run 'wharf serve -h' for the serve flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "wharf", version.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "wharf: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.ParseServe(args, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "wharf serve:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("starting wharf", "err", err)
+		return 1
+	}
+	if err := a.Listen(); err != nil {
+		log.Error("listening", "addr", cfg.Listen, "err", err)
+		a.Close()
+		return 1
+	}
+	printWelcome(stdout, a)
+	if err := a.Serve(ctx); err != nil {
+		log.Error("serving", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// printWelcome tells a newcomer how to talk to this wharf. It never prints a secret:
+// it names the file that holds it.
+func printWelcome(w io.Writer, a *app.App) {
+	url := "http://" + a.Addr()
+	fmt.Fprintf(w, "\nwharf %s is listening on %s (account %s)\n", version.Version, url, a.AdminKey.Principal.Account)
+	if a.CredentialsFile != "" {
+		fmt.Fprintf(w, "Admin credentials: %s (profile \"wharf\"). Use them with:\n\n", a.CredentialsFile)
+		fmt.Fprintf(w, "  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=wharf AWS_REGION=us-east-1\n", a.CredentialsFile)
+	} else {
+		fmt.Fprintf(w, "Admin credentials: from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY. Use them with:\n\n")
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=$WHARF_ROOT_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ROOT_SECRET_ACCESS_KEY AWS_REGION=us-east-1\n")
+	}
+	fmt.Fprintf(w, "  aws codeartifact create-domain --domain my-domain --endpoint-url %s\n", url)
+	fmt.Fprintf(w, "  aws codeartifact create-repository --domain my-domain --repository my-repo --endpoint-url %s\n\n", url)
+}

@@ -1,0 +1,128 @@
+// Package app is wharf's composition root: it builds every part from the
+// configuration, serves them on one port and shuts them down in order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/policy"
+	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlite"
+)
+
+// App is a running wharf.
+type App struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    store.Store
+	handler  http.Handler
+	ready    atomic.Bool
+	listener net.Listener
+	server   *http.Server
+	// CredentialsFile is where the bootstrapped admin key was written ("" when
+	// the key came from the environment).
+	CredentialsFile string
+	// AdminKey is the default account's admin access key.
+	AdminKey model.AccessKey
+}
+
+// New builds wharf from cfg: opens storage, bootstraps credentials and wires the handlers.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	if err != nil {
+		return nil, fmt.Errorf("opening metadata store: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, store: st}
+	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bootstrapping admin credentials: %w", err)
+	}
+	a.AdminKey, a.CredentialsFile = key, path
+
+	tokens := &auth.Tokens{Store: st}
+	svc := &service.Service{
+		Store:  st,
+		Region: cfg.Region,
+		Tokens: tokens,
+		Validate: func(doc string) error {
+			_, err := policy.Parse(doc)
+			return err
+		},
+		Log: log,
+	}
+	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: 8 << 20}
+	a.handler = a.routes(svc, verifier, tokens)
+	return a, nil
+}
+
+// Handler is wharf's HTTP handler (for in-process tests).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Listen binds the configured address; Addr reports it (useful with port 0).
+func (a *App) Listen() error {
+	l, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	a.listener = l
+	return nil
+}
+
+// Addr is the bound address.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Serve serves until ctx is cancelled, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.server = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	a.ready.Store(true)
+	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.ready.Store(false)
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := a.server.Shutdown(sctx)
+	if cerr := a.store.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return err
+}
+
+// Close releases storage without serving (for callers that never called Serve).
+func (a *App) Close() error { return a.store.Close() }
+

@@ -1,0 +1,19 @@
+package app
+
+import (
+	"context"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+)
+
+func contextWith(ctx context.Context, rl *requestLog) context.Context {
+	return context.WithValue(ctx, ctxKey{}, rl)
+}
+
+func missingAuth() error {
+	return apperr.New(apperr.Unauthenticated, "Missing Authentication Token").WithReason("MissingAuthenticationTokenException")
+}
+
+func unknownService(name string) error {
+	return apperr.New(apperr.Unauthenticated, "wharf does not serve the AWS service %q (it serves codeartifact and sts)", name).WithReason("UnrecognizedClientException")
+}

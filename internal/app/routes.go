@@ -1,0 +1,133 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// routes builds the one handler for the one port:
+//
+//	GET /healthz                       readiness
+//	SigV4-signed requests              by credential-scope service: codeartifact, sts
+//	/v1/... unsigned                   403 MissingAuthenticationTokenException
+//	everything else                    package endpoints /{domain}-{owner}/{format}/{repo}/...
+func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens) http.Handler {
+	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
+	sts := &awsapi.STS{Log: a.log}
+	packages := a.packageRoutes(svc, tokens)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !a.ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if signingService, _, signed := auth.ServiceOf(r); signed {
+			res, err := v.Verify(r)
+			if err != nil {
+				awsapi.WriteAuthError(w, r, a.log, signingService, err, auth.QueryErrorCode)
+				return
+			}
+			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
+			switch res.Service {
+			case "codeartifact":
+				ca.Serve(w, r, service.Caller{Principal: res.Principal})
+			case "sts":
+				sts.Serve(w, r, res.Principal)
+			default:
+				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
+			}
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/") || (r.URL.Path == "/" && r.Method == http.MethodPost) {
+			svcName := "codeartifact"
+			if r.URL.Path == "/" {
+				svcName = "sts"
+			}
+			awsapi.WriteAuthError(w, r, a.log, svcName, missingAuth(), auth.QueryErrorCode)
+			return
+		}
+		packages.ServeHTTP(w, r)
+	})
+	return a.middleware(mux)
+}
+
+// requestLog carries per-request attributes added by handlers for the access log.
+type requestLog struct{ attrs []slog.Attr }
+
+type ctxKey struct{}
+
+func logAttr(r *http.Request, attrs ...slog.Attr) {
+	if rl, ok := r.Context().Value(ctxKey{}).(*requestLog); ok {
+		rl.attrs = append(rl.attrs, attrs...)
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer (flush, deadlines).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// middleware gives every request an id (x-amzn-RequestId, which botocore and the
+// Go SDK record), recovers panics and writes one structured access-log line.
+func (a *App) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Amzn-RequestId", id)
+		rl := &requestLog{}
+		r = r.WithContext(contextWith(r.Context(), rl))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("panic serving request", "request_id", id, "panic", p)
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			if r.URL.Path == "/healthz" {
+				return
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),
+			}
+			a.log.LogAttrs(r.Context(), slog.LevelInfo, "request", append(attrs, rl.attrs...)...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}

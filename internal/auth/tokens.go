@@ -1,0 +1,129 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// TokenPrefix starts every authorization token wharf issues, so a leaked one is
+// recognisable (and scannable) as a wharf token.
+const TokenPrefix = "wharf_"
+
+// tokenLen is the length of a token: the prefix and 32 random bytes in unpadded
+// base64url.
+var tokenLen = len(TokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// TokenStore keeps issued tokens by the hex SHA-256 of the token; an unknown hash
+// is apperr.NotFound. store.Store satisfies it.
+type TokenStore interface {
+	PutToken(ctx context.Context, t model.AuthToken) error
+	GetToken(ctx context.Context, hash string) (model.AuthToken, error)
+}
+
+// Tokens issues and validates authorization tokens (GetAuthorizationToken). A
+// token is 32 random bytes; only its hash is stored, so a copy of the store does
+// not yield usable tokens.
+type Tokens struct {
+	Store TokenStore
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (t *Tokens) now() time.Time {
+	if t.Now != nil {
+		return t.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Issue creates a token for principal p scoped to one domain, valid for ttl.
+func (t *Tokens) Issue(ctx context.Context, p model.Principal, domainOwner, domainName string, ttl time.Duration) (string, time.Time, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", time.Time{}, apperr.New(apperr.Internal, "generating authorization token").Wrap(err)
+	}
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	now := t.now()
+	// AWS reports expiration in whole seconds; store what we report.
+	expires := now.Add(ttl).Truncate(time.Second)
+	err := t.Store.PutToken(ctx, model.AuthToken{
+		Hash:        HashToken(token),
+		Principal:   p,
+		DomainOwner: domainOwner,
+		DomainName:  domainName,
+		ExpiresAt:   expires,
+		CreatedAt:   now,
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, nil
+}
+
+// Validate returns the stored token for token. Malformed, unknown and expired
+// tokens are apperr.Unauthenticated; a failing store is returned as is. The caller
+// checks that the token's domain is the one being accessed.
+func (t *Tokens) Validate(ctx context.Context, token string) (model.AuthToken, error) {
+	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
+		return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not a valid wharf token")
+	}
+	at, err := t.Store.GetToken(ctx, HashToken(token))
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not valid")
+		}
+		return model.AuthToken{}, err
+	}
+	if !t.now().Before(at.ExpiresAt) {
+		return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token expired at %s; request a new one with GetAuthorizationToken",
+			at.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return at, nil
+}
+
+// HashToken is the hex SHA-256 under which a token is stored (model.AuthToken.Hash).
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// TokenFromRequest extracts an authorization token from the Authorization header,
+// in the three shapes package clients send it: "Bearer T" (npm, cargo, nuget),
+// "Basic base64(user:T)" with any user name (pip, twine, maven, gradle), and a bare
+// "T" (cargo with a plain token).
+func TokenFromRequest(r *http.Request) (string, bool) {
+	v := strings.TrimSpace(r.Header.Get("Authorization"))
+	if v == "" {
+		return "", false
+	}
+	scheme, rest, hasSpace := strings.Cut(v, " ")
+	if !hasSpace {
+		// A scheme with nothing after it is not a token.
+		if strings.EqualFold(v, "Bearer") || strings.EqualFold(v, "Basic") {
+			return "", false
+		}
+		return v, true
+	}
+	rest = strings.TrimSpace(rest)
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return rest, rest != ""
+	case strings.EqualFold(scheme, "Basic"):
+		dec, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return "", false
+		}
+		_, pass, ok := strings.Cut(string(dec), ":")
+		return pass, ok && pass != ""
+	}
+	return "", false
+}

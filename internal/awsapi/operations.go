@@ -1,0 +1,58 @@
+package awsapi
+
+// Operation is one operation of the CodeArtifact 2018-09-22 model and its route.
+type Operation struct{ Method, Path, Name string }
+
+// Operations lists all 48 operations of the model (../shared/spec), so that every
+// one is routed: an unserved one answers a typed error, never an HTML 404.
+// Generated from the service model; a test checks it against the model.
+var Operations = []Operation{
+	{"POST", "/v1/repository/external-connection", "AssociateExternalConnection"},
+	{"POST", "/v1/package/versions/copy", "CopyPackageVersions"},
+	{"POST", "/v1/domain", "CreateDomain"},
+	{"POST", "/v1/package-group", "CreatePackageGroup"},
+	{"POST", "/v1/repository", "CreateRepository"},
+	{"DELETE", "/v1/domain", "DeleteDomain"},
+	{"DELETE", "/v1/domain/permissions/policy", "DeleteDomainPermissionsPolicy"},
+	{"DELETE", "/v1/package", "DeletePackage"},
+	{"DELETE", "/v1/package-group", "DeletePackageGroup"},
+	{"POST", "/v1/package/versions/delete", "DeletePackageVersions"},
+	{"DELETE", "/v1/repository", "DeleteRepository"},
+	{"DELETE", "/v1/repository/permissions/policies", "DeleteRepositoryPermissionsPolicy"},
+	{"GET", "/v1/domain", "DescribeDomain"},
+	{"GET", "/v1/package", "DescribePackage"},
+	{"GET", "/v1/package-group", "DescribePackageGroup"},
+	{"GET", "/v1/package/version", "DescribePackageVersion"},
+	{"GET", "/v1/repository", "DescribeRepository"},
+	{"DELETE", "/v1/repository/external-connection", "DisassociateExternalConnection"},
+	{"POST", "/v1/package/versions/dispose", "DisposePackageVersions"},
+	{"GET", "/v1/get-associated-package-group", "GetAssociatedPackageGroup"},
+	{"POST", "/v1/authorization-token", "GetAuthorizationToken"},
+	{"GET", "/v1/domain/permissions/policy", "GetDomainPermissionsPolicy"},
+	{"GET", "/v1/package/version/asset", "GetPackageVersionAsset"},
+	{"GET", "/v1/package/version/readme", "GetPackageVersionReadme"},
+	{"GET", "/v1/repository/endpoint", "GetRepositoryEndpoint"},
+	{"GET", "/v1/repository/permissions/policy", "GetRepositoryPermissionsPolicy"},
+	{"GET", "/v1/package-group-allowed-repositories", "ListAllowedRepositoriesForGroup"},
+	{"GET", "/v1/list-associated-packages", "ListAssociatedPackages"},
+	{"POST", "/v1/domains", "ListDomains"},
+	{"POST", "/v1/package-groups", "ListPackageGroups"},
+	{"POST", "/v1/package/version/assets", "ListPackageVersionAssets"},
+	{"POST", "/v1/package/version/dependencies", "ListPackageVersionDependencies"},
+	{"POST", "/v1/package/versions", "ListPackageVersions"},
+	{"POST", "/v1/packages", "ListPackages"},
+	{"POST", "/v1/repositories", "ListRepositories"},
+	{"POST", "/v1/domain/repositories", "ListRepositoriesInDomain"},
+	{"POST", "/v1/package-groups/sub-groups", "ListSubPackageGroups"},
+	{"POST", "/v1/tags", "ListTagsForResource"},
+	{"POST", "/v1/package/version/publish", "PublishPackageVersion"},
+	{"PUT", "/v1/domain/permissions/policy", "PutDomainPermissionsPolicy"},
+	{"POST", "/v1/package", "PutPackageOriginConfiguration"},
+	{"PUT", "/v1/repository/permissions/policy", "PutRepositoryPermissionsPolicy"},
+	{"POST", "/v1/tag", "TagResource"},
+	{"POST", "/v1/untag", "UntagResource"},
+	{"PUT", "/v1/package-group", "UpdatePackageGroup"},
+	{"PUT", "/v1/package-group-origin-configuration", "UpdatePackageGroupOriginConfiguration"},
+	{"POST", "/v1/package/versions/update_status", "UpdatePackageVersionsStatus"},
+	{"PUT", "/v1/repository", "UpdateRepository"},
+}

@@ -1,0 +1,151 @@
+// Package endpoints dispatches package-endpoint requests,
+// /{domain}-{owner}/{format}/{repository}/..., to the format handlers after
+// authenticating the authorization token and loading the repository. Each format
+// handler owns its wire protocol and how its clients expect errors.
+package endpoints
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// Request is a package-endpoint request, authenticated and resolved.
+type Request struct {
+	Repo      model.Repository
+	Principal model.Principal
+	// Path is what follows the repository's endpoint, without a leading slash
+	// (e.g. "lodash", "@scope%2fname", "-/ping", "simple/requests/").
+	Path string
+	// Base is the repository's endpoint URL with a trailing slash, as
+	// GetRepositoryEndpoint returns it; format handlers build asset URLs on it.
+	Base string
+}
+
+// Handler serves one package format.
+type Handler interface {
+	// Serve handles an authenticated request.
+	Serve(w http.ResponseWriter, r *http.Request, req *Request)
+	// WriteError answers an error the way the format's clients understand,
+	// including authentication failures (apperr.Unauthenticated) before Serve.
+	WriteError(w http.ResponseWriter, r *http.Request, err error)
+	// Public reports whether a request needs no token (e.g. npm's ping). Most
+	// formats answer false for everything.
+	Public(r *http.Request, path string) bool
+}
+
+// TokenValidator validates authorization tokens (auth.Tokens satisfies it).
+type TokenValidator interface {
+	Validate(ctx context.Context, token string) (model.AuthToken, error)
+}
+
+// Authorizer decides whether principal may perform action on a repository,
+// consulting resource policies. nil allows same-account principals only.
+type Authorizer func(ctx context.Context, p model.Principal, action string, repo model.Repository) error
+
+// Router dispatches to format handlers.
+type Router struct {
+	Svc       *service.Service
+	Tokens    TokenValidator
+	Authorize Authorizer
+	PublicURL string
+	Log       *slog.Logger
+	formats   map[model.Format]Handler
+	fallback  http.Handler
+}
+
+// NewRouter builds a router; fallback answers paths that are no package endpoint.
+func NewRouter(svc *service.Service, tokens TokenValidator, publicURL string, log *slog.Logger, fallback http.Handler) *Router {
+	return &Router{Svc: svc, Tokens: tokens, PublicURL: publicURL, Log: log, formats: map[model.Format]Handler{}, fallback: fallback}
+}
+
+// Handle registers a format's handler.
+func (rt *Router) Handle(f model.Format, h Handler) { rt.formats[f] = h }
+
+// ParsePath splits /{domain}-{owner}/{format}/{repo}/{rest}. The owner is the
+// last 12 characters of the first segment, so domain names keep their hyphens.
+func ParsePath(p string) (domain, owner string, format model.Format, repo, rest string, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 4)
+	if len(parts) < 3 {
+		return
+	}
+	seg := parts[0]
+	if len(seg) < 14 || seg[len(seg)-13] != '-' {
+		return
+	}
+	domain, owner = seg[:len(seg)-13], seg[len(seg)-12:]
+	for _, c := range owner {
+		if c < '0' || c > '9' {
+			return
+		}
+	}
+	format, repo = model.Format(parts[1]), parts[2]
+	if len(parts) == 4 {
+		rest = parts[3]
+	}
+	return domain, owner, format, repo, rest, repo != ""
+}
+
+func (rt *Router) baseURL(r *http.Request) string {
+	if rt.PublicURL != "" {
+		return rt.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Work on the escaped path so "%2f" in npm scoped names survives to the handler.
+	domain, owner, format, repoName, rest, ok := ParsePath(r.URL.EscapedPath())
+	h, known := rt.formats[format]
+	if !ok || !known {
+		rt.fallback.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
+	var principal model.Principal
+	if !h.Public(r, rest) {
+		tok, found := auth.TokenFromRequest(r)
+		if !found {
+			h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "authentication required: use the token from `aws codeartifact get-authorization-token` (aws codeartifact login configures it)"))
+			return
+		}
+		at, err := rt.Tokens.Validate(ctx, tok)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		if at.DomainName != domain || at.DomainOwner != owner {
+			h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "the authorization token was issued for domain %s (owner %s), not %s", at.DomainName, at.DomainOwner, domain))
+			return
+		}
+		principal = at.Principal
+	}
+	repo, err := rt.Svc.GetRepository(ctx, owner, domain, repoName)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	base := strings.TrimRight(rt.baseURL(r), "/") + service.EndpointPath(owner, domain, format, repoName)
+	h.Serve(w, r, &Request{Repo: repo, Principal: principal, Path: rest, Base: base})
+}
+
+// Check authorizes an action on the request's repository.
+func (rt *Router) Check(ctx context.Context, req *Request, action string) error {
+	if rt.Authorize != nil {
+		return rt.Authorize(ctx, req.Principal, action, req.Repo)
+	}
+	if req.Principal.Account != req.Repo.DomainOwner {
+		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", req.Principal.ARN, action, req.Repo.ARN())
+	}
+	return nil
+}

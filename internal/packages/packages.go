@@ -1,0 +1,321 @@
+// Package packages is the format-neutral package engine behind every package
+// endpoint: it resolves versions through a repository's upstream chain (the
+// repository, then its upstreams depth-first in order, at most 25 searched, then
+// external connections), retains what it fetched where CodeArtifact would, and
+// publishes with origin controls enforced. Bytes go to the blob store once per
+// domain. Format packages (npm, pypi, maven) own their wire protocols and
+// metadata shapes and call this package for everything stateful.
+package packages
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
+)
+
+// MaxSearched is CodeArtifact's limit on repositories searched per request.
+const MaxSearched = 25
+
+// Blobs is the part of the blob store the engine needs.
+type Blobs interface {
+	Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string) (model.Hashes, int64, error)
+	Open(ctx context.Context, ns, sha256 string) (io.ReadCloser, int64, error)
+}
+
+// Engine is the package engine.
+type Engine struct {
+	Store store.Store
+	Blobs Blobs
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Namespace is the blob namespace of a domain: the deduplication boundary.
+func Namespace(domainOwner, domain string) string { return domainOwner + "/" + domain }
+
+// NewRevision returns an opaque package version revision.
+func NewRevision() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// Chain is a repository's resolution order.
+type Chain struct {
+	// Repos are the repositories searched, in order, starting with the requested one.
+	Repos []model.Repository
+	// Broken names upstreams that no longer exist (deleted while still referenced);
+	// they are skipped, as AWS reports a broken upstream graph until it is repaired.
+	Broken []string
+}
+
+// External returns the repositories of the chain holding an external connection of
+// the format, in search order.
+func (c Chain) External(f model.Format) []ExternalHop {
+	var out []ExternalHop
+	for _, r := range c.Repos {
+		for _, ec := range r.ExternalConnections {
+			if ec.Format == f {
+				out = append(out, ExternalHop{Holder: r, Connection: ec.Name})
+			}
+		}
+	}
+	return out
+}
+
+// ExternalHop is a repository holding an external connection.
+type ExternalHop struct {
+	Holder     model.Repository
+	Connection string
+}
+
+// SearchOrder computes the depth-first, pre-order search of repo's upstream graph,
+// visiting each repository once and at most MaxSearched in all.
+func (e *Engine) SearchOrder(ctx context.Context, repo model.Repository) (Chain, error) {
+	var c Chain
+	seen := map[string]bool{}
+	var walk func(r model.Repository) error
+	walk = func(r model.Repository) error {
+		if seen[r.Name] || len(c.Repos) >= MaxSearched {
+			return nil
+		}
+		seen[r.Name] = true
+		c.Repos = append(c.Repos, r)
+		for _, name := range r.Upstreams {
+			if seen[name] {
+				continue
+			}
+			up, err := e.Store.GetRepository(ctx, r.DomainOwner, r.DomainName, name)
+			if apperr.Is(err, apperr.NotFound) {
+				c.Broken = append(c.Broken, name)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := walk(up); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return c, walk(repo)
+}
+
+// Key builds the package key of a package in a repository.
+func Key(r model.Repository, f model.Format, namespace, name string) model.PackageKey {
+	return model.PackageKey{DomainOwner: r.DomainOwner, DomainName: r.DomainName, Repository: r.Name, Format: f, Namespace: namespace, Name: name}
+}
+
+// Visible reports whether a version is served to package managers.
+func Visible(v model.PackageVersion) bool {
+	return v.Status == model.StatusPublished
+}
+
+// Downloadable reports whether a version's assets may be fetched (unlisted ones
+// still can, e.g. when pinned in a lockfile).
+func Downloadable(v model.PackageVersion) bool {
+	return v.Status == model.StatusPublished || v.Status == model.StatusUnlisted
+}
+
+// Hit is a version found in a repository of the chain.
+type Hit struct {
+	Version model.PackageVersion
+	Repo    model.Repository // the repository that holds it
+}
+
+// upstreamAllowed reports whether repo may take versions of the package from
+// upstreams: a package whose origin control says upstream=BLOCK may not.
+func (e *Engine) upstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
+	p, err := e.Store.GetPackage(ctx, Key(repo, f, ns, name))
+	if apperr.Is(err, apperr.NotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return p.Origin.Upstream != model.Block, nil
+}
+
+// Versions lists the versions of a package visible through the chain: each
+// version from the nearest repository holding it. When the requested repository
+// blocks upstream versions of the package, only its own are listed.
+func (e *Engine) Versions(ctx context.Context, c Chain, f model.Format, ns, name string) ([]Hit, error) {
+	if len(c.Repos) == 0 {
+		return nil, nil
+	}
+	repos := c.Repos
+	ok, err := e.upstreamAllowed(ctx, c.Repos[0], f, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		repos = repos[:1]
+	}
+	var out []Hit
+	seen := map[string]bool{}
+	for _, r := range repos {
+		vs, err := e.Store.ListVersions(ctx, Key(r, f, ns, name))
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			if seen[v.Version] {
+				continue
+			}
+			seen[v.Version] = true
+			out = append(out, Hit{Version: v, Repo: r})
+		}
+	}
+	return out, nil
+}
+
+// Find returns the nearest repository of the chain holding the version.
+func (e *Engine) Find(ctx context.Context, c Chain, f model.Format, ns, name, version string) (Hit, error) {
+	repos := c.Repos
+	if len(repos) > 0 {
+		ok, err := e.upstreamAllowed(ctx, repos[0], f, ns, name)
+		if err != nil {
+			return Hit{}, err
+		}
+		if !ok {
+			repos = repos[:1]
+		}
+	}
+	for _, r := range repos {
+		v, err := e.Store.GetVersion(ctx, Key(r, f, ns, name), version)
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return Hit{}, err
+		}
+		return Hit{Version: v, Repo: r}, nil
+	}
+	return Hit{}, apperr.NotFoundf("package-version", version, "Package version %s of %s not found", version, displayName(f, ns, name))
+}
+
+func displayName(f model.Format, ns, name string) string {
+	switch {
+	case ns == "":
+		return name
+	case f == model.FormatNpm:
+		return "@" + ns + "/" + name
+	case f == model.FormatMaven:
+		return ns + ":" + name
+	default:
+		return ns + "/" + name
+	}
+}
+
+// Retain copies a version found upstream into the requesting repository (a
+// metadata row pointing at the same blobs), as CodeArtifact retains what was
+// fetched through upstreams; intermediate repositories get nothing. It is a no-op
+// when the version is already there or when the hit is the requesting repository.
+func (e *Engine) Retain(ctx context.Context, requester model.Repository, hit Hit) error {
+	if hit.Repo.Name == requester.Name {
+		return nil
+	}
+	assets, err := e.Store.ListAssets(ctx, hit.Version.PackageKey, hit.Version.Version)
+	if err != nil {
+		return err
+	}
+	return e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
+}
+
+// storeCopy writes v (with assets) into repo, creating the package with the given
+// default origin restrictions if it does not exist. A version already present is
+// left as it is.
+func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.PackageVersion, assets []model.Asset, defaults model.OriginRestrictions) error {
+	k := Key(repo, v.Format, v.Namespace, v.Name)
+	pkg, err := e.Store.GetPackage(ctx, k)
+	if apperr.Is(err, apperr.NotFound) {
+		pkg = model.Package{PackageKey: k, Origin: defaults}
+	} else if err != nil {
+		return err
+	}
+	v.PackageKey = k
+	err = e.Store.CreateVersion(ctx, pkg, v, assets)
+	if apperr.Is(err, apperr.Conflict) {
+		return nil
+	}
+	return err
+}
+
+// Ingest stores a version fetched through an external connection: in the
+// repository holding the connection and in the requesting repository (not in
+// intermediates). Assets must already be in the blob store. Packages whose origin
+// control blocks upstream versions in the holder are refused.
+func (e *Engine) Ingest(ctx context.Context, requester model.Repository, hop ExternalHop, v model.PackageVersion, assets []model.Asset) error {
+	ok, err := e.upstreamAllowed(ctx, hop.Holder, v.Format, v.Namespace, v.Name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.AccessDenied, "package %s in repository %s does not allow versions from upstream (origin control upstream=BLOCK)", displayName(v.Format, v.Namespace, v.Name), hop.Holder.Name)
+	}
+	v.Origin = model.VersionOrigin{Type: model.OriginExternal, Repository: hop.Holder.Name, ExternalConnection: hop.Connection}
+	if v.Status == "" {
+		v.Status = model.StatusPublished
+	}
+	if v.Revision == "" {
+		v.Revision = NewRevision()
+	}
+	if v.PublishedAt.IsZero() {
+		v.PublishedAt = e.now()
+	}
+	external := model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow}
+	if err := e.storeCopy(ctx, hop.Holder, v, assets, external); err != nil {
+		return err
+	}
+	if requester.Name != hop.Holder.Name {
+		return e.storeCopy(ctx, requester, v, assets, external)
+	}
+	return nil
+}
+
+// PutAsset streams an asset's bytes into the domain's blob store, verifying its
+// SHA-256 when one is expected, and returns the asset row to record.
+func (e *Engine) PutAsset(ctx context.Context, repo model.Repository, name string, r io.Reader, expectSHA256 string) (model.Asset, error) {
+	h, n, err := e.Blobs.Put(ctx, Namespace(repo.DomainOwner, repo.DomainName), r, expectSHA256)
+	if err != nil {
+		return model.Asset{}, err
+	}
+	return model.Asset{Name: name, Size: n, Hashes: h}, nil
+}
+
+// OpenAsset streams an asset of a version held in repo.
+func (e *Engine) OpenAsset(ctx context.Context, repo model.Repository, a model.Asset) (io.ReadCloser, int64, error) {
+	return e.Blobs.Open(ctx, Namespace(repo.DomainOwner, repo.DomainName), a.Hashes.SHA256)
+}
+
+// Asset returns the named asset of a version.
+func (e *Engine) Asset(ctx context.Context, k model.PackageKey, version, name string) (model.Asset, error) {
+	assets, err := e.Store.ListAssets(ctx, k, version)
+	if err != nil {
+		return model.Asset{}, err
+	}
+	for _, a := range assets {
+		if a.Name == name {
+			return a, nil
+		}
+	}
+	return model.Asset{}, apperr.NotFoundf("asset", name, "Asset %s not found in %s %s", name, displayName(k.Format, k.Namespace, k.Name), version)
+}

@@ -1,0 +1,104 @@
+// Package service holds wharf's control-plane use cases: domains, repositories,
+// their policies and tags, authorization tokens and endpoints. It validates input,
+// enforces CodeArtifact's semantics and talks to the metadata store; it knows
+// nothing about HTTP or wire shapes (awsapi does that).
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
+	"github.com/wharf-dev/wharf/internal/store"
+)
+
+// Limits from the CodeArtifact quotas page (reference §4.9) and model shapes.
+const (
+	MaxDirectUpstreams   = 10
+	MaxSearchedRepos     = 25
+	MaxTagsPerResource   = 200
+	MaxPolicyDocument    = 7168
+	DefaultTokenDuration = 12 * time.Hour
+	MinTokenDuration     = 15 * time.Minute
+	MaxTokenDuration     = 12 * time.Hour
+	DefaultMaxResults    = 100
+)
+
+// TokenIssuer issues authorization tokens (auth.Tokens satisfies it).
+type TokenIssuer interface {
+	Issue(ctx context.Context, p model.Principal, domainOwner, domainName string, ttl time.Duration) (string, time.Time, error)
+}
+
+// PolicyValidator parses a policy document, returning an apperr Validation error
+// when it is not an acceptable IAM resource policy.
+type PolicyValidator func(doc string) error
+
+// Service implements the control plane.
+type Service struct {
+	Store    store.Store
+	Packages *packages.Engine
+	Region   string
+	Tokens   TokenIssuer
+	Validate PolicyValidator
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Authorize decides cross-account access from resource policies; nil denies
+	// every cross-account call.
+	Authorize func(ctx context.Context, p model.Principal, action, domainOwner, resourceARN string) (bool, error)
+}
+
+// Caller is the authenticated principal making a request.
+type Caller struct {
+	Principal model.Principal
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// owner resolves an optional domain-owner parameter to the caller's account.
+func owner(c Caller, given string) (string, error) {
+	if given == "" {
+		return c.Principal.Account, nil
+	}
+	if !accountRe.MatchString(given) {
+		return "", apperr.Validationf("domainOwner %q must be a 12-digit account id", given)
+	}
+	return given, nil
+}
+
+// checkAccess enforces that cross-account callers were granted access. Within an
+// account, wharf's access keys act as the account's administrator (as IAM root
+// would). Resource-policy evaluation for other accounts is done by the authorizer
+// hook when one is installed.
+func (s *Service) checkAccess(ctx context.Context, c Caller, action, domainOwner, resourceARN string) error {
+	if c.Principal.Account == domainOwner {
+		return nil
+	}
+	if s.Authorize != nil {
+		ok, err := s.Authorize(ctx, c.Principal, action, domainOwner, resourceARN)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	}
+	return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resourceARN)
+}
+
+// DefaultEncryptionKey is the key ARN a domain created without one reports, standing
+// in for the account's AWS-managed aws/codeartifact key. It is stable per account and
+// region so Terraform state converges.
+func DefaultEncryptionKey(region, account string) string {
+	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}

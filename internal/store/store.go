@@ -1,0 +1,109 @@
+// Package store defines wharf's metadata store. Backends (sqlite, postgres) live in
+// subpackages and all pass the conformance suite in storetest.
+//
+// Conventions every backend follows:
+//   - not found is apperr.NotFound, a duplicate create is apperr.Conflict;
+//   - List calls take an opaque cursor ("" to start) and a limit, and return the next
+//     cursor ("" at the end); order is by name;
+//   - every multi-row write is one transaction: a crash leaves all of it or none.
+package store
+
+import (
+	"context"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// Page is a list request's window.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// RepositoryFilter selects repositories for ListRepositories.
+type RepositoryFilter struct {
+	// DomainOwner and DomainName, when set, restrict to one domain.
+	DomainOwner, DomainName string
+	// AdministratorAccount, when set, restricts to repositories it administers.
+	AdministratorAccount string
+	// Prefix restricts names to this prefix.
+	Prefix string
+}
+
+// PackageFilter selects packages for ListPackages.
+type PackageFilter struct {
+	Format    model.Format // "" for all
+	Namespace *string      // nil for any; pointer to "" means no namespace
+	Prefix    string
+	Publish   string // ALLOW/BLOCK or ""
+	Upstream  string // ALLOW/BLOCK or ""
+}
+
+// Store is wharf's metadata store.
+type Store interface {
+	// Access keys (SigV4 credentials).
+	PutAccessKey(ctx context.Context, k model.AccessKey) error
+	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+
+	// Authorization tokens, stored by hash.
+	PutToken(ctx context.Context, t model.AuthToken) error
+	GetToken(ctx context.Context, hash string) (model.AuthToken, error)
+
+	// Domains. CreateDomain fails with Conflict when (owner, name) exists.
+	// DeleteDomain fails with Conflict while the domain has repositories, and
+	// removes the domain's policy and tags with it.
+	CreateDomain(ctx context.Context, d model.Domain) error
+	GetDomain(ctx context.Context, owner, name string) (model.Domain, error)
+	ListDomains(ctx context.Context, owner string, p Page) ([]model.Domain, string, error)
+	DeleteDomain(ctx context.Context, owner, name string) error
+	// DomainStats returns the repository count and total stored asset bytes (deduplicated).
+	DomainStats(ctx context.Context, owner, name string) (repositories int, assetBytes int64, err error)
+
+	// Repositories. CreateRepository fails with NotFound when the domain is missing
+	// and Conflict when the name is taken. UpdateRepository replaces the stored row
+	// (description, upstreams, external connections). DeleteRepository removes the
+	// repository with its policy, tags, packages, versions and asset rows.
+	CreateRepository(ctx context.Context, r model.Repository) error
+	GetRepository(ctx context.Context, owner, domain, name string) (model.Repository, error)
+	UpdateRepository(ctx context.Context, r model.Repository) error
+	DeleteRepository(ctx context.Context, owner, domain, name string) error
+	ListRepositories(ctx context.Context, f RepositoryFilter, p Page) ([]model.Repository, string, error)
+
+	// Resource policies, keyed by resource ARN. PutPolicy is a compare-and-swap:
+	// expectedRevision "" means "only if there is none"; otherwise it must equal the
+	// stored revision, else Conflict. DeletePolicy with expectedRevision "" deletes
+	// whatever is there; NotFound when there is none.
+	GetPolicy(ctx context.Context, resourceARN string) (model.Policy, error)
+	PutPolicy(ctx context.Context, p model.Policy, expectedRevision string) error
+	DeletePolicy(ctx context.Context, resourceARN, expectedRevision string) (model.Policy, error)
+
+	// Tags, keyed by resource ARN; ordered by key.
+	ListTags(ctx context.Context, resourceARN string) ([]model.Tag, error)
+	// SetTags adds or overwrites the given tags.
+	SetTags(ctx context.Context, resourceARN string, tags []model.Tag) error
+	RemoveTags(ctx context.Context, resourceARN string, keys []string) error
+
+	// Packages (per repository). PutPackage creates or updates the origin configuration.
+	GetPackage(ctx context.Context, k model.PackageKey) (model.Package, error)
+	PutPackage(ctx context.Context, p model.Package) error
+	ListPackages(ctx context.Context, owner, domain, repo string, f PackageFilter, p Page) ([]model.Package, string, error)
+	DeletePackage(ctx context.Context, k model.PackageKey) error
+
+	// Package versions. CreateVersion stores the version, its assets and (if absent)
+	// its package row with origin in one transaction; Conflict when the version exists.
+	CreateVersion(ctx context.Context, pkg model.Package, v model.PackageVersion, assets []model.Asset) error
+	// AddAsset appends an asset to an existing version (Maven, generic with unfinished);
+	// Conflict when an asset of that name with other content exists, nil when identical.
+	AddAsset(ctx context.Context, k model.PackageKey, version string, a model.Asset) error
+	GetVersion(ctx context.Context, k model.PackageKey, version string) (model.PackageVersion, error)
+	ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error)
+	UpdateVersion(ctx context.Context, v model.PackageVersion) error
+	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error
+	ListAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error)
+
+	// Upstream metadata cache.
+	GetCache(ctx context.Context, key string) (model.CacheEntry, error)
+	PutCache(ctx context.Context, e model.CacheEntry) error
+
+	Close() error
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every wharf test. Works on a fresh machine: it builds the long-lived tools
+# (OpenTofu, the AWS provider) in the background when they are not cached, runs
+# the rest of the suite meanwhile, then the Terraform module tests.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh -run X     extra flags go to `go test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+# System packages the real-client tests use (Debian's); installed when missing and root.
+scripts/install-deps.sh
+
+build_log="${TMPDIR:-/tmp}/wharf-build-tools.log"
+scripts/build-tools.sh >"$build_log" 2>&1 &
+build_pid=$!
+
+status=0
+echo "== go vet"
+go vet ./... || status=1
+echo "== go test (all but the Terraform module tests; tool build runs meanwhile)"
+go test -count=1 -timeout 45m $(go list ./... | grep -v /e2e/tfmodule) "$@" || status=1
+
+echo "== waiting for the OpenTofu / AWS provider build (log: $build_log)"
+if ! wait "$build_pid"; then
+  tail -50 "$build_log"
+  echo "tool build failed" >&2
+  exit 1
+fi
+eval "$(scripts/build-tools.sh --env)"
+echo "== go test ./e2e/tfmodule (tofu: $WHARF_TOFU)"
+go test -count=1 -timeout 40m ./e2e/tfmodule/... "$@" || status=1
+exit $status
