@@ -11,16 +11,22 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/blob/envelope"
+	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
+	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
 // App is a running wharf.
@@ -37,6 +43,41 @@ type App struct {
 	CredentialsFile string
 	// AdminKey is the default account's admin access key.
 	AdminKey model.AccessKey
+	// Engine is the package engine; Upstream fetches from external connections.
+	Engine   *packages.Engine
+	Upstream *upstream.Fetcher
+}
+
+// packageEngine builds blob storage (content-addressed per domain, envelope-
+// encrypted under each domain's key) and the upstream fetcher.
+func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher, error) {
+	disk, err := blobfs.New(filepath.Join(a.cfg.DataDir, "blobs"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening blob store: %w", err)
+	}
+	kp, err := keys.NewLocal(a.cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening local key provider: %w", err)
+	}
+	keyFor := func(ctx context.Context, ns string) (string, error) {
+		owner, domain, ok := strings.Cut(ns, "/")
+		if !ok {
+			return "", fmt.Errorf("blob namespace %q is not owner/domain", ns)
+		}
+		d, err := st.GetDomain(ctx, owner, domain)
+		if err != nil {
+			return "", err
+		}
+		return d.EncryptionKey, nil
+	}
+	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
+		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
+	}
+	engine := &packages.Engine{Store: st, Blobs: envelope.New(disk, kp, keyFor), Log: a.log}
+	return engine, fetcher, nil
 }
 
 // New builds wharf from cfg: opens storage, bootstraps credentials and wires the handlers.
@@ -56,11 +97,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	a.AdminKey, a.CredentialsFile = key, path
 
+	engine, fetcher, err := a.packageEngine(st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Engine, a.Upstream = engine, fetcher
+
 	tokens := &auth.Tokens{Store: st}
 	svc := &service.Service{
-		Store:  st,
-		Region: cfg.Region,
-		Tokens: tokens,
+		Store:    st,
+		Packages: engine,
+		Region:   cfg.Region,
+		Tokens:   tokens,
 		Validate: func(doc string) error {
 			_, err := policy.Parse(doc)
 			return err
@@ -125,4 +174,3 @@ func (a *App) Serve(ctx context.Context) error {
 
 // Close releases storage without serving (for callers that never called Serve).
 func (a *App) Close() error { return a.store.Close() }
-

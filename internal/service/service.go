@@ -47,9 +47,6 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
-	// Authorize decides cross-account access from resource policies; nil denies
-	// every cross-account call.
-	Authorize func(ctx context.Context, p model.Principal, action, domainOwner, resourceARN string) (bool, error)
 }
 
 // Caller is the authenticated principal making a request.
@@ -75,24 +72,9 @@ func owner(c Caller, given string) (string, error) {
 	return given, nil
 }
 
-// checkAccess enforces that cross-account callers were granted access. Within an
-// account, wharf's access keys act as the account's administrator (as IAM root
-// would). Resource-policy evaluation for other accounts is done by the authorizer
-// hook when one is installed.
+// checkAccess enforces resource policies on an action (see Authorize).
 func (s *Service) checkAccess(ctx context.Context, c Caller, action, domainOwner, resourceARN string) error {
-	if c.Principal.Account == domainOwner {
-		return nil
-	}
-	if s.Authorize != nil {
-		ok, err := s.Authorize(ctx, c.Principal, action, domainOwner, resourceARN)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-	}
-	return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resourceARN)
+	return s.authorizeResource(ctx, c, action, domainOwner, resourceARN)
 }
 
 // DefaultEncryptionKey is the key ARN a domain created without one reports, standing

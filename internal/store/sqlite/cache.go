@@ -1,0 +1,40 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// GetCache returns a cached upstream document by key.
+func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
+	e := model.CacheEntry{Key: key}
+	var fetched sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT body, etag, status, fetched_at FROM cache_entries WHERE cache_key = ?`, key).
+		Scan(&e.Body, &e.ETag, &e.Status, &fetched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.CacheEntry{}, apperr.NotFoundf("cache-entry", key, "cache entry %s not found", key)
+	}
+	if err != nil {
+		return model.CacheEntry{}, fmt.Errorf("sqlite: get cache: %w", err)
+	}
+	e.FetchedAt = fromMillis(fetched)
+	return e, nil
+}
+
+// PutCache stores or replaces a cache entry.
+func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, etag = excluded.etag,
+			status = excluded.status, fetched_at = excluded.fetched_at`,
+			e.Key, e.Body, e.ETag, e.Status, millis(e.FetchedAt)); err != nil {
+			return fmt.Errorf("sqlite: put cache: %w", err)
+		}
+		return nil
+	})
+}

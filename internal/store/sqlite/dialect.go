@@ -1,0 +1,50 @@
+package sqlite
+
+// Everything specific to SQLite lives in this file: the driver, the connection
+// settings and how its errors are classified. The SQL elsewhere is written to
+// run on PostgreSQL with only placeholder rebinding (? -> $n).
+
+import (
+	"errors"
+	"net/url"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+const driverName = "sqlite"
+
+// dsn builds the connection string for path. Every connection gets a busy
+// timeout (so a reader meeting a checkpoint waits instead of failing), foreign
+// keys (the cascades depend on them) and WAL (readers never block the writer).
+// Write connections begin IMMEDIATE so a transaction takes the write lock up
+// front instead of failing when it upgrades; read connections are query-only.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// isUniqueViolation reports whether err is a primary key or unique constraint failure.
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	c := e.Code()
+	return c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || c == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// isForeignKeyViolation reports whether err is a foreign key constraint failure.
+func isForeignKeyViolation(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

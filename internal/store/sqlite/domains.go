@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
+)
+
+const domainCols = `owner, name, region, encryption_key, status, created_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanDomain(row scanner) (model.Domain, error) {
+	var d model.Domain
+	var created sql.NullInt64
+	if err := row.Scan(&d.Owner, &d.Name, &d.Region, &d.EncryptionKey, &d.Status, &created); err != nil {
+		return model.Domain{}, err
+	}
+	d.CreatedAt = fromMillis(created)
+	return d, nil
+}
+
+func domainNotFound(name string) error {
+	return apperr.NotFoundf("domain", name, "domain %s not found", name)
+}
+
+// CreateDomain inserts a domain; Conflict when (owner, name) exists.
+func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, millis(d.CreatedAt))
+		if isUniqueViolation(err) {
+			return apperr.Conflictf("domain", d.Name, "domain %s already exists", d.Name).Wrap(err)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: create domain: %w", err)
+		}
+		return nil
+	})
+}
+
+func getDomain(ctx context.Context, q querier, owner, name string) (model.Domain, error) {
+	d, err := scanDomain(q.QueryRowContext(ctx, `SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Domain{}, domainNotFound(name)
+	}
+	if err != nil {
+		return model.Domain{}, fmt.Errorf("sqlite: get domain: %w", err)
+	}
+	return d, nil
+}
+
+// GetDomain returns one domain.
+func (s *Store) GetDomain(ctx context.Context, owner, name string) (model.Domain, error) {
+	return getDomain(ctx, s.r, owner, name)
+}
+
+// ListDomains lists owner's domains by name; owner "" lists every account's.
+func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]model.Domain, string, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + domainCols + ` FROM domains WHERE (owner = ? OR ? = '')`)
+	args, err := pageQuery(&q, []any{owner, owner}, p, "name", "owner")
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Domain{}
+	for rows.Next() {
+		d, err := scanDomain(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
+	}
+	out, next := trimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
+	return out, next, nil
+}
+
+// DeleteDomain deletes an empty domain with its policy and tags.
+func (s *Store) DeleteDomain(ctx context.Context, owner, name string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		d, err := getDomain(ctx, tx, owner, name)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM repositories WHERE domain_owner = ? AND domain_name = ?`,
+			owner, name).Scan(&n); err != nil {
+			return fmt.Errorf("sqlite: delete domain: %w", err)
+		}
+		if n > 0 {
+			return apperr.Conflictf("domain", name, "domain %s has %d repositories", name, n)
+		}
+		if err := deleteResourceExtras(ctx, tx, d.ARN()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM domains WHERE owner = ? AND name = ?`, owner, name); err != nil {
+			if isForeignKeyViolation(err) {
+				return apperr.Conflictf("domain", name, "domain %s has repositories", name).Wrap(err)
+			}
+			return fmt.Errorf("sqlite: delete domain: %w", err)
+		}
+		return nil
+	})
+}
+
+// deleteResourceExtras removes the policy and tags attached to an ARN.
+func deleteResourceExtras(ctx context.Context, tx *sql.Tx, arn string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE resource_arn = ?`, arn); err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
+		return fmt.Errorf("sqlite: delete tags: %w", err)
+	}
+	return nil
+}
+
+// DomainStats counts a domain's repositories and the bytes of its distinct assets
+// (by SHA-256: the blob store keeps each digest once per domain).
+func (s *Store) DomainStats(ctx context.Context, owner, name string) (int, int64, error) {
+	if _, err := getDomain(ctx, s.r, owner, name); err != nil {
+		return 0, 0, err
+	}
+	var repos int
+	var size int64
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM repositories WHERE domain_owner = ? AND domain_name = ?),
+		(SELECT COALESCE(SUM(size), 0) FROM (
+			SELECT sha256, MAX(size) AS size FROM assets
+			WHERE domain_owner = ? AND domain_name = ? GROUP BY sha256) AS distinct_assets)`,
+		owner, name, owner, name).Scan(&repos, &size)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: domain stats: %w", err)
+	}
+	return repos, size, nil
+}

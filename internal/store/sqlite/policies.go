@@ -1,0 +1,153 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// arnResource names the resource an ARN points at, for error messages:
+// ("domain", "d") for .../domain/d, ("repository", "r") for .../repository/d/r.
+func arnResource(arn string) (typ, id string) {
+	a, err := model.ParseARN(arn)
+	if err != nil {
+		return "", arn
+	}
+	typ, rest, _ := strings.Cut(a.Resource, "/")
+	return typ, rest[strings.LastIndex(rest, "/")+1:]
+}
+
+func policyNotFound(arn string) error {
+	typ, id := arnResource(arn)
+	return apperr.NotFoundf(typ, id, "no resource policy on %s", arn)
+}
+
+func policyConflict(arn string) error {
+	typ, id := arnResource(arn)
+	return apperr.Conflictf(typ, id, "policy revision does not match the current revision on %s", arn)
+}
+
+func getPolicy(ctx context.Context, q querier, arn string) (model.Policy, error) {
+	p := model.Policy{ResourceARN: arn}
+	err := q.QueryRowContext(ctx, `SELECT document, revision FROM policies WHERE resource_arn = ?`, arn).Scan(&p.Document, &p.Revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Policy{}, policyNotFound(arn)
+	}
+	if err != nil {
+		return model.Policy{}, fmt.Errorf("sqlite: get policy: %w", err)
+	}
+	return p, nil
+}
+
+// GetPolicy returns the policy attached to an ARN.
+func (s *Store) GetPolicy(ctx context.Context, resourceARN string) (model.Policy, error) {
+	return getPolicy(ctx, s.r, resourceARN)
+}
+
+// PutPolicy creates (expectedRevision "") or replaces (expectedRevision equal to
+// the stored one) a policy; any other case is Conflict.
+func (s *Store) PutPolicy(ctx context.Context, p model.Policy, expectedRevision string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := getPolicy(ctx, tx, p.ResourceARN)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			if expectedRevision != "" {
+				return policyConflict(p.ResourceARN)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO policies (resource_arn, document, revision) VALUES (?, ?, ?)`,
+				p.ResourceARN, p.Document, p.Revision)
+		case err != nil:
+			return err
+		case expectedRevision == "" || expectedRevision != cur.Revision:
+			return policyConflict(p.ResourceARN)
+		default:
+			_, err = tx.ExecContext(ctx, `UPDATE policies SET document = ?, revision = ? WHERE resource_arn = ?`,
+				p.Document, p.Revision, p.ResourceARN)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: put policy: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeletePolicy deletes and returns the policy on an ARN. A non-empty
+// expectedRevision must match the stored revision, else Conflict.
+func (s *Store) DeletePolicy(ctx context.Context, resourceARN, expectedRevision string) (model.Policy, error) {
+	var p model.Policy
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = getPolicy(ctx, tx, resourceARN); err != nil {
+			return err
+		}
+		if expectedRevision != "" && expectedRevision != p.Revision {
+			return policyConflict(resourceARN)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE resource_arn = ?`, resourceARN); err != nil {
+			return fmt.Errorf("sqlite: delete policy: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Policy{}, err
+	}
+	return p, nil
+}
+
+// ListTags returns an ARN's tags ordered by key.
+func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tag_key, tag_value FROM tags WHERE resource_arn = ? ORDER BY tag_key`, resourceARN)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list tags: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Tag{}
+	for rows.Next() {
+		var t model.Tag
+		if err := rows.Scan(&t.Key, &t.Value); err != nil {
+			return nil, fmt.Errorf("sqlite: list tags: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list tags: %w", err)
+	}
+	return out, nil
+}
+
+// SetTags adds or overwrites tags on an ARN.
+func (s *Store) SetTags(ctx context.Context, resourceARN string, tags []model.Tag) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, t := range tags {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?)
+				ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
+				resourceARN, t.Key, t.Value); err != nil {
+				return fmt.Errorf("sqlite: set tags: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveTags removes tags by key; absent keys are ignored.
+func (s *Store) RemoveTags(ctx context.Context, resourceARN string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ? AND tag_key = ?`, resourceARN, k); err != nil {
+				return fmt.Errorf("sqlite: remove tags: %w", err)
+			}
+		}
+		return nil
+	})
+}
