@@ -93,10 +93,10 @@ func printWelcome(w io.Writer, a *app.App) {
 	fmt.Fprintf(w, "\nwharf %s is listening on %s (account %s)\n", version.Version, url, a.AdminKey.Principal.Account)
 	if a.CredentialsFile != "" {
 		fmt.Fprintf(w, "Admin credentials: %s (profile \"wharf\"). Use them with:\n\n", a.CredentialsFile)
-		fmt.Fprintf(w, "  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=wharf AWS_REGION=us-east-1\n", a.CredentialsFile)
+		fmt.Fprintf(w, "  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=wharf AWS_DEFAULT_REGION=us-east-1\n", a.CredentialsFile)
 	} else {
 		fmt.Fprintf(w, "Admin credentials: from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY. Use them with:\n\n")
-		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=$WHARF_ROOT_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ROOT_SECRET_ACCESS_KEY AWS_REGION=us-east-1\n")
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=$WHARF_ROOT_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ROOT_SECRET_ACCESS_KEY AWS_DEFAULT_REGION=us-east-1\n")
 	}
 	fmt.Fprintf(w, "  aws codeartifact create-domain --domain my-domain --endpoint-url %s\n", url)
 	fmt.Fprintf(w, "  aws codeartifact create-repository --domain my-domain --repository my-repo --endpoint-url %s\n\n", url)
