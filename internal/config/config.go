@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
 // Config is everything `wharf serve` needs.
@@ -38,36 +38,6 @@ type Config struct {
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
-// upstreamFlag collects repeatable --upstream NAME=URL values.
-type upstreamFlag map[string]*url.URL
-
-func (u upstreamFlag) String() string {
-	var parts []string
-	for k, v := range u {
-		parts = append(parts, k+"="+v.String())
-	}
-	return strings.Join(parts, ",")
-}
-
-func (u upstreamFlag) Set(s string) error {
-	name, raw, ok := strings.Cut(s, "=")
-	if !ok || name == "" || raw == "" {
-		return fmt.Errorf("want NAME=URL, e.g. public:npmjs=\"$(npm config get registry)\", got %q", s)
-	}
-	if _, known := model.ExternalConnections[name]; !known {
-		return fmt.Errorf("unknown external connection %q (known: public:npmjs, public:pypi, public:maven-central, public:maven-googleandroid, public:maven-gradleplugins, public:maven-commonsware, public:maven-clojars, public:nuget-org, public:ruby-gems-org, public:crates-io)", name)
-	}
-	p, err := url.Parse(raw)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Errorf("upstream URL for %s must be an absolute http(s) URL, got %q", name, raw)
-	}
-	if _, dup := u[name]; dup {
-		return fmt.Errorf("--upstream %s given twice", name)
-	}
-	u[name] = p
-	return nil
-}
-
 // ParseServe parses `wharf serve` arguments and the environment.
 func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	c := &Config{Upstreams: map[string]*url.URL{}}
@@ -77,7 +47,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.DataDir, "data-dir", "wharf-data", "directory for the embedded database, blobs and keys")
 	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region wharf reports in ARNs")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach wharf at, used in repository endpoints (default: the Host each request was sent to)")
-	fs.Var(upstreamFlag(c.Upstreams), "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
+	fs.Var(upstream.Sources(c.Upstreams), "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let in-flight requests finish on SIGTERM")
