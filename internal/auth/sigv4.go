@@ -128,7 +128,12 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 	signingKey := deriveKey(key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
 	canonical := canonicalRequestPrefix(r, sr)
 	ok := verifySignature(signingKey, sr, canonical+pl.hash)
-	if !ok && pl.orBody {
+	// botocore signs the declared X-Amz-Content-Sha256 value; aws-sdk-go-v2 signs
+	// the hash it computed of the body and sends the header as the caller gave it
+	// (PublishPackageVersion's assetSHA256). So a declared hash that does not
+	// verify is tried against the body's own hash too; when that verifies, the
+	// body check below reports the false integrity claim as a validation error.
+	if !ok && (pl.orBody || pl.checkBody) {
 		if err := readBody(); err != nil {
 			return Result{}, err
 		}
@@ -145,7 +150,10 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 			return Result{}, err
 		}
 		if !hmac.Equal([]byte(bodySum), []byte(strings.ToLower(pl.hash))) {
-			return Result{}, badSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
+			// The signature is good: it covers the declared hash. It is the body that
+			// does not match its own integrity claim (PublishPackageVersion's
+			// assetSHA256 travels in this header), so this is a validation error.
+			return Result{}, apperr.Validationf("The provided 'x-amz-content-sha256' header does not match what was computed from the request body.")
 		}
 	}
 	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, Service: sr.service, Region: sr.region}, nil

@@ -147,6 +147,7 @@ func NewCodeArtifact(svc *service.Service, publicURL string, log *slog.Logger) *
 	}
 	h.registerControlPlane()
 	h.registerPackageOps()
+	h.registerVersionOps()
 	return h
 }
 

@@ -1,0 +1,154 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/wharf-dev/wharf/internal/apptest"
+)
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestGenericPackagesLifecycle drives generic packages, and the package and
+// version operations every format shares, through the SDK.
+func TestGenericPackagesLifecycle(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("gen")}))
+	for _, r := range []string{"ra", "rb"} {
+		must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("gen"), Repository: aws.String(r)}))
+	}
+	publish := func(repo, version, asset string, body []byte, sum string, unfinished bool) (*codeartifact.PublishPackageVersionOutput, error) {
+		in := &codeartifact.PublishPackageVersionInput{Domain: aws.String("gen"), Repository: aws.String(repo), Format: types.PackageFormatGeneric,
+			Namespace: aws.String("tools"), Package: aws.String("cli"), PackageVersion: aws.String(version), AssetName: aws.String(asset),
+			AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sum)}
+		if unfinished {
+			in.Unfinished = aws.Bool(true)
+		}
+		return ca.PublishPackageVersion(ctx, in)
+	}
+	bin := bytes.Repeat([]byte("wharf-binary-"), 100000) // 1.3 MB: spooled, not buffered
+	notes := []byte("release notes")
+
+	out := must(publish("ra", "1.0.0", "cli-linux", bin, sha(bin), true))
+	if out.Status != types.PackageVersionStatusUnfinished || out.Asset.Size == nil || *out.Asset.Size != int64(len(bin)) || out.Asset.Hashes["SHA-256"] != sha(bin) {
+		t.Fatalf("first asset: %+v", out)
+	}
+	out = must(publish("ra", "1.0.0", "NOTES.txt", notes, sha(notes), false))
+	if out.Status != types.PackageVersionStatusPublished {
+		t.Fatalf("final asset status %s", out.Status)
+	}
+	// Wrong checksum: refused, nothing stored.
+	_, err := publish("ra", "2.0.0", "cli-linux", bin, sha(notes), false)
+	wantErr[*types.ValidationException](t, err)
+	// A published version takes no new assets.
+	_, err = publish("ra", "1.0.0", "extra", notes, sha(notes), false)
+	wantErr[*types.ConflictException](t, err)
+	// Only generic is published this way.
+	_, err = ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("gen"), Repository: aws.String("a"), Format: types.PackageFormatNpm,
+		Package: aws.String("x"), PackageVersion: aws.String("1.0.0"), AssetName: aws.String("x.tgz"), AssetContent: bytes.NewReader(notes), AssetSHA256: aws.String(sha(notes))})
+	wantErr[*types.ValidationException](t, err)
+
+	ref := func(repo string) (*string, *string, types.PackageFormat, *string, *string) {
+		return aws.String("gen"), aws.String(repo), types.PackageFormatGeneric, aws.String("tools"), aws.String("cli")
+	}
+	d, r, f, ns, p := ref("ra")
+	pkgs := must(ca.ListPackages(ctx, &codeartifact.ListPackagesInput{Domain: d, Repository: r})).Packages
+	if len(pkgs) != 1 || aws.ToString(pkgs[0].Package) != "cli" || pkgs[0].OriginConfiguration.Restrictions.Publish != types.AllowPublishAllow ||
+		pkgs[0].OriginConfiguration.Restrictions.Upstream != types.AllowUpstreamBlock {
+		t.Fatalf("ListPackages %+v", pkgs)
+	}
+	desc := must(ca.DescribePackage(ctx, &codeartifact.DescribePackageInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p})).Package
+	if aws.ToString(desc.Name) != "cli" || aws.ToString(desc.Namespace) != "tools" {
+		t.Fatalf("DescribePackage %+v", desc)
+	}
+	vs := must(ca.ListPackageVersions(ctx, &codeartifact.ListPackageVersionsInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p}))
+	if len(vs.Versions) != 1 || aws.ToString(vs.DefaultDisplayVersion) != "1.0.0" || vs.Versions[0].Origin.OriginType != types.PackageVersionOriginTypeInternal {
+		t.Fatalf("ListPackageVersions %+v", vs)
+	}
+	pv := must(ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0")})).PackageVersion
+	if pv.Status != types.PackageVersionStatusPublished || pv.PublishedTime == nil || aws.ToString(pv.Origin.DomainEntryPoint.RepositoryName) != "ra" {
+		t.Fatalf("DescribePackageVersion %+v", pv)
+	}
+	assets := must(ca.ListPackageVersionAssets(ctx, &codeartifact.ListPackageVersionAssetsInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0")})).Assets
+	if len(assets) != 2 {
+		t.Fatalf("ListPackageVersionAssets %+v", assets)
+	}
+	got := must(ca.GetPackageVersionAsset(ctx, &codeartifact.GetPackageVersionAssetInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p,
+		PackageVersion: aws.String("1.0.0"), Asset: aws.String("cli-linux")}))
+	data, err := io.ReadAll(got.Asset)
+	got.Asset.Close()
+	if err != nil || !bytes.Equal(data, bin) || aws.ToString(got.AssetName) != "cli-linux" || aws.ToString(got.PackageVersionRevision) != aws.ToString(pv.Revision) {
+		t.Fatalf("GetPackageVersionAsset: %d bytes, %v, %s", len(data), err, aws.ToString(got.AssetName))
+	}
+	must(ca.GetPackageVersionReadme(ctx, &codeartifact.GetPackageVersionReadmeInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0")}))
+	must(ca.ListPackageVersionDependencies(ctx, &codeartifact.ListPackageVersionDependenciesInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0")}))
+	_, err = ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("9.9.9")})
+	wantErr[*types.ResourceNotFoundException](t, err)
+
+	// Copy to b: one blob in the domain, two version rows.
+	cp := must(ca.CopyPackageVersions(ctx, &codeartifact.CopyPackageVersionsInput{Domain: d, SourceRepository: aws.String("ra"), DestinationRepository: aws.String("rb"),
+		Format: f, Namespace: ns, Package: p, Versions: []string{"1.0.0", "7.0.0"}}))
+	if _, ok := cp.SuccessfulVersions["1.0.0"]; !ok || cp.FailedVersions["7.0.0"].ErrorCode != types.PackageVersionErrorCodeNotFound {
+		t.Fatalf("CopyPackageVersions %+v", cp)
+	}
+	dom := must(ca.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: d})).Domain
+	if dom.AssetSizeBytes != int64(len(bin)+len(notes)) {
+		t.Fatalf("assetSizeBytes %d, want %d (stored once per domain)", dom.AssetSizeBytes, len(bin)+len(notes))
+	}
+
+	// Status changes, with the all-or-nothing rule.
+	up := must(ca.UpdatePackageVersionsStatus(ctx, &codeartifact.UpdatePackageVersionsStatusInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p,
+		Versions: []string{"1.0.0"}, TargetStatus: types.PackageVersionStatusUnlisted}))
+	if up.SuccessfulVersions["1.0.0"].Status != types.PackageVersionStatusUnlisted {
+		t.Fatalf("UpdatePackageVersionsStatus %+v", up)
+	}
+	up = must(ca.UpdatePackageVersionsStatus(ctx, &codeartifact.UpdatePackageVersionsStatusInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p,
+		Versions: []string{"1.0.0", "8.0.0"}, TargetStatus: types.PackageVersionStatusArchived}))
+	if up.FailedVersions["1.0.0"].ErrorCode != types.PackageVersionErrorCodeSkipped || up.FailedVersions["8.0.0"].ErrorCode != types.PackageVersionErrorCodeNotFound {
+		t.Fatalf("partial failure %+v", up)
+	}
+	_, err = ca.UpdatePackageVersionsStatus(ctx, &codeartifact.UpdatePackageVersionsStatusInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p,
+		Versions: []string{"1.0.0"}, TargetStatus: types.PackageVersionStatusDisposed})
+	wantErr[*types.ValidationException](t, err)
+
+	// Origin controls: publish=BLOCK refuses publishing.
+	oc := must(ca.PutPackageOriginConfiguration(ctx, &codeartifact.PutPackageOriginConfigurationInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p,
+		Restrictions: &types.PackageOriginRestrictions{Publish: types.AllowPublishBlock, Upstream: types.AllowUpstreamAllow}}))
+	if oc.OriginConfiguration.Restrictions.Publish != types.AllowPublishBlock {
+		t.Fatalf("PutPackageOriginConfiguration %+v", oc.OriginConfiguration)
+	}
+	_, err = publish("ra", "3.0.0", "cli-linux", notes, sha(notes), false)
+	wantErr[*types.AccessDeniedException](t, err)
+
+	// Dispose, delete versions, delete package.
+	disp := must(ca.DisposePackageVersions(ctx, &codeartifact.DisposePackageVersionsInput{Domain: d, Repository: aws.String("rb"), Format: f, Namespace: ns, Package: p, Versions: []string{"1.0.0"}}))
+	if disp.SuccessfulVersions["1.0.0"].Status != types.PackageVersionStatusDisposed {
+		t.Fatalf("DisposePackageVersions %+v", disp)
+	}
+	_, err = ca.GetPackageVersionAsset(ctx, &codeartifact.GetPackageVersionAssetInput{Domain: d, Repository: aws.String("rb"), Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0"), Asset: aws.String("cli-linux")})
+	wantErr[*types.ResourceNotFoundException](t, err)
+	del := must(ca.DeletePackageVersions(ctx, &codeartifact.DeletePackageVersionsInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, Versions: []string{"1.0.0"}}))
+	if del.SuccessfulVersions["1.0.0"].Status != types.PackageVersionStatusDeleted {
+		t.Fatalf("DeletePackageVersions %+v", del)
+	}
+	dp := must(ca.DeletePackage(ctx, &codeartifact.DeletePackageInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p})).DeletedPackage
+	if aws.ToString(dp.Package) != "cli" {
+		t.Fatalf("DeletePackage %+v", dp)
+	}
+	_, err = ca.DescribePackage(ctx, &codeartifact.DescribePackageInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p})
+	wantErr[*types.ResourceNotFoundException](t, err)
+	_ = apptest.Account
+}

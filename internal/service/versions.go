@@ -1,0 +1,369 @@
+package service
+
+import (
+	"context"
+	"io"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
+)
+
+// Package version error codes (PackageVersionErrorCode).
+const (
+	ErrAlreadyExists      = "ALREADY_EXISTS"
+	ErrMismatchedRevision = "MISMATCHED_REVISION"
+	ErrMismatchedStatus   = "MISMATCHED_STATUS"
+	ErrNotAllowed         = "NOT_ALLOWED"
+	ErrNotFound           = "NOT_FOUND"
+	ErrSkipped            = "SKIPPED"
+)
+
+// VersionResult is one version's outcome in a batch operation.
+type VersionResult struct {
+	Revision, Status string // on success
+	Code, Message    string // on failure
+}
+
+// Failed reports whether the version failed.
+func (r VersionResult) Failed() bool { return r.Code != "" }
+
+// BatchInput selects versions for the batch version operations.
+type BatchInput struct {
+	Versions         []string
+	VersionRevisions map[string]string
+	ExpectedStatus   string
+}
+
+func validBatch(in BatchInput) error {
+	if len(in.Versions) == 0 && len(in.VersionRevisions) == 0 {
+		return apperr.Validationf("versions must list at least one version")
+	}
+	if len(in.Versions) > 100 {
+		return apperr.Validationf("versions may list at most 100 versions")
+	}
+	if in.ExpectedStatus != "" && !versionStatuses[in.ExpectedStatus] {
+		return apperr.Validationf("expectedStatus %q is not a package version status", in.ExpectedStatus)
+	}
+	return nil
+}
+
+func (in BatchInput) names() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range in.Versions {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	for v := range in.VersionRevisions {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// preconditions loads every selected version and checks revision and status;
+// a version that fails them is reported, the others are returned to act on.
+func (s *Service) preconditions(ctx context.Context, k model.PackageKey, in BatchInput) (map[string]model.PackageVersion, map[string]VersionResult, error) {
+	ok := map[string]model.PackageVersion{}
+	failed := map[string]VersionResult{}
+	for _, name := range in.names() {
+		v, err := s.Store.GetVersion(ctx, k, name)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			failed[name] = VersionResult{Code: ErrNotFound, Message: "version " + name + " not found"}
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		if rev, given := in.VersionRevisions[name]; given && rev != v.Revision {
+			failed[name] = VersionResult{Code: ErrMismatchedRevision, Message: "version " + name + " has another revision"}
+			continue
+		}
+		if in.ExpectedStatus != "" && v.Status != in.ExpectedStatus {
+			failed[name] = VersionResult{Code: ErrMismatchedStatus, Message: "version " + name + " is " + v.Status + ", not " + in.ExpectedStatus}
+			continue
+		}
+		ok[name] = v
+	}
+	return ok, failed, nil
+}
+
+// allOrNothing reports the versions that would have succeeded as SKIPPED when
+// any failed, as AWS currently does.
+func allOrNothing(ok map[string]model.PackageVersion, failed map[string]VersionResult) bool {
+	if len(failed) == 0 {
+		return false
+	}
+	for name := range ok {
+		failed[name] = VersionResult{Code: ErrSkipped, Message: "skipped because another version in the request failed"}
+	}
+	return true
+}
+
+// UpdatePackageVersionsStatus moves versions to Published, Unlisted or Archived.
+func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, ref PackageRef, in BatchInput, target string) (map[string]VersionResult, error) {
+	if target != model.StatusPublished && target != model.StatusUnlisted && target != model.StatusArchived {
+		return nil, apperr.Validationf("targetStatus must be Published, Unlisted or Archived, got %q", target)
+	}
+	if err := validBatch(in); err != nil {
+		return nil, err
+	}
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:UpdatePackageVersionsStatus")
+	if err != nil {
+		return nil, err
+	}
+	ok, failed, err := s.preconditions(ctx, k, in)
+	if err != nil {
+		return nil, err
+	}
+	for name, v := range ok {
+		if v.Status == model.StatusDisposed || v.Status == model.StatusDeleted {
+			failed[name] = VersionResult{Code: ErrNotAllowed, Message: "version " + name + " is " + v.Status}
+			delete(ok, name)
+		}
+	}
+	if allOrNothing(ok, failed) {
+		return failed, nil
+	}
+	out := map[string]VersionResult{}
+	for name, v := range ok {
+		v.Status = target
+		if err := s.Store.UpdateVersion(ctx, v); err != nil {
+			return nil, err
+		}
+		out[name] = VersionResult{Revision: v.Revision, Status: v.Status}
+	}
+	return out, nil
+}
+
+// DeletePackageVersions removes versions (they may be published again).
+func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
+	if err := validBatch(in); err != nil {
+		return nil, err
+	}
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DeletePackageVersions")
+	if err != nil {
+		return nil, err
+	}
+	ok, failed, err := s.preconditions(ctx, k, in)
+	if err != nil {
+		return nil, err
+	}
+	if allOrNothing(ok, failed) {
+		return failed, nil
+	}
+	out := map[string]VersionResult{}
+	for name, v := range ok {
+		if err := s.Store.DeleteVersion(ctx, k, name); err != nil {
+			return nil, err
+		}
+		out[name] = VersionResult{Revision: v.Revision, Status: model.StatusDeleted}
+	}
+	return out, nil
+}
+
+// DisposePackageVersions marks versions Disposed: listed nowhere, assets no
+// longer served (their blobs stay shared by the domain's other references).
+func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
+	if err := validBatch(in); err != nil {
+		return nil, err
+	}
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DisposePackageVersions")
+	if err != nil {
+		return nil, err
+	}
+	ok, failed, err := s.preconditions(ctx, k, in)
+	if err != nil {
+		return nil, err
+	}
+	if allOrNothing(ok, failed) {
+		return failed, nil
+	}
+	out := map[string]VersionResult{}
+	for name, v := range ok {
+		v.Status = model.StatusDisposed
+		if err := s.Store.UpdateVersion(ctx, v); err != nil {
+			return nil, err
+		}
+		out[name] = VersionResult{Revision: v.Revision, Status: v.Status}
+	}
+	return out, nil
+}
+
+// DeletePackage deletes a package with all its versions from a repository.
+func (s *Service) DeletePackage(ctx context.Context, c Caller, ref PackageRef) (model.Package, error) {
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DeletePackage")
+	if err != nil {
+		return model.Package{}, err
+	}
+	p, err := s.Store.GetPackage(ctx, k)
+	if apperr.Is(err, apperr.NotFound) {
+		return model.Package{}, apperr.NotFoundf("package", ref.Package, "Package %s not found in repository %s", ref.Package, ref.Repository)
+	} else if err != nil {
+		return model.Package{}, err
+	}
+	return p, s.Store.DeletePackage(ctx, k)
+}
+
+// CopyInput is CopyPackageVersions' request.
+type CopyInput struct {
+	BatchInput
+	Source, Destination string
+	AllowOverwrite      bool
+	IncludeFromUpstream bool
+}
+
+// CopyPackageVersions copies versions (rows; the blobs are shared in the domain)
+// from one repository to another of the same domain.
+func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref PackageRef, in CopyInput) (map[string]VersionResult, error) {
+	if len(in.Versions) > 0 && len(in.VersionRevisions) > 0 {
+		return nil, apperr.Validationf("give versions or versionRevisions, not both")
+	}
+	if err := validBatch(in.BatchInput); err != nil {
+		return nil, err
+	}
+	srcRef := ref
+	srcRef.Repository = in.Source
+	src, k, err := s.packageKey(ctx, c, srcRef, "codeartifact:CopyPackageVersions")
+	if err != nil {
+		return nil, err
+	}
+	dst, err := s.repository(ctx, c, RepoRef{DomainOwner: ref.DomainOwner, Domain: ref.Domain, Repository: in.Destination}, "codeartifact:CopyPackageVersions")
+	if err != nil {
+		return nil, err
+	}
+	chain := packages.Chain{Repos: []model.Repository{src}}
+	if in.IncludeFromUpstream {
+		if chain, err = s.Packages.SearchOrder(ctx, src); err != nil {
+			return nil, err
+		}
+	}
+	results := map[string]VersionResult{}
+	for _, name := range in.names() {
+		hit, err := s.Packages.Find(ctx, chain, k.Format, k.Namespace, k.Name, name)
+		if apperr.Is(err, apperr.NotFound) {
+			results[name] = VersionResult{Code: ErrNotFound, Message: "version " + name + " not found in " + in.Source}
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		v := hit.Version
+		if rev, given := in.VersionRevisions[name]; given && rev != v.Revision {
+			results[name] = VersionResult{Code: ErrMismatchedRevision, Message: "version " + name + " has another revision"}
+			continue
+		}
+		if in.ExpectedStatus != "" && v.Status != in.ExpectedStatus {
+			results[name] = VersionResult{Code: ErrMismatchedStatus, Message: "version " + name + " is " + v.Status}
+			continue
+		}
+		dk := packages.Key(dst, k.Format, k.Namespace, k.Name)
+		if _, err := s.Store.GetVersion(ctx, dk, name); err == nil {
+			if !in.AllowOverwrite {
+				results[name] = VersionResult{Code: ErrAlreadyExists, Message: "version " + name + " already exists in " + in.Destination}
+				continue
+			}
+			if err := s.Store.DeleteVersion(ctx, dk, name); err != nil {
+				return nil, err
+			}
+		}
+		assets, err := s.Store.ListAssets(ctx, v.PackageKey, v.Version)
+		if err != nil {
+			return nil, err
+		}
+		pkg, err := s.Store.GetPackage(ctx, dk)
+		if apperr.Is(err, apperr.NotFound) {
+			src, _ := s.Store.GetPackage(ctx, v.PackageKey)
+			pkg = model.Package{PackageKey: dk, Origin: src.Origin}
+		} else if err != nil {
+			return nil, err
+		}
+		v.PackageKey = dk
+		if err := s.Store.CreateVersion(ctx, pkg, v, assets); err != nil {
+			return nil, err
+		}
+		results[name] = VersionResult{Revision: v.Revision, Status: v.Status}
+	}
+	return results, nil
+}
+
+// PublishInput is PublishPackageVersion's request (generic packages).
+type PublishInput struct {
+	PackageRef
+	Version    string
+	Asset      string
+	SHA256     string
+	Unfinished bool
+	Body       io.Reader
+}
+
+// PublishPackageVersion publishes one asset of a generic package version,
+// streaming it into the domain's blob store and checking its SHA-256. With
+// Unfinished the version stays Unfinished so more assets can be added; the last
+// call without it publishes the version.
+func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in PublishInput) (model.PackageVersion, model.Asset, error) {
+	if in.Format != string(model.FormatGeneric) {
+		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("PublishPackageVersion supports the generic format only, not %q", in.Format)
+	}
+	if in.Namespace == "" {
+		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("generic packages need a namespace")
+	}
+	if !packageNameRe.MatchString(in.Version) {
+		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("version %q must be 1-255 characters without '#', '/' or whitespace", in.Version)
+	}
+	if in.Asset == "" || len([]rune(in.Asset)) > 255 || hasControl(in.Asset) {
+		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("asset name must be 1-255 characters without control characters")
+	}
+	if len(in.SHA256) != 64 {
+		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("x-amz-content-sha256 must be the 64-hex-digit SHA-256 of the asset")
+	}
+	repo, k, err := s.packageKey(ctx, c, in.PackageRef, "codeartifact:PublishPackageVersion")
+	if err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	asset, err := s.Packages.PutAsset(ctx, repo, in.Asset, in.Body, in.SHA256)
+	if err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	status := model.StatusPublished
+	if in.Unfinished {
+		status = model.StatusUnfinished
+	}
+	existing, err := s.Store.GetVersion(ctx, k, in.Version)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		chain, err := s.Packages.SearchOrder(ctx, repo)
+		if err != nil {
+			return model.PackageVersion{}, model.Asset{}, err
+		}
+		v, err := s.Packages.Publish(ctx, chain, model.PackageVersion{PackageKey: k, Version: in.Version, Status: status, DisplayName: k.Name}, []model.Asset{asset})
+		return v, asset, err
+	case err != nil:
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	if existing.Status != model.StatusUnfinished {
+		// A finished version accepts no new assets; re-sending one it has is idempotent.
+		if a, err := s.Packages.Asset(ctx, k, in.Version, in.Asset); err == nil && a.Hashes.SHA256 == asset.Hashes.SHA256 {
+			return existing, a, nil
+		}
+		return model.PackageVersion{}, model.Asset{}, apperr.Conflictf("package-version", in.Version, "Version %s of %s/%s is %s; assets can only be added while it is Unfinished", in.Version, k.Namespace, k.Name, existing.Status)
+	}
+	if err := s.Store.AddAsset(ctx, k, in.Version, asset); err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return model.PackageVersion{}, model.Asset{}, apperr.Conflictf("asset", in.Asset, "Asset %s already exists in version %s with other content", in.Asset, in.Version)
+		}
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	if !in.Unfinished {
+		existing.Status = model.StatusPublished
+		existing.Revision = packages.NewRevision()
+		if err := s.Store.UpdateVersion(ctx, existing); err != nil {
+			return model.PackageVersion{}, model.Asset{}, err
+		}
+	}
+	return existing, asset, nil
+}
