@@ -2,7 +2,13 @@
 # Installs the Debian packages wharf's real-client tests use, when missing.
 # Needs root (as in CI); elsewhere it only says what is missing.
 set -euo pipefail
-packages=(ca-certificates git)
+packages=(ca-certificates git
+  # PyPI e2e (e2e/pypi): twine uploads, pip installs into venvs.
+  twine python3-venv
+  # Maven e2e (e2e/maven): mvn's plugins from Debian's /usr/share/maven-repo,
+  # since Maven Central is not reachable.
+  maven libmaven-deploy-plugin-java libmaven-dependency-plugin-java libmaven-install-plugin-java
+  libmaven-resources-plugin-java libmaven-compiler-plugin-java libmaven-jar-plugin-java libsurefire-java)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,635 @@
+package maven
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
+	"github.com/wharf-dev/wharf/internal/upstream"
+)
+
+// Checker authorizes an action on a request's repository (endpoints.Router.Check).
+type Checker func(ctx context.Context, req *endpoints.Request, action string) error
+
+// Handler serves the maven endpoints. Upstream may be nil.
+type Handler struct {
+	Engine   *packages.Engine
+	Upstream *upstream.Fetcher
+	Check    Checker
+	Log      *slog.Logger
+}
+
+// New builds the handler.
+func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+}
+
+const (
+	actionRead    = "codeartifact:ReadFromRepository"
+	actionPublish = "codeartifact:PublishPackageVersion"
+	maxPom        = 16 << 20
+	maxMetadata   = 4 << 20
+)
+
+// Public: every maven request needs the token.
+func (h *Handler) Public(*http.Request, string) bool { return false }
+
+// Serve handles GET/HEAD/PUT on the layout.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
+	if req.Path == "" || strings.HasSuffix(req.Path, "/") {
+		// Directory listings are not served, as in CodeArtifact.
+		h.WriteError(w, r, apperr.NotFoundf("package", req.Path, "not found: /%s", req.Path))
+		return
+	}
+	p, err := ParsePath(req.Path)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if err := h.Check(r.Context(), req, actionRead); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		h.get(w, r, req, p)
+	case http.MethodPut:
+		if err := h.Check(r.Context(), req, actionPublish); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		h.put(w, r, req, p)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, PUT")
+		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed", r.Method).WithReason("METHOD_NOT_ALLOWED"))
+	}
+}
+
+// ---- GET / HEAD ----
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
+	ctx := r.Context()
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	switch p.Kind {
+	case KindArtifactMetadata:
+		body, err := h.artifactMetadata(ctx, chain, req.Repo, p)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		h.serveBytes(w, r, p, body)
+	case KindVersionMetadata:
+		body, err := h.versionMetadata(ctx, chain, p)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		h.serveBytes(w, r, p, body)
+	default:
+		a, repo, err := h.resolveFile(ctx, chain, req.Repo, p)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		if p.Checksum != "" {
+			h.serveText(w, r, checksumOf(a.Hashes, p.Checksum))
+			return
+		}
+		h.serveAsset(w, r, repo, a)
+	}
+}
+
+// resolveFile finds a file in the chain (retaining it in the requesting
+// repository) or fetches it through an external connection.
+func (h *Handler) resolveFile(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (model.Asset, model.Repository, error) {
+	hit, err := h.Engine.Find(ctx, chain, model.FormatMaven, p.Group, p.Artifact, p.Version)
+	if err == nil {
+		if !packages.Downloadable(hit.Version) && !(hit.Version.Status == model.StatusUnfinished && hit.Repo.Name == requester.Name) {
+			return model.Asset{}, model.Repository{}, apperr.NotFoundf("package-version", p.Version, "version %s of %s:%s is %s", p.Version, p.Group, p.Artifact, hit.Version.Status)
+		}
+		a, aerr := h.Engine.Asset(ctx, hit.Version.PackageKey, p.Version, p.File)
+		if aerr == nil {
+			if packages.Downloadable(hit.Version) {
+				if err := h.Engine.RetainFile(ctx, requester, hit, a); err != nil {
+					return model.Asset{}, model.Repository{}, err
+				}
+			}
+			return a, requester, nil
+		}
+		if !apperr.Is(aerr, apperr.NotFound) || hit.Version.Origin.Type != model.OriginExternal {
+			return model.Asset{}, model.Repository{}, aerr
+		}
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return model.Asset{}, model.Repository{}, err
+	}
+	a, err := h.fetchExternal(ctx, chain, requester, p)
+	return a, requester, err
+}
+
+// relPath is the layout path of a file.
+func relPath(p Path) string {
+	return GroupPath(p.Group) + "/" + p.Artifact + "/" + p.Version + "/" + p.File
+}
+
+// fetchExternal fetches a file from the first external connection that has
+// it, verifying it against the upstream's .sha1 (when the upstream publishes
+// one) before it is kept, then ingests it.
+func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (model.Asset, error) {
+	notFound := apperr.NotFoundf("asset", p.File, "%s not found in repository %s, its upstreams or external connections", relPath(p), requester.Name)
+	if h.Upstream == nil {
+		return model.Asset{}, notFound
+	}
+	if ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
+		if err != nil {
+			return model.Asset{}, err
+		}
+		return model.Asset{}, notFound
+	}
+	var lastErr error = notFound
+	for _, hop := range chain.External(model.FormatMaven) {
+		if !h.Upstream.Configured(hop.Connection) {
+			continue
+		}
+		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
+			continue
+		}
+		rel := relPath(p)
+		wantSHA1 := ""
+		if doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, rel+".sha1", ""); err == nil {
+			if f := strings.Fields(string(doc.Body)); len(f) > 0 && len(f[0]) == 40 {
+				wantSHA1 = strings.ToLower(f[0])
+			}
+		} else if !apperr.Is(err, apperr.NotFound) {
+			lastErr = err
+			continue
+		}
+		key := packages.Key(requester, model.FormatMaven, p.Group, p.Artifact)
+		a, err := upstream.FetchAndStore(ctx, h.Upstream, hop.Connection, rel,
+			func(ctx context.Context) (model.Asset, bool, error) {
+				if a, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
+					return a, true, nil
+				}
+				return model.Asset{}, false, nil
+			},
+			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
+				var body io.Reader = ua.Body
+				if wantSHA1 != "" {
+					body = &verifyingReader{r: ua.Body, h: sha1.New(), want: wantSHA1}
+				}
+				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
+				if err != nil {
+					return model.Asset{}, err
+				}
+				v := model.PackageVersion{PackageKey: model.PackageKey{Format: model.FormatMaven, Namespace: p.Group, Name: p.Artifact}, Version: p.Version}
+				if err := h.Engine.IngestFile(ctx, requester, hop, v, a); err != nil {
+					return model.Asset{}, err
+				}
+				return a, nil
+			})
+		if err == nil {
+			return a, nil
+		}
+		lastErr = err
+	}
+	return model.Asset{}, lastErr
+}
+
+// verifyingReader fails the read that would return EOF when the content's
+// digest differs from the expected one, so the blob store discards it.
+type verifyingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want string
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if errors.Is(err, io.EOF) {
+		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+			return n, apperr.New(apperr.Internal, "upstream file has SHA-1 %s, its .sha1 says %s; not stored", got, v.want).Wrap(upstream.ErrUnavailable)
+		}
+	}
+	return n, err
+}
+
+// artifactMetadata generates group/artifact/maven-metadata.xml from the
+// versions visible through the chain and, when allowed, the external
+// connection's own document.
+func (h *Handler) artifactMetadata(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) ([]byte, error) {
+	hits, err := h.Engine.Versions(ctx, chain, model.FormatMaven, p.Group, p.Artifact)
+	if err != nil {
+		return nil, err
+	}
+	var versions []string
+	var updated time.Time
+	for _, hit := range hits {
+		if !packages.Visible(hit.Version) {
+			continue
+		}
+		versions = append(versions, hit.Version.Version)
+		if hit.Version.PublishedAt.After(updated) {
+			updated = hit.Version.PublishedAt
+		}
+	}
+	ext, extErr := h.externalMetadata(ctx, chain, requester, p)
+	if ext.Versioning != nil {
+		versions = append(versions, ext.Versioning.Versions...)
+		if t, err := time.Parse(tsLayout, ext.Versioning.LastUpdated); err == nil && t.After(updated) {
+			updated = t
+		}
+	}
+	if len(versions) == 0 {
+		if extErr != nil && !apperr.Is(extErr, apperr.NotFound) {
+			return nil, extErr
+		}
+		return nil, apperr.NotFoundf("package", p.Artifact, "no versions of %s:%s in repository %s or its upstreams", p.Group, p.Artifact, requester.Name)
+	}
+	return ArtifactMetadata(p.Group, p.Artifact, versions, updated).Encode(), nil
+}
+
+func (h *Handler) externalMetadata(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (Metadata, error) {
+	if h.Upstream == nil {
+		return Metadata{}, nil
+	}
+	if ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
+		return Metadata{}, err
+	}
+	var lastErr error
+	for _, hop := range chain.External(model.FormatMaven) {
+		if !h.Upstream.Configured(hop.Connection) {
+			continue
+		}
+		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
+			continue
+		}
+		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "")
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		m, err := ParseMetadata(doc.Body)
+		if err != nil {
+			lastErr = apperr.New(apperr.Internal, "upstream %s sent unreadable metadata", hop.Connection).Wrap(errors.Join(upstream.ErrUnavailable, err))
+			continue
+		}
+		return m, nil
+	}
+	return Metadata{}, lastErr
+}
+
+// versionMetadata generates a SNAPSHOT version's maven-metadata.xml from its
+// timestamped files (the deploying client reads it to number the next build).
+func (h *Handler) versionMetadata(ctx context.Context, chain packages.Chain, p Path) ([]byte, error) {
+	hit, err := h.Engine.Find(ctx, chain, model.FormatMaven, p.Group, p.Artifact, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	if !packages.Downloadable(hit.Version) && hit.Version.Status != model.StatusUnfinished {
+		return nil, apperr.NotFoundf("package-version", p.Version, "version %s is %s", p.Version, hit.Version.Status)
+	}
+	assets, err := h.Engine.Assets(ctx, hit)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(assets))
+	for i, a := range assets {
+		names[i] = a.Name
+	}
+	m, ok := SnapshotMetadata(p.Group, p.Artifact, p.Version, names)
+	if !ok {
+		return nil, apperr.NotFoundf("asset", MetadataFile, "no timestamped files in %s:%s:%s", p.Group, p.Artifact, p.Version)
+	}
+	return m.Encode(), nil
+}
+
+// ---- PUT ----
+
+func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
+	ctx := r.Context()
+	switch {
+	case p.Checksum != "":
+		h.putChecksum(w, r, req, p)
+	case p.Kind == KindArtifactMetadata || p.Kind == KindVersionMetadata:
+		h.putMetadata(w, r, req, p)
+	default:
+		h.putFile(ctx, w, r, req, p)
+	}
+}
+
+// putChecksum verifies an uploaded checksum against the stored file; nothing
+// is stored (checksums are computed from the file on GET). Checksums of the
+// metadata documents are accepted as they are: wharf regenerates those.
+func (h *Handler) putChecksum(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1024))
+	if err != nil {
+		h.WriteError(w, r, apperr.Validationf("reading checksum: %v", err))
+		return
+	}
+	fields := strings.Fields(string(body))
+	if len(fields) == 0 {
+		h.WriteError(w, r, apperr.Validationf("empty %s checksum for %s", p.Checksum, p.File))
+		return
+	}
+	got := strings.ToLower(fields[0])
+	if p.Kind != KindFile {
+		if _, err := hex.DecodeString(got); err != nil {
+			h.WriteError(w, r, apperr.Validationf("malformed %s checksum", p.Checksum))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
+	a, err := h.Engine.Asset(r.Context(), packages.Key(req.Repo, model.FormatMaven, p.Group, p.Artifact), p.Version, p.File)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			err = apperr.Validationf("checksum uploaded for %s, which has not been uploaded", p.File)
+		}
+		h.WriteError(w, r, err)
+		return
+	}
+	if want := checksumOf(a.Hashes, p.Checksum); got != want {
+		h.WriteError(w, r, apperr.Validationf("%s checksum %s does not match the stored %s (%s)", p.Checksum, got, p.File, want))
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+// putMetadata accepts maven-metadata.xml as the end of a deploy: it must parse
+// and name the path's coordinates; the versions it lists that this repository
+// holds as Unfinished become Published (CodeArtifact keeps a Maven version
+// Unfinished until its metadata is uploaded). The document itself is not kept:
+// wharf serves one generated from the versions it holds.
+func (h *Handler) putMetadata(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
+	ctx := r.Context()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMetadata))
+	if err != nil {
+		h.WriteError(w, r, apperr.New(apperr.TooLarge, "maven-metadata.xml over %d bytes", maxMetadata))
+		return
+	}
+	m, err := ParseMetadata(body)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if (m.GroupID != "" && m.GroupID != p.Group) || (m.ArtifactID != "" && m.ArtifactID != p.Artifact) ||
+		(p.Kind == KindVersionMetadata && m.Version != "" && m.Version != p.Version) {
+		h.WriteError(w, r, apperr.Validationf("maven-metadata.xml names %s:%s:%s, not the path's %s:%s:%s", m.GroupID, m.ArtifactID, m.Version, p.Group, p.Artifact, p.Version))
+		return
+	}
+	var versions []string
+	if p.Kind == KindVersionMetadata {
+		versions = []string{p.Version}
+	} else if m.Versioning != nil {
+		versions = append(versions, m.Versioning.Versions...)
+		versions = append(versions, m.Versioning.Release, m.Versioning.Latest)
+	}
+	done := map[string]bool{}
+	for _, v := range versions {
+		if v == "" || done[v] {
+			continue
+		}
+		done[v] = true
+		if err := h.finish(ctx, req.Repo, p.Group, p.Artifact, v); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+// finish publishes an Unfinished version of repo; others are left alone.
+func (h *Handler) finish(ctx context.Context, repo model.Repository, group, artifact, version string) error {
+	_, err := h.Engine.Amend(ctx, repo, model.FormatMaven, group, artifact, version, func(v *model.PackageVersion) {
+		if v.Status == model.StatusUnfinished {
+			v.Status = model.StatusPublished
+			v.PublishedAt = time.Now().UTC()
+		}
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil // a version the client knows from elsewhere (e.g. upstream)
+	}
+	return err
+}
+
+// putFile stores one artifact file. The first file of a version creates it
+// Unfinished; a POM fills in its description and dependencies (a malformed
+// POM or one naming other coordinates is refused). Re-uploading a file with
+// the same content succeeds; with other content it is a conflict.
+func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
+	key := packages.Key(req.Repo, model.FormatMaven, p.Group, p.Artifact)
+	var body io.Reader = r.Body
+	var pom *Pom
+	if strings.HasSuffix(p.File, ".pom") {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPom))
+		if err != nil {
+			h.WriteError(w, r, apperr.New(apperr.TooLarge, "POM over %d bytes", maxPom))
+			return
+		}
+		pp, err := ParsePom(b, p.Group, p.Artifact, p.Version)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		pom, body = &pp, bytes.NewReader(b)
+	}
+	expect := strings.ToLower(r.Header.Get("X-Checksum-Sha256"))
+	if len(expect) != 64 {
+		expect = ""
+	}
+	a, err := h.Engine.PutAsset(ctx, req.Repo, p.File, body, expect)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	for hdr, alg := range map[string]string{"X-Checksum-Sha1": "sha1", "X-Checksum-Md5": "md5"} {
+		if want := strings.ToLower(r.Header.Get(hdr)); want != "" && want != checksumOf(a.Hashes, alg) {
+			h.WriteError(w, r, apperr.Validationf("%s header %s does not match the uploaded %s", hdr, want, p.File))
+			return
+		}
+	}
+	if cur, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
+		if cur.Hashes.SHA256 == a.Hashes.SHA256 {
+			w.WriteHeader(http.StatusOK) // an idempotent retry
+			return
+		}
+		h.WriteError(w, r, apperr.Conflictf("asset", p.File, "%s already exists in %s:%s:%s with other content", p.File, p.Group, p.Artifact, p.Version))
+		return
+	}
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	v := model.PackageVersion{
+		PackageKey: model.PackageKey{Format: model.FormatMaven, Namespace: p.Group, Name: p.Artifact},
+		Version:    p.Version,
+		Status:     model.StatusUnfinished,
+	}
+	if pom != nil {
+		pom.Apply(&v)
+	}
+	_, created, err := h.Engine.PublishFile(ctx, chain, v, a)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if pom != nil && !created {
+		if _, err := h.Engine.Amend(ctx, req.Repo, model.FormatMaven, p.Group, p.Artifact, p.Version, pom.Apply); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+	}
+	h.Log.InfoContext(ctx, "maven deploy", "repository", req.Repo.Name, "group", p.Group, "artifact", p.Artifact, "version", p.Version, "file", p.File)
+	w.WriteHeader(http.StatusCreated)
+}
+
+// ---- responses ----
+
+func checksumOf(hs model.Hashes, alg string) string {
+	switch alg {
+	case "md5":
+		return strings.ToLower(hs.MD5)
+	case "sha1":
+		return strings.ToLower(hs.SHA1)
+	case "sha256":
+		return strings.ToLower(hs.SHA256)
+	case "sha512":
+		return strings.ToLower(hs.SHA512)
+	}
+	return ""
+}
+
+func digest(alg string, b []byte) string {
+	var h hash.Hash
+	switch alg {
+	case "md5":
+		h = md5.New()
+	case "sha1":
+		h = sha1.New()
+	case "sha256":
+		h = sha256.New()
+	default:
+		h = sha512.New()
+	}
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// serveBytes serves a generated document or one of its checksums.
+func (h *Handler) serveBytes(w http.ResponseWriter, r *http.Request, p Path, body []byte) {
+	if p.Checksum != "" {
+		h.serveText(w, r, digest(p.Checksum, body))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+func (h *Handler) serveText(w http.ResponseWriter, r *http.Request, s string) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Content-Length", strconv.Itoa(len(s)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, s)
+	}
+}
+
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {
+	rc, size, err := h.Engine.OpenAsset(r.Context(), repo, a)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	ct := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(a.Name, ".pom"), strings.HasSuffix(a.Name, ".xml"):
+		ct = "text/xml"
+	case strings.HasSuffix(a.Name, ".jar"), strings.HasSuffix(a.Name, ".war"):
+		ct = "application/java-archive"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("ETag", `"`+a.Hashes.SHA1+`"`)
+	// Maven resolvers read these instead of fetching the checksum files.
+	w.Header().Set("X-Checksum-Sha1", a.Hashes.SHA1)
+	w.Header().Set("X-Checksum-Md5", a.Hashes.MD5)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.Copy(w, rc)
+	}
+}
+
+// WriteError answers with a status and a plain-text reason, which mvn prints;
+// 401 carries a Basic challenge so Maven sends its <server> credentials.
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := http.StatusInternalServerError
+	switch e.Kind {
+	case apperr.Validation:
+		status = http.StatusBadRequest
+		if e.Reason == "METHOD_NOT_ALLOWED" {
+			status = http.StatusMethodNotAllowed
+		}
+	case apperr.NotFound:
+		status = http.StatusNotFound
+	case apperr.Conflict:
+		status = http.StatusConflict
+	case apperr.AccessDenied:
+		status = http.StatusForbidden
+	case apperr.Unauthenticated:
+		status = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
+	case apperr.TooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case apperr.Throttling:
+		status = http.StatusTooManyRequests
+	case apperr.NotImplemented:
+		status = http.StatusNotImplemented
+	case apperr.Internal:
+		switch {
+		case errors.Is(err, upstream.ErrTimeout):
+			status = http.StatusGatewayTimeout
+		case errors.Is(err, upstream.ErrUnavailable):
+			status = http.StatusBadGateway
+		}
+	}
+	msg := e.Message
+	if status == http.StatusInternalServerError {
+		h.Log.ErrorContext(r.Context(), "maven request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "internal error"
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
+	}
+}

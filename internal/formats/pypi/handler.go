@@ -1,0 +1,458 @@
+package pypi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
+	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/upstream"
+)
+
+// Checker authorizes an action on a request's repository (endpoints.Router.Check).
+type Checker func(ctx context.Context, req *endpoints.Request, action string) error
+
+// Handler serves the pypi endpoints. Upstream may be nil (no public:pypi).
+type Handler struct {
+	Engine   *packages.Engine
+	Upstream *upstream.Fetcher
+	Check    Checker
+	Log      *slog.Logger
+}
+
+// New builds the handler.
+func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+}
+
+const (
+	actionRead = "codeartifact:ReadFromRepository"
+)
+
+// Public: every pypi request needs the token.
+func (h *Handler) Public(*http.Request, string) bool { return false }
+
+// Serve routes:
+//
+//	POST   ""  (or "legacy/")                 legacy upload API (twine)
+//	GET    simple/                             root index
+//	GET    simple/{project}/                   project page (HTML or JSON by Accept)
+//	GET    simple/{project}/{version}/{file}   file download
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
+	p := req.Path
+	if r.Method == http.MethodPost && (p == "" || p == "legacy/" || p == "legacy") {
+		h.upload(w, r, req)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed on %s", r.Method, p).WithReason("METHOD_NOT_ALLOWED"))
+		return
+	}
+	if err := h.Check(r.Context(), req, actionRead); err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	rest, ok := strings.CutPrefix(p, "simple/")
+	if !ok {
+		if p == "simple" {
+			http.Redirect(w, r, req.Base+"simple/", http.StatusMovedPermanently)
+			return
+		}
+		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
+		return
+	}
+	segs := strings.Split(rest, "/")
+	for i, s := range segs {
+		u, err := url.PathUnescape(s)
+		if err != nil || u == "." || u == ".." || strings.ContainsAny(u, "/\\") {
+			h.WriteError(w, r, apperr.Validationf("invalid path %q", p))
+			return
+		}
+		segs[i] = u
+	}
+	switch {
+	case rest == "":
+		h.index(w, r, req)
+	case len(segs) == 1 || (len(segs) == 2 && segs[1] == ""):
+		if !ValidName(segs[0]) {
+			h.WriteError(w, r, apperr.NotFoundf("package", segs[0], "invalid project name %q", segs[0]))
+			return
+		}
+		if n := Normalize(segs[0]); n != segs[0] || len(segs) == 1 {
+			// PEP 503: a non-normalized name may redirect to the normalized URL.
+			http.Redirect(w, r, req.Base+"simple/"+n+"/", http.StatusMovedPermanently)
+			return
+		}
+		h.project(w, r, req, segs[0])
+	case len(segs) == 3 && segs[2] != "":
+		h.download(w, r, req, Normalize(segs[0]), segs[1], segs[2])
+	default:
+		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
+	}
+}
+
+func (h *Handler) logf(r *http.Request, msg string, args ...any) {
+	h.Log.InfoContext(r.Context(), msg, args...)
+}
+
+// index lists the projects of the repository and its upstreams (not external
+// connections: a public index's full list is not wharf's to mirror).
+func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
+	ctx := r.Context()
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, repo := range chain.Repos {
+		cursor := ""
+		for {
+			pkgs, next, err := h.Engine.Store.ListPackages(ctx, repo.DomainOwner, repo.DomainName, repo.Name, store.PackageFilter{Format: model.FormatPypi}, store.Page{Cursor: cursor, Limit: 1000})
+			if err != nil {
+				h.WriteError(w, r, err)
+				return
+			}
+			for _, p := range pkgs {
+				if !seen[p.Name] {
+					seen[p.Name] = true
+					names = append(names, p.Name)
+				}
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	mt := Negotiate(r.Header.Get("Accept"))
+	h.writeDoc(w, r, mt, RenderIndex(mt, names))
+}
+
+func (h *Handler) writeDoc(w http.ResponseWriter, r *http.Request, mt string, body []byte) {
+	ct := mt
+	if mt != TypeJSON {
+		ct += "; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// fileURL is the wharf URL of a file: {endpoint}simple/{project}/{version}/{file}.
+func fileURL(base, project, version, filename string) string {
+	return base + "simple/" + url.PathEscape(project) + "/" + url.PathEscape(version) + "/" + url.PathEscape(filename)
+}
+
+// project serves a project page: every file of every version visible through
+// the chain (nearest repository wins), plus the files the external connection's
+// upstream lists for versions the chain does not hold.
+func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints.Request, name string) {
+	ctx := r.Context()
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	hits, err := h.Engine.Versions(ctx, chain, model.FormatPypi, "", name)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	var files []File
+	have := map[string]bool{}
+	localVersions := map[string]bool{}
+	for _, hit := range hits {
+		if !packages.Visible(hit.Version) {
+			continue
+		}
+		localVersions[hit.Version.Version] = true
+		assets, err := h.Engine.Assets(ctx, hit)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		meta := DecodeMeta(hit.Version.Metadata)
+		for _, a := range assets {
+			have[a.Name] = true
+			files = append(files, File{
+				Filename:       a.Name,
+				URL:            fileURL(req.Base, name, hit.Version.Version, a.Name),
+				SHA256:         a.Hashes.SHA256,
+				RequiresPython: meta.requiresPython(a.Name),
+			})
+		}
+	}
+	ext, extErr := h.externalFiles(ctx, chain, req.Repo, name)
+	for _, ef := range ext {
+		if have[ef.file.Filename] {
+			continue
+		}
+		_, version, ok := ParseFilename(ef.file.Filename)
+		if !ok || !ValidVersion(version) {
+			continue
+		}
+		// A version the chain holds is complete as published there: upstream
+		// files are not mixed into it unless it came from upstream itself.
+		if localVersions[version] && !h.externalOrigin(hits, version) {
+			continue
+		}
+		f := ef.file
+		f.URL = fileURL(req.Base, name, version, f.Filename)
+		have[f.Filename] = true
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		if extErr != nil && !apperr.Is(extErr, apperr.NotFound) {
+			h.WriteError(w, r, extErr)
+			return
+		}
+		h.WriteError(w, r, apperr.NotFoundf("package", name, "No package %s found in repository %s or its upstreams", name, req.Repo.Name))
+		return
+	}
+	mt := Negotiate(r.Header.Get("Accept"))
+	h.writeDoc(w, r, mt, RenderProject(mt, name, files))
+}
+
+func (h *Handler) externalOrigin(hits []packages.Hit, version string) bool {
+	for _, hit := range hits {
+		if hit.Version.Version == version {
+			return hit.Version.Origin.Type == model.OriginExternal
+		}
+	}
+	return false
+}
+
+// extFile is a file listed by an external connection's upstream.
+type extFile struct {
+	file File // URL is the upstream URL
+	hop  packages.ExternalHop
+}
+
+// externalFiles reads the project page of each external connection of the
+// chain whose upstream is configured and whose holder (and the requester)
+// allow upstream versions of the package. The first connection that knows the
+// project wins.
+func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, requester model.Repository, name string) ([]extFile, error) {
+	if h.Upstream == nil {
+		return nil, nil
+	}
+	ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatPypi, "", name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var lastErr error
+	for _, hop := range chain.External(model.FormatPypi) {
+		if !h.Upstream.Configured(hop.Connection) {
+			continue
+		}
+		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatPypi, "", name); err != nil || !ok {
+			continue
+		}
+		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01")
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		files, err := ParseProject(doc.Body, doc.ContentType, doc.URL)
+		if err != nil {
+			lastErr = apperr.New(apperr.Internal, "upstream %s sent an unreadable page for %s", hop.Connection, name).Wrap(errors.Join(upstream.ErrUnavailable, err))
+			continue
+		}
+		out := make([]extFile, 0, len(files))
+		for _, f := range files {
+			if p, _, ok := ParseFilename(f.Filename); !ok || Normalize(p) != name {
+				continue // a page may not smuggle in files of another project
+			}
+			out = append(out, extFile{file: f, hop: hop})
+		}
+		return out, nil
+	}
+	return nil, lastErr
+}
+
+// download serves a file: from the nearest repository of the chain holding the
+// version (retaining it in the requesting repository), else through the
+// external connection, storing it once its SHA-256 matches the upstream's.
+func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoints.Request, name, version, filename string) {
+	ctx := r.Context()
+	if !FileMatches(filename, name, version) {
+		h.WriteError(w, r, apperr.NotFoundf("asset", filename, "%s is not a file of %s %s", filename, name, version))
+		return
+	}
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	hit, err := h.Engine.Find(ctx, chain, model.FormatPypi, "", name, version)
+	switch {
+	case err == nil:
+		if !packages.Downloadable(hit.Version) {
+			h.WriteError(w, r, apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, name, hit.Version.Status))
+			return
+		}
+		a, aerr := h.Engine.Asset(ctx, hit.Version.PackageKey, version, filename)
+		if aerr == nil {
+			if err := h.Engine.RetainFile(ctx, req.Repo, hit, a); err != nil {
+				h.WriteError(w, r, err)
+				return
+			}
+			h.serveAsset(w, r, req.Repo, a)
+			return
+		}
+		if !apperr.Is(aerr, apperr.NotFound) || hit.Version.Origin.Type != model.OriginExternal {
+			h.WriteError(w, r, aerr)
+			return
+		}
+		// An upstream version the chain holds some files of: fetch this one.
+	case !apperr.Is(err, apperr.NotFound):
+		h.WriteError(w, r, err)
+		return
+	}
+	a, err := h.fetchExternal(ctx, chain, req.Repo, name, version, filename)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	h.serveAsset(w, r, req.Repo, a)
+}
+
+// fetchExternal finds the file on an external connection's project page,
+// fetches it once (concurrent requests share the fetch), verifies its SHA-256
+// against the page and ingests the version.
+func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, name, version, filename string) (model.Asset, error) {
+	files, err := h.externalFiles(ctx, chain, requester, name)
+	if err != nil {
+		return model.Asset{}, err
+	}
+	for _, ef := range files {
+		if ef.file.Filename != filename {
+			continue
+		}
+		if ef.file.SHA256 == "" {
+			// "Kept once its hash is verified": with nothing to verify against,
+			// the file is served neither from nor into the domain.
+			return model.Asset{}, apperr.New(apperr.Internal, "upstream %s lists %s without a sha256 hash; refusing to store it", ef.hop.Connection, filename).Wrap(upstream.ErrUnavailable)
+		}
+		f := ef.file
+		hop := ef.hop
+		return upstream.FetchAndStore(ctx, h.Upstream, hop.Connection, f.URL,
+			func(ctx context.Context) (model.Asset, bool, error) {
+				// Stored already (e.g. by a concurrent request that won)?
+				a, err := h.Engine.Asset(ctx, packages.Key(requester, model.FormatPypi, "", name), version, filename)
+				if err == nil {
+					return a, true, nil
+				}
+				return model.Asset{}, false, nil
+			},
+			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
+				a, err := h.Engine.PutAsset(ctx, hop.Holder, filename, ua.Body, f.SHA256)
+				if err != nil {
+					if apperr.Is(err, apperr.Validation) {
+						return model.Asset{}, apperr.New(apperr.Internal, "upstream %s sent %s with a SHA-256 other than its index lists; not stored", hop.Connection, filename).Wrap(errors.Join(upstream.ErrUnavailable, err))
+					}
+					return model.Asset{}, err
+				}
+				meta := Meta{Name: name, Version: version, RequiresPython: f.RequiresPython,
+					Files: map[string]FileMeta{filename: {RequiresPython: f.RequiresPython}}}
+				v := model.PackageVersion{PackageKey: model.PackageKey{Format: model.FormatPypi, Name: name}, Version: version, DisplayName: name}
+				v.Metadata = mustJSON(meta)
+				if err := h.Engine.IngestFile(ctx, requester, hop, v, a); err != nil {
+					return model.Asset{}, err
+				}
+				return a, nil
+			})
+	}
+	return model.Asset{}, apperr.NotFoundf("asset", filename, "%s not found in repository %s, its upstreams or external connections", filename, requester.Name)
+}
+
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {
+	rc, size, err := h.Engine.OpenAsset(r.Context(), repo, a)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	ct := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(a.Name, ".whl"), strings.HasSuffix(a.Name, ".zip"), strings.HasSuffix(a.Name, ".egg"):
+		ct = "application/zip"
+	case strings.HasSuffix(a.Name, ".tar.gz"), strings.HasSuffix(a.Name, ".tgz"):
+		ct = "application/x-tar"
+		// no Content-Encoding: the bytes are the gzip file itself
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.Copy(w, rc)
+	}
+}
+
+// WriteError answers as PyPI does: a status with a reason line in plain text
+// (twine prints it), and Basic challenges so pip asks for or retries credentials.
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := http.StatusInternalServerError
+	switch e.Kind {
+	case apperr.Validation:
+		status = http.StatusBadRequest
+		if e.Reason == "METHOD_NOT_ALLOWED" {
+			status = http.StatusMethodNotAllowed
+		}
+	case apperr.NotFound:
+		status = http.StatusNotFound
+	case apperr.Conflict:
+		// 409: twine --skip-existing treats it as "already there", as it does
+		// for PyPI's 400 "File already exists".
+		status = http.StatusConflict
+	case apperr.AccessDenied:
+		status = http.StatusForbidden
+	case apperr.Unauthenticated:
+		status = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
+	case apperr.TooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case apperr.Throttling:
+		status = http.StatusTooManyRequests
+	case apperr.NotImplemented:
+		status = http.StatusNotImplemented
+	case apperr.Internal:
+		switch {
+		case errors.Is(err, upstream.ErrTimeout):
+			status = http.StatusGatewayTimeout
+		case errors.Is(err, upstream.ErrUnavailable):
+			status = http.StatusBadGateway
+		}
+	}
+	msg := e.Message
+	if status == http.StatusInternalServerError {
+		h.Log.ErrorContext(r.Context(), "pypi request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "internal error"
+	} else if status >= 500 {
+		h.Log.WarnContext(r.Context(), "pypi upstream failure", "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
+}

@@ -1,0 +1,276 @@
+package pypi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// Meta is the version metadata wharf keeps for a PyPI version (stored as
+// PackageVersion.Metadata): the core metadata fields twine sends with the
+// first file, plus per-file facts later files add.
+type Meta struct {
+	Name                   string              `json:"name"`
+	Version                string              `json:"version"`
+	MetadataVersion        string              `json:"metadata_version,omitempty"`
+	Summary                string              `json:"summary,omitempty"`
+	HomePage               string              `json:"home_page,omitempty"`
+	License                string              `json:"license,omitempty"`
+	Author                 string              `json:"author,omitempty"`
+	AuthorEmail            string              `json:"author_email,omitempty"`
+	RequiresPython         string              `json:"requires_python,omitempty"`
+	RequiresDist           []string            `json:"requires_dist,omitempty"`
+	ProjectURLs            []string            `json:"project_urls,omitempty"`
+	Classifiers            []string            `json:"classifiers,omitempty"`
+	DescriptionContentType string              `json:"description_content_type,omitempty"`
+	Files                  map[string]FileMeta `json:"files,omitempty"`
+}
+
+// FileMeta is what differs per file of a version.
+type FileMeta struct {
+	RequiresPython string `json:"requires_python,omitempty"`
+	Filetype       string `json:"filetype,omitempty"`
+	PythonVersion  string `json:"pyversion,omitempty"`
+}
+
+// DecodeMeta reads a version's Metadata; unknown or empty input gives a zero Meta.
+func DecodeMeta(b []byte) Meta {
+	var m Meta
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+// requiresPython is the Requires-Python of one file of the version.
+func (m Meta) requiresPython(filename string) string {
+	if f, ok := m.Files[filename]; ok && f.RequiresPython != "" {
+		return f.RequiresPython
+	}
+	return m.RequiresPython
+}
+
+var hexRe = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+
+// maxUpload bounds one upload request.
+const maxUpload = 4 << 30
+
+// upload handles the legacy upload API: a multipart/form-data POST with
+// ":action"=file_upload, the core metadata fields and the file as "content".
+// The file streams into the blob store; sha256_digest is checked while it does
+// (a mismatch stores nothing), md5_digest right after.
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
+	ctx := r.Context()
+	if err := h.Check(ctx, req, "codeartifact:PublishPackageVersion"); err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		h.WriteError(w, r, apperr.Validationf("upload must be multipart/form-data"))
+		return
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxUpload), params["boundary"])
+	form := map[string][]string{}
+	var asset model.Asset
+	var filename string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			h.WriteError(w, r, apperr.Validationf("malformed multipart body: %v", err))
+			return
+		}
+		field := part.FormName()
+		if field != "content" {
+			b, err := io.ReadAll(io.LimitReader(part, 1<<20))
+			if err != nil {
+				h.WriteError(w, r, apperr.Validationf("malformed multipart body: %v", err))
+				return
+			}
+			form[field] = append(form[field], string(b))
+			continue
+		}
+		if filename != "" {
+			h.WriteError(w, r, apperr.Validationf("more than one file in the upload"))
+			return
+		}
+		// The raw name, not part.FileName(): that strips directories, and a
+		// name with a path in it is refused rather than silently rewritten.
+		_, cd, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+		filename = cd["filename"]
+		name, version := first(form, "name"), first(form, "version")
+		if err := checkUpload(form, filename, name, version); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		expect := strings.ToLower(first(form, "sha256_digest"))
+		if expect != "" && (len(expect) != 64 || !hexRe.MatchString(expect)) {
+			h.WriteError(w, r, apperr.Validationf("sha256_digest is not a hex SHA-256"))
+			return
+		}
+		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, part, expect)
+		if err != nil {
+			if apperr.Is(err, apperr.Validation) && expect != "" {
+				err = apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (sha256_digest %s)", expect)
+			}
+			h.WriteError(w, r, err)
+			return
+		}
+	}
+	if filename == "" {
+		h.WriteError(w, r, apperr.Validationf("upload has no file (the \"content\" field)"))
+		return
+	}
+	if got := first(form, "sha256_digest"); got != "" && !strings.EqualFold(got, asset.Hashes.SHA256) {
+		h.WriteError(w, r, apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (sha256_digest)"))
+		return
+	}
+	if got := first(form, "md5_digest"); got != "" && !strings.EqualFold(got, asset.Hashes.MD5) {
+		h.WriteError(w, r, apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (md5_digest)"))
+		return
+	}
+	v, meta := versionFromForm(form, filename)
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	stored, created, err := h.Engine.PublishFile(ctx, chain, v, asset)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if !created {
+		// A later file of the version: remember what is particular to it.
+		fm := meta.Files[filename]
+		if _, err := h.Engine.Amend(ctx, req.Repo, model.FormatPypi, "", stored.Name, stored.Version, func(pv *model.PackageVersion) {
+			m := DecodeMeta(pv.Metadata)
+			if m.Files == nil {
+				m.Files = map[string]FileMeta{}
+			}
+			m.Files[filename] = fm
+			pv.Metadata, _ = json.Marshal(m)
+		}); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+	}
+	h.logf(r, "pypi upload", "repository", req.Repo.Name, "package", v.Name, "version", v.Version, "file", filename)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "OK\n")
+}
+
+func first(form map[string][]string, k string) string {
+	if vs := form[k]; len(vs) > 0 {
+		return strings.TrimSpace(vs[0])
+	}
+	return ""
+}
+
+// nonEmpty drops blank values (twine sends empty fields for unset metadata).
+func nonEmpty(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkUpload validates the form fields that must come before the file.
+func checkUpload(form map[string][]string, filename, name, version string) error {
+	if a := first(form, ":action"); a != "" && a != "file_upload" {
+		return apperr.Validationf("unsupported :action %q (only file_upload)", a)
+	}
+	switch {
+	case name == "" || !ValidName(name):
+		return apperr.Validationf("invalid or missing project name %q", name)
+	case version == "" || !ValidVersion(version):
+		return apperr.Validationf("invalid or missing version %q", version)
+	case filename == "":
+		return apperr.Validationf("the file has no name")
+	}
+	if !FileMatches(filename, Normalize(name), version) {
+		return apperr.Validationf("invalid distribution file name %q for %s %s", filename, name, version)
+	}
+	return nil
+}
+
+// versionFromForm builds the version row from the core metadata twine sends.
+func versionFromForm(form map[string][]string, filename string) (model.PackageVersion, Meta) {
+	name := Normalize(first(form, "name"))
+	m := Meta{
+		Name:                   first(form, "name"),
+		Version:                first(form, "version"),
+		MetadataVersion:        first(form, "metadata_version"),
+		Summary:                first(form, "summary"),
+		HomePage:               first(form, "home_page"),
+		License:                first(form, "license"),
+		Author:                 first(form, "author"),
+		AuthorEmail:            first(form, "author_email"),
+		RequiresPython:         first(form, "requires_python"),
+		RequiresDist:           nonEmpty(form["requires_dist"]),
+		ProjectURLs:            nonEmpty(form["project_urls"]),
+		Classifiers:            nonEmpty(form["classifiers"]),
+		DescriptionContentType: first(form, "description_content_type"),
+		Files: map[string]FileMeta{filename: {
+			RequiresPython: first(form, "requires_python"),
+			Filetype:       first(form, "filetype"),
+			PythonVersion:  first(form, "pyversion"),
+		}},
+	}
+	v := model.PackageVersion{
+		PackageKey:   model.PackageKey{Format: model.FormatPypi, Name: name},
+		Version:      m.Version,
+		DisplayName:  m.Name,
+		Summary:      m.Summary,
+		HomePage:     m.HomePage,
+		Readme:       first(form, "description"),
+		Dependencies: Dependencies(m.RequiresDist),
+	}
+	if m.License != "" && m.License != "UNKNOWN" {
+		v.Licenses = []string{m.License}
+	}
+	for _, pu := range m.ProjectURLs {
+		label, u, ok := strings.Cut(pu, ",")
+		label = strings.ToLower(strings.TrimSpace(label))
+		if ok && (label == "source" || label == "source code" || label == "repository" || label == "code") {
+			v.SourceCode = strings.TrimSpace(u)
+		}
+	}
+	v.Metadata, _ = json.Marshal(m)
+	return v, m
+}
+
+var reqNameRe = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$`)
+
+// Dependencies turns Requires-Dist lines ("requests (>=2.0); extra == 'x'")
+// into dependency rows: normalized name, the rest as the requirement.
+func Dependencies(requiresDist []string) []model.Dependency {
+	var out []model.Dependency
+	for _, rd := range requiresDist {
+		m := reqNameRe.FindStringSubmatch(rd)
+		if m == nil {
+			continue
+		}
+		out = append(out, model.Dependency{Package: Normalize(m[1]), VersionReq: strings.TrimSpace(m[2])})
+	}
+	return out
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
