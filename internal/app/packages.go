@@ -1,10 +1,15 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/formats/maven"
+	"github.com/wharf-dev/wharf/internal/formats/npm"
+	"github.com/wharf-dev/wharf/internal/formats/pypi"
+	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -16,10 +21,16 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "not found: " + r.URL.Path})
 	})
 	rt := endpoints.NewRouter(svc, tokens, a.cfg.PublicURL, a.log, notFound)
+	rt.Authorize = func(ctx context.Context, p model.Principal, action string, repo model.Repository) error {
+		return svc.Authorize(ctx, p, action, repo.DomainOwner, repo.DomainName, repo.Name)
+	}
 	a.registerFormats(rt)
 	return rt
 }
 
 // registerFormats installs each format's handler on the router.
 func (a *App) registerFormats(rt *endpoints.Router) {
+	rt.Handle(model.FormatNpm, npm.New(npm.Options{Engine: a.Engine, Upstream: a.Upstream, Check: rt.Check, MaxPublishBytes: a.cfg.MaxPublishBytes, Log: a.log}))
+	rt.Handle(model.FormatPypi, pypi.New(a.Engine, a.Upstream, rt.Check, a.log))
+	rt.Handle(model.FormatMaven, maven.New(a.Engine, a.Upstream, rt.Check, a.log))
 }

@@ -1,0 +1,721 @@
+// Package npm serves the npm registry protocol at a repository's npm endpoint:
+// packuments (full and abbreviated), tarballs, publish, dist-tags, ping and
+// whoami. Resolution, retention, origin controls and blob storage belong to the
+// package engine (internal/packages); fetching from public:npmjs belongs to
+// internal/upstream. This package owns the npm document shapes and the wire.
+package npm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packages"
+	"github.com/wharf-dev/wharf/internal/upstream"
+)
+
+// Authorization actions checked on package endpoints.
+const (
+	ActionRead    = "codeartifact:ReadFromRepository"
+	ActionPublish = "codeartifact:PublishPackageVersion"
+)
+
+// AssetName is the name of an npm version's one asset, as CodeArtifact names it.
+const AssetName = "package.tgz"
+
+// StaleHeader is set (to "true") on packuments built from an upstream copy
+// wharf could not revalidate because the upstream is unreachable.
+const StaleHeader = "X-Wharf-Upstream-Stale"
+
+// DefaultMaxPublishBytes bounds a publish body when Options leave it zero.
+const DefaultMaxPublishBytes = 2 << 30
+
+// Options configure the handler.
+type Options struct {
+	Engine *packages.Engine
+	// Upstream fetches from external connections; nil serves internal versions only.
+	Upstream *upstream.Fetcher
+	// Check authorizes an action on the request's repository (endpoints.Router.Check).
+	Check func(ctx context.Context, req *endpoints.Request, action string) error
+	// MaxPublishBytes bounds a publish request body (base64 and all).
+	MaxPublishBytes int64
+	Log             *slog.Logger
+}
+
+// Handler is the npm endpoints.Handler.
+type Handler struct {
+	o    Options
+	tags tagStore
+	log  *slog.Logger
+}
+
+var _ endpoints.Handler = (*Handler)(nil)
+
+// New builds the npm handler.
+func New(o Options) *Handler {
+	if o.MaxPublishBytes <= 0 {
+		o.MaxPublishBytes = DefaultMaxPublishBytes
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Handler{o: o, tags: tagStore{kv: o.Engine.Store}, log: o.Log.With("format", "npm")}
+}
+
+// Public: only ping answers without a token (npm ping is a reachability check).
+func (h *Handler) Public(r *http.Request, path string) bool {
+	return strings.Trim(path, "/") == "-/ping" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+}
+
+// Serve dispatches an authenticated request.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
+	if err := h.serve(w, r, req); err != nil {
+		h.WriteError(w, r, err)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *endpoints.Request) error {
+	segs, err := splitPath(req.Path)
+	if err != nil {
+		return err
+	}
+	if len(segs) == 0 {
+		return apperr.NotFoundf("package", "", "no package named in the request")
+	}
+	if segs[0] == "-" {
+		return h.special(w, r, req, segs[1:])
+	}
+	n, rest, err := takeName(segs)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		return h.getPackument(w, r, req, n)
+	case len(rest) == 0 && r.Method == http.MethodPut:
+		return h.publish(w, r, req, n)
+	case len(rest) == 2 && rest[0] == "-" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		return h.getTarball(w, r, req, n, rest[1])
+	case len(rest) == 1 && r.Method == http.MethodGet:
+		return h.getVersion(w, r, req, n, rest[0])
+	}
+	return methodNotAllowed(r)
+}
+
+func methodNotAllowed(r *http.Request) error {
+	return apperr.New(apperr.NotImplemented, "%s %s is not supported by wharf's npm endpoint", r.Method, r.URL.Path)
+}
+
+// special serves the "-/…" routes.
+func (h *Handler) special(w http.ResponseWriter, r *http.Request, req *endpoints.Request, segs []string) error {
+	if len(segs) == 0 {
+		return methodNotAllowed(r)
+	}
+	switch {
+	case segs[0] == "ping" && len(segs) == 1:
+		return writeJSON(w, r, http.StatusOK, map[string]any{})
+	case segs[0] == "whoami" && len(segs) == 1:
+		if err := h.o.Check(r.Context(), req, ActionRead); err != nil {
+			return err
+		}
+		return writeJSON(w, r, http.StatusOK, map[string]string{"username": req.Principal.ARN})
+	case segs[0] == "package" && len(segs) >= 2:
+		n, rest, err := takeName(segs[1:])
+		if err != nil {
+			return err
+		}
+		if len(rest) == 0 || rest[0] != "dist-tags" || len(rest) > 2 {
+			return methodNotAllowed(r)
+		}
+		tag := ""
+		if len(rest) == 2 {
+			tag = rest[1]
+		}
+		return h.distTags(w, r, req, n, tag)
+	case segs[0] == "v1" && len(segs) == 2 && segs[1] == "search":
+		// Search spans registries in npm; wharf answers "nothing" rather than an error.
+		return writeJSON(w, r, http.StatusOK, map[string]any{"objects": []any{}, "total": 0, "time": ""})
+	}
+	return methodNotAllowed(r)
+}
+
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeBody(w, r, status, "application/json", body)
+}
+
+func writeBody(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	return nil
+}
+
+// WriteError answers an error as npm expects: JSON {"error": "..."} with the
+// status npm keys its messages on.
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := http.StatusInternalServerError
+	msg := e.Message
+	switch e.Kind {
+	case apperr.Validation:
+		status = http.StatusBadRequest
+	case apperr.NotFound:
+		status, msg = http.StatusNotFound, "Not found: "+e.Message
+	case apperr.Conflict:
+		status = http.StatusConflict
+	case apperr.AccessDenied:
+		status = http.StatusForbidden
+	case apperr.Unauthenticated:
+		status = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf", Basic realm="wharf"`)
+	case apperr.TooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case apperr.Throttling:
+		status = http.StatusTooManyRequests
+	case apperr.QuotaExceeded:
+		status = http.StatusPaymentRequired
+	case apperr.NotImplemented:
+		status = http.StatusMethodNotAllowed
+	default:
+		switch {
+		case errors.Is(err, upstream.ErrTimeout):
+			status = http.StatusGatewayTimeout
+		case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, ErrBadUpstream):
+			status = http.StatusBadGateway
+			if errors.Is(err, ErrBadUpstream) {
+				msg = err.Error()
+			}
+		default:
+			msg = "internal error" // the cause is logged, never shown
+		}
+	}
+	if status >= 500 {
+		h.log.WarnContext(r.Context(), "npm request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+	}
+	body, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// key is the package key of n in repo.
+func key(repo model.Repository, n Name) model.PackageKey {
+	return packages.Key(repo, model.FormatNpm, n.Scope, n.Pkg)
+}
+
+// resolved is a package as seen through a repository's chain.
+type resolved struct {
+	entries []Entry
+	tags    map[string]string
+	stale   bool
+	up      *Upstream // the external packument, when one was consulted
+	hop     packages.ExternalHop
+}
+
+// upstreamAllowed reports whether the repository allows versions of n from
+// upstream (origin control upstream != BLOCK; no package row means allowed).
+func (h *Handler) upstreamAllowed(ctx context.Context, repo model.Repository, n Name) (bool, error) {
+	p, err := h.o.Engine.Store.GetPackage(ctx, key(repo, n))
+	if apperr.Is(err, apperr.NotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return p.Origin.Upstream != model.Block, nil
+}
+
+// resolve gathers the versions of n visible through the chain: internal ones
+// (nearest repository wins), then those of the first external connection that
+// knows the package (internal versions win on conflict).
+func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain packages.Chain, n Name) (*resolved, error) {
+	eng := h.o.Engine
+	hits, err := eng.Versions(ctx, chain, model.FormatNpm, n.Scope, n.Pkg)
+	if err != nil {
+		return nil, err
+	}
+	res := &resolved{tags: map[string]string{}}
+	have := map[string]bool{}
+	for _, hit := range hits {
+		have[hit.Version.Version] = true
+		if !packages.Visible(hit.Version) {
+			continue
+		}
+		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt, Readme: hit.Version.Readme})
+	}
+	allowed, err := h.upstreamAllowed(ctx, req.Repo, n)
+	if err != nil {
+		return nil, err
+	}
+	tagRepos := chain.Repos
+	if !allowed {
+		tagRepos = tagRepos[:1]
+	}
+	for _, r := range tagRepos {
+		t, err := h.tags.get(ctx, key(r, n))
+		if err != nil {
+			return nil, err
+		}
+		for tag, v := range t {
+			if _, set := res.tags[tag]; !set {
+				res.tags[tag] = v
+			}
+		}
+	}
+	if !allowed || h.o.Upstream == nil {
+		return res, nil
+	}
+	for _, hop := range chain.External(model.FormatNpm) {
+		if !h.o.Upstream.Configured(hop.Connection) {
+			continue
+		}
+		if ok, err := h.upstreamAllowed(ctx, hop.Holder, n); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		doc, err := h.o.Upstream.FetchMetadata(ctx, hop.Connection, n.Escaped(), "application/json")
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		var up *Upstream
+		if err == nil {
+			up, err = ParseUpstream(n, doc.Body)
+		}
+		if err != nil {
+			if len(res.entries) > 0 {
+				// Serve what the domain holds; say the upstream part is missing.
+				h.log.WarnContext(ctx, "upstream packument unavailable; serving internal versions", "package", n.String(), "conn", hop.Connection, "error", err)
+				res.stale = true
+				return res, nil
+			}
+			if errors.Is(err, ErrBadUpstream) {
+				return nil, apperr.New(apperr.Internal, "upstream %s sent an unusable packument for %s", hop.Connection, n).Wrap(err)
+			}
+			return nil, err
+		}
+		res.up, res.hop, res.stale = up, hop, res.stale || doc.Stale
+		for v, raw := range up.Versions {
+			if have[v] || CheckVersion(v) != nil {
+				continue
+			}
+			have[v] = true
+			res.entries = append(res.entries, Entry{Version: v, Doc: raw, Published: up.Published(v)})
+		}
+		for tag, v := range up.DistTags {
+			if _, set := res.tags[tag]; !set {
+				res.tags[tag] = v
+			}
+		}
+		break
+	}
+	return res, nil
+}
+
+func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
+	ctx := r.Context()
+	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+		return err
+	}
+	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return err
+	}
+	res, err := h.resolve(ctx, req, chain, n)
+	if err != nil {
+		return err
+	}
+	if len(res.entries) == 0 {
+		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams", n, req.Repo.Name)
+	}
+	abbreviated := acceptsAbbreviated(r.Header.Get("Accept"))
+	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", abbreviated)
+	if err != nil {
+		return err
+	}
+	ct := "application/json"
+	if abbreviated {
+		ct = AbbreviatedType
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Vary", "Accept, Authorization")
+	w.Header().Set("Cache-Control", "private, max-age=0, must-revalidate")
+	if res.stale {
+		w.Header().Set(StaleHeader, "true")
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return writeBody(w, r, http.StatusOK, ct, body)
+}
+
+// acceptsAbbreviated reports whether the client asked for the abbreviated
+// packument (npm sends it first, with application/json as a fallback).
+func acceptsAbbreviated(accept string) bool {
+	return strings.Contains(accept, AbbreviatedType)
+}
+
+// getVersion answers GET /{name}/{version|tag} with one version document.
+func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, spec string) error {
+	ctx := r.Context()
+	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+		return err
+	}
+	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return err
+	}
+	res, err := h.resolve(ctx, req, chain, n)
+	if err != nil {
+		return err
+	}
+	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", false)
+	if err != nil {
+		return err
+	}
+	var p struct {
+		DistTags map[string]string          `json:"dist-tags"`
+		Versions map[string]json.RawMessage `json:"versions"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return err
+	}
+	if v, ok := p.DistTags[spec]; ok {
+		spec = v
+	}
+	doc, ok := p.Versions[spec]
+	if !ok {
+		return apperr.NotFoundf("package-version", spec, "version %s of %s not found", spec, n)
+	}
+	return writeBody(w, r, http.StatusOK, "application/json", doc)
+}
+
+// versionOfFile reads the version from a tarball file name "pkg-1.2.3.tgz".
+func versionOfFile(n Name, file string) (string, error) {
+	v, ok := strings.CutPrefix(file, n.Pkg+"-")
+	if ok {
+		v, ok = strings.CutSuffix(v, ".tgz")
+	}
+	if !ok {
+		return "", apperr.NotFoundf("asset", file, "%s is not a tarball of %s", file, n)
+	}
+	if err := CheckVersion(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, file string) error {
+	ctx := r.Context()
+	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+		return err
+	}
+	version, err := versionOfFile(n, file)
+	if err != nil {
+		return err
+	}
+	eng := h.o.Engine
+	chain, err := eng.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return err
+	}
+	hit, err := eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
+	if apperr.Is(err, apperr.NotFound) {
+		if err := h.fetchExternal(ctx, req, chain, n, version); err != nil {
+			return err
+		}
+		hit, err = eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
+	}
+	if err != nil {
+		return err
+	}
+	if !packages.Downloadable(hit.Version) {
+		return apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, n, strings.ToLower(hit.Version.Status))
+	}
+	asset, err := eng.Asset(ctx, hit.Version.PackageKey, version, AssetName)
+	if err != nil {
+		return err
+	}
+	if err := eng.Retain(ctx, req.Repo, hit); err != nil {
+		return err
+	}
+	rc, size, err := eng.OpenAsset(ctx, req.Repo, asset)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("ETag", `"`+asset.Hashes.SHA256+`"`)
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		h.log.WarnContext(ctx, "tarball stream interrupted", "package", n.String(), "version", version, "error", err)
+	}
+	return nil
+}
+
+// fetchExternal fetches version of n through the chain's external connection:
+// the tarball is streamed into the blob store through an integrity check
+// against the upstream packument, then the version is ingested. Concurrent
+// requests for the same tarball share one upstream fetch.
+func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, chain packages.Chain, n Name, version string) error {
+	notFound := apperr.NotFoundf("package-version", version, "version %s of %s is not in repository %s or its upstreams", version, n, req.Repo.Name)
+	if h.o.Upstream == nil {
+		return notFound
+	}
+	res, err := h.resolve(ctx, req, chain, n)
+	if err != nil {
+		return err
+	}
+	if res.up == nil {
+		return notFound
+	}
+	raw, ok := res.up.Versions[version]
+	if !ok {
+		return notFound
+	}
+	info, err := ParseVersion(n, version, raw)
+	if err != nil {
+		return apperr.New(apperr.Internal, "upstream %s sent an unusable version %s of %s", res.hop.Connection, version, n).Wrap(errors.Join(ErrBadUpstream, err))
+	}
+	want, ok := ExpectedDigest(info.Dist)
+	if !ok || info.Dist.Tarball == "" {
+		return apperr.New(apperr.Internal, "upstream %s gives no tarball with a checkable integrity for %s@%s", res.hop.Connection, n, version).Wrap(ErrBadUpstream)
+	}
+	eng := h.o.Engine
+	hop := res.hop
+	_, err = upstream.FetchAndStore(ctx, h.o.Upstream, hop.Connection, info.Dist.Tarball,
+		func(ctx context.Context) (bool, bool, error) {
+			_, err := eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
+			if apperr.Is(err, apperr.NotFound) {
+				return false, false, nil
+			}
+			return err == nil, err == nil, err
+		},
+		func(ctx context.Context, a upstream.Asset) (bool, error) {
+			asset, err := eng.PutAsset(ctx, req.Repo, AssetName, VerifyReader(a.Body, want), "")
+			if err != nil {
+				if errors.Is(err, ErrBadUpstream) {
+					return false, apperr.New(apperr.Internal, "refusing %s@%s from %s", n, version, hop.Connection).Wrap(err)
+				}
+				return false, err
+			}
+			v := info.Fields
+			v.PackageKey = key(req.Repo, n)
+			v.Status = model.StatusPublished
+			v.PublishedAt = res.up.Published(version)
+			if v.Readme == "" && res.up.DistTags["latest"] == version {
+				v.Readme = res.up.Readme // registries keep only the latest readme, at the top
+			}
+			return true, eng.Ingest(ctx, req.Repo, hop, v, []model.Asset{asset})
+		})
+	return err
+}
+
+// publish handles `npm publish`: PUT /{name} with the version documents and
+// the tarball as a base64 attachment, streamed into the blob store.
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
+	ctx := r.Context()
+	if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+		return err
+	}
+	limit := h.o.MaxPublishBytes
+	if r.ContentLength > limit {
+		return apperr.New(apperr.TooLarge, "publish body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
+	}
+	eng := h.o.Engine
+	chain, err := eng.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return err
+	}
+	assets := map[string]model.Asset{}
+	doc, err := ParsePublish(blob.LimitReader(r.Body, limit), func(att string, data io.Reader) error {
+		if len(assets) > 0 {
+			return apperr.Validationf("a publish carries one tarball; got a second attachment %q", att)
+		}
+		a, err := eng.PutAsset(ctx, req.Repo, AssetName, data, "")
+		if err != nil {
+			return err
+		}
+		assets[att] = a
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if doc.Name != n.String() {
+		return apperr.Validationf("publish body names package %q, the URL names %q", doc.Name, n)
+	}
+	if len(assets) == 0 {
+		return apperr.New(apperr.NotImplemented, "changing published versions through npm (deprecate, unpublish) is not supported; use UpdatePackageVersionsStatus or DeletePackageVersions")
+	}
+	if len(doc.Versions) != 1 {
+		return apperr.Validationf("a publish carries exactly one version, got %d", len(doc.Versions))
+	}
+	var version string
+	var raw json.RawMessage
+	for version, raw = range doc.Versions { // the only one
+	}
+	info, err := ParseVersion(n, version, raw)
+	if err != nil {
+		return apperr.Validationf("version %s: %v", version, err)
+	}
+	var asset model.Asset
+	for att, a := range assets {
+		if att != n.String()+"-"+version+".tgz" && att != n.TarballFile(version) {
+			return apperr.Validationf("attachment %q does not match version %s", att, version)
+		}
+		if l := doc.Attachments[att].Length; l != 0 && l != a.Size {
+			return apperr.Validationf("attachment %q is %d bytes, the body says %d", att, a.Size, l)
+		}
+		asset = a
+	}
+	if want, ok := ExpectedDigest(info.Dist); ok && !want.Matches(asset.Hashes) {
+		return apperr.Validationf("tarball of %s@%s does not match its dist integrity %s", n, version, want)
+	}
+	v := info.Fields
+	v.PackageKey = key(req.Repo, n)
+	if v.Readme == "" {
+		v.Readme = doc.Readme
+	}
+	if v.Metadata, err = WithDigests(v.Metadata, asset.Hashes); err != nil {
+		return err
+	}
+	if _, err := eng.Publish(ctx, chain, v, []model.Asset{asset}); err != nil {
+		return err
+	}
+	tags := map[string]string{}
+	for t, tv := range doc.DistTags {
+		if tv == version && validTag(t) == nil {
+			tags[t] = tv
+		}
+	}
+	if len(tags) > 0 {
+		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) {
+			for t, tv := range tags {
+				m[t] = tv
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true, "id": n.String(), "success": true})
+}
+
+func validTag(t string) error {
+	if t == "" || len(t) > 128 || strings.ContainsAny(t, "/\\%?# \t") || strings.Contains(t, "..") || validSemver(t) {
+		return apperr.Validationf("invalid dist-tag %q (tags are names like beta, and must not be versions)", t)
+	}
+	return nil
+}
+
+// distTags serves `npm dist-tag ls|add|rm`.
+func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, tag string) error {
+	ctx := r.Context()
+	eng := h.o.Engine
+	switch {
+	case r.Method == http.MethodGet && tag == "":
+		if err := h.o.Check(ctx, req, ActionRead); err != nil {
+			return err
+		}
+		chain, err := eng.SearchOrder(ctx, req.Repo)
+		if err != nil {
+			return err
+		}
+		res, err := h.resolve(ctx, req, chain, n)
+		if err != nil {
+			return err
+		}
+		if len(res.entries) == 0 {
+			return apperr.NotFoundf("package", n.String(), "package %s not found", n)
+		}
+		versions := map[string]json.RawMessage{}
+		for _, e := range res.entries {
+			versions[e.Version] = nil
+		}
+		return writeJSON(w, r, http.StatusOK, DistTags(res.tags, versions))
+
+	case (r.Method == http.MethodPut || r.Method == http.MethodPost) && tag != "":
+		if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+			return err
+		}
+		if err := validTag(tag); err != nil {
+			return err
+		}
+		var version string
+		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&version); err != nil {
+			return apperr.Validationf("the body must be a JSON string naming a version")
+		}
+		if err := CheckVersion(version); err != nil {
+			return err
+		}
+		chain, err := eng.SearchOrder(ctx, req.Repo)
+		if err != nil {
+			return err
+		}
+		hit, err := eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
+		if err != nil {
+			return err
+		}
+		if !packages.Visible(hit.Version) {
+			return apperr.Validationf("version %s of %s is %s and cannot be tagged", version, n, strings.ToLower(hit.Version.Status))
+		}
+		// The tag lives in this repository: so must the version it names.
+		if err := eng.Retain(ctx, req.Repo, hit); err != nil {
+			return err
+		}
+		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) { m[tag] = version }); err != nil {
+			return err
+		}
+		return writeJSON(w, r, http.StatusCreated, map[string]any{"ok": true})
+
+	case r.Method == http.MethodDelete && tag != "":
+		if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+			return err
+		}
+		if tag == "latest" {
+			return apperr.Validationf("the latest tag cannot be removed")
+		}
+		found := false
+		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) {
+			_, found = m[tag]
+			delete(m, tag)
+		}); err != nil {
+			return err
+		}
+		if !found {
+			return apperr.NotFoundf("dist-tag", tag, "dist-tag %s of %s is not set in repository %s", tag, n, req.Repo.Name)
+		}
+		return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true})
+	}
+	return methodNotAllowed(r)
+}

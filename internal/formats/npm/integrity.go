@@ -1,0 +1,106 @@
+package npm
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// Expected is the digest a tarball must have, from its version's dist.
+type Expected struct {
+	Algo   string // sha512, sha256 or sha1
+	Digest []byte
+}
+
+// ExpectedDigest picks the strongest digest dist declares: an SRI entry of
+// dist.integrity (sha512, then sha256, then sha1), else dist.shasum. ok is false
+// when dist declares none wharf can check.
+func ExpectedDigest(d Dist) (Expected, bool) {
+	found := map[string][]byte{}
+	for _, sri := range strings.Fields(d.Integrity) {
+		algo, b64, ok := strings.Cut(sri, "-")
+		if !ok {
+			continue
+		}
+		b64, _, _ = strings.Cut(b64, "?") // SRI options
+		sum, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			continue
+		}
+		if _, seen := found[algo]; !seen {
+			found[algo] = sum
+		}
+	}
+	for _, algo := range []string{"sha512", "sha256", "sha1"} {
+		if sum, ok := found[algo]; ok {
+			return Expected{Algo: algo, Digest: sum}, true
+		}
+	}
+	if sum, err := hex.DecodeString(d.Shasum); err == nil && len(sum) == sha1.Size {
+		return Expected{Algo: "sha1", Digest: sum}, true
+	}
+	return Expected{}, false
+}
+
+// Matches reports whether stored hashes (hex, as the blob store reports them)
+// agree with the expected digest.
+func (e Expected) Matches(h model.Hashes) bool {
+	var got string
+	switch e.Algo {
+	case "sha512":
+		got = h.SHA512
+	case "sha256":
+		got = h.SHA256
+	case "sha1":
+		got = h.SHA1
+	}
+	sum, err := hex.DecodeString(got)
+	return err == nil && subtle.ConstantTimeCompare(sum, e.Digest) == 1
+}
+
+func (e Expected) String() string {
+	return e.Algo + "-" + base64.StdEncoding.EncodeToString(e.Digest)
+}
+
+// VerifyReader passes r through and, at its end, fails with an error wrapping
+// ErrBadUpstream instead of io.EOF when the content's digest differs from the
+// expected one; a blob store Put fed from it then stores nothing.
+func VerifyReader(r io.Reader, e Expected) io.Reader {
+	var h hash.Hash
+	switch e.Algo {
+	case "sha512":
+		h = sha512.New()
+	case "sha256":
+		h = sha256.New()
+	default:
+		h = sha1.New()
+	}
+	return &verifyReader{r: r, h: h, want: e}
+}
+
+type verifyReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want Expected
+}
+
+func (v *verifyReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF {
+		if got := v.h.Sum(nil); subtle.ConstantTimeCompare(got, v.want.Digest) != 1 {
+			return n, fmt.Errorf("%w: tarball integrity mismatch: expected %s, got %s-%s",
+				ErrBadUpstream, v.want, v.want.Algo, base64.StdEncoding.EncodeToString(got))
+		}
+	}
+	return n, err
+}
