@@ -20,6 +20,7 @@ const usage = `wharf — AWS CodeArtifact, anywhere.
 
 Usage:
   wharf serve [flags]   serve the CodeArtifact API, STS and package endpoints
+  wharf keys create     create an access key for a user of any account (prints it once)
   wharf version         print the version
 
 Run 'wharf serve -h' for the serve flags.
@@ -37,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "keys":
+		return keys(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "wharf", version.Version)
 		return 0

@@ -121,6 +121,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	return a, nil
 }
 
+// Store is the metadata store (for tools and tests that add principals).
+func (a *App) Store() store.Store { return a.store }
+
 // Handler is wharf's HTTP handler (for in-process tests).
 func (a *App) Handler() http.Handler { return a.handler }
 

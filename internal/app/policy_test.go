@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/wharf-dev/wharf/internal/apptest"
+	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+func newUser(t *testing.T, srv *apptest.Server, account, name string) model.AccessKey {
+	t.Helper()
+	p, err := auth.UserPrincipal(account, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewAccessKey(context.Background(), srv.App.Store(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// get fetches a package-endpoint URL with a token and returns the status.
+func get(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.SetBasicAuth("aws", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestResourcePoliciesAreEnforced: another account needs a policy Allow, and an
+// explicit Deny binds even the domain owner's own users — on the API and on the
+// package endpoints.
+func TestResourcePoliciesAreEnforced(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	admin := srv.CodeArtifact()
+	must(admin.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("shared")}))
+	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-a")}))
+
+	partner := newUser(t, srv, "111122223333", "builder")
+	pc := srv.CodeArtifact(partner.AccessKeyID, partner.SecretAccessKey)
+	owner := aws.String(apptest.Account)
+
+	// No policy: another account is refused.
+	_, err := pc.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared"), DomainOwner: owner})
+	wantErr[*types.AccessDeniedException](t, err)
+	_, err = pc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("shared"), DomainOwner: owner})
+	wantErr[*types.AccessDeniedException](t, err)
+
+	// The domain policy grants the partner account read access.
+	must(admin.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("shared"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Sid": "PartnerReads", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+	    "Action": ["codeartifact:DescribeDomain", "codeartifact:GetAuthorizationToken", "codeartifact:ReadFromRepository", "codeartifact:DescribeRepository"],
+	    "Resource": "*"}]}`)}))
+	must(pc.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared"), DomainOwner: owner}))
+	must(pc.DescribeRepository(ctx, &codeartifact.DescribeRepositoryInput{Domain: aws.String("shared"), DomainOwner: owner, Repository: aws.String("team-a")}))
+	_, err = pc.DeleteRepository(ctx, &codeartifact.DeleteRepositoryInput{Domain: aws.String("shared"), DomainOwner: owner, Repository: aws.String("team-a")})
+	wantErr[*types.AccessDeniedException](t, err)
+	tok := aws.ToString(must(pc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("shared"), DomainOwner: owner})).AuthorizationToken)
+	index := srv.URL + "/shared-000000000000/pypi/team-a/simple/"
+	if code := get(t, index, tok); code != http.StatusOK {
+		t.Fatalf("partner read with policy: %d", code)
+	}
+
+	// A repository policy Deny wins over the domain's Allow.
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("shared"), Repository: aws.String("team-a"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:user/builder"}, "Action": "codeartifact:ReadFromRepository", "Resource": "*"}]}`)}))
+	if code := get(t, index, tok); code != http.StatusForbidden {
+		t.Fatalf("partner read denied by repository policy: %d", code)
+	}
+
+	// Same account: users are allowed by default, but an explicit Deny binds them.
+	ci := newUser(t, srv, apptest.Account, "reader-only")
+	cc := srv.CodeArtifact(ci.AccessKeyID, ci.SecretAccessKey)
+	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-b")}))
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("shared"), Repository: aws.String("team-b"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/reader-only"},
+	    "Action": ["codeartifact:PublishPackageVersion", "codeartifact:DeleteRepository"], "Resource": "*"}]}`)}))
+	body := []byte("payload")
+	_, err = cc.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("shared"), Repository: aws.String("team-b"), Format: types.PackageFormatGeneric,
+		Namespace: aws.String("n"), Package: aws.String("p"), PackageVersion: aws.String("1"), AssetName: aws.String("f"), AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))})
+	wantErr[*types.AccessDeniedException](t, err)
+	_, err = cc.DeleteRepository(ctx, &codeartifact.DeleteRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-b")})
+	wantErr[*types.AccessDeniedException](t, err)
+	must(cc.DescribeRepository(ctx, &codeartifact.DescribeRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-b")}))
+	// The administrator is not named by the Deny.
+	must(admin.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("shared"), Repository: aws.String("team-b"), Format: types.PackageFormatGeneric,
+		Namespace: aws.String("n"), Package: aws.String("p"), PackageVersion: aws.String("1"), AssetName: aws.String("f"), AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))}))
+
+	// The owner can always replace a policy that would lock it out.
+	must(admin.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("shared"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "codeartifact:*", "Resource": "*"}]}`)}))
+	_, err = admin.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")})
+	wantErr[*types.AccessDeniedException](t, err)
+	must(admin.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("shared"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "codeartifact:*", "Resource": "*"}]}`)}))
+	must(admin.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")}))
+}
