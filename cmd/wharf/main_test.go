@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wharf-dev/wharf/internal/store/sqlite"
+)
+
+func TestCommands(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "wharf v") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"bogus"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unknown command") {
+		t.Fatalf("unknown command: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"serve", "--listen", "nonsense"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "HOST:PORT") {
+		t.Fatalf("bad serve flags: %d %q", code, errb.String())
+	}
+}
+
+func TestKeysCreate(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "111122223333", "--user", "ci"}, &out, &errb); code != 0 {
+		t.Fatalf("keys create: %d %s", code, errb.String())
+	}
+	m := regexp.MustCompile(`aws_access_key_id = (\S+)\naws_secret_access_key = (\S+)`).FindStringSubmatch(out.String())
+	if m == nil || !strings.Contains(out.String(), "[ci]") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k, err := st.GetAccessKey(context.Background(), m[1])
+	if err != nil || k.SecretAccessKey != m[2] || k.Principal.ARN != "arn:aws:iam::111122223333:user/ci" {
+		t.Fatalf("stored key %+v %v", k, err)
+	}
+	errb.Reset()
+	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "12", "--user", "ci"}, &out, &errb); code != 2 {
+		t.Fatalf("bad account accepted: %d", code)
+	}
+}
