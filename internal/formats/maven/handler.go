@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
@@ -197,7 +198,9 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 				var body io.Reader = ua.Body
 				if wantSHA1 != "" {
-					body = &verifyingReader{r: ua.Body, h: sha1.New(), want: wantSHA1}
+					body = &verifyingReader{r: ua.Body, h: sha1.New(), want: wantSHA1, fail: func(got string) error {
+						return apperr.New(apperr.Internal, "upstream %s sent %s with SHA-1 %s, its .sha1 says %s; not stored", hop.Connection, p.File, got, wantSHA1).Wrap(upstream.ErrUnavailable)
+					}}
 				}
 				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
 				if err != nil {
@@ -218,11 +221,14 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 }
 
 // verifyingReader fails the read that would return EOF when the content's
-// digest differs from the expected one, so the blob store discards it.
+// digest differs from the expected one, so the blob store aborts the object
+// instead of committing it (every EOF re-checks, so a reader that swallows one
+// error still sees the next).
 type verifyingReader struct {
 	r    io.Reader
 	h    hash.Hash
 	want string
+	fail func(got string) error
 }
 
 func (v *verifyingReader) Read(p []byte) (int, error) {
@@ -230,7 +236,7 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	v.h.Write(p[:n])
 	if errors.Is(err, io.EOF) {
 		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
-			return n, apperr.New(apperr.Internal, "upstream file has SHA-1 %s, its .sha1 says %s; not stored", got, v.want).Wrap(upstream.ErrUnavailable)
+			return n, v.fail(got)
 		}
 	}
 	return n, err
@@ -460,26 +466,48 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if len(expect) != 64 {
 		expect = ""
 	}
-	a, err := h.Engine.PutAsset(ctx, req.Repo, p.File, body, expect)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
-	for hdr, alg := range map[string]string{"X-Checksum-Sha1": "sha1", "X-Checksum-Md5": "md5"} {
-		if want := strings.ToLower(r.Header.Get(hdr)); want != "" && want != checksumOf(a.Hashes, alg) {
-			h.WriteError(w, r, apperr.Validationf("%s header %s does not match the uploaded %s", hdr, want, p.File))
+	// Refusals that do not need the bytes stored are decided first, so they
+	// leave no unreferenced blob behind. A file the version already has is
+	// compared by hashing the upload without keeping it.
+	if cur, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
+		hs := blob.NewHasher()
+		if _, err := io.Copy(hs, body); err != nil {
+			h.WriteError(w, r, apperr.Validationf("reading %s: %v", p.File, err))
 			return
 		}
-	}
-	if cur, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
-		if cur.Hashes.SHA256 == a.Hashes.SHA256 {
+		if hs.Sum().SHA256 == cur.Hashes.SHA256 {
 			w.WriteHeader(http.StatusOK) // an idempotent retry
 			return
 		}
 		h.WriteError(w, r, apperr.Conflictf("asset", p.File, "%s already exists in %s:%s:%s with other content", p.File, p.Group, p.Artifact, p.Version))
 		return
+	} else if !apperr.Is(err, apperr.NotFound) {
+		h.WriteError(w, r, err)
+		return
 	}
 	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatMaven, p.Group, p.Artifact, p.Version, p.File); err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	// The checksum headers are verified as the body streams in: a mismatch
+	// aborts the blob.
+	for _, c := range []struct {
+		hdr string
+		new func() hash.Hash
+	}{{"X-Checksum-Sha1", sha1.New}, {"X-Checksum-Md5", md5.New}} {
+		if want := strings.ToLower(strings.TrimSpace(r.Header.Get(c.hdr))); want != "" {
+			hdr := c.hdr
+			body = &verifyingReader{r: body, h: c.new(), want: want, fail: func(string) error {
+				return apperr.Validationf("%s header %s does not match the uploaded %s", hdr, want, p.File)
+			}}
+		}
+	}
+	a, err := h.Engine.PutAsset(ctx, req.Repo, p.File, body, expect)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
@@ -494,6 +522,11 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	_, created, err := h.Engine.PublishFile(ctx, chain, v, a)
 	if err != nil {
+		// A concurrent identical PUT that won the race is still a retry.
+		if cur, aerr := h.Engine.Asset(ctx, key, p.Version, p.File); apperr.Is(err, apperr.Conflict) && aerr == nil && cur.Hashes.SHA256 == a.Hashes.SHA256 {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		h.WriteError(w, r, err)
 		return
 	}

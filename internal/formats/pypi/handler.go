@@ -14,7 +14,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
-	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
@@ -40,6 +39,11 @@ func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logg
 const (
 	actionRead = "codeartifact:ReadFromRepository"
 )
+
+// StaleHeader is set (to "true") on project pages that include an external
+// connection's listing served from wharf's cached copy because the upstream
+// could not be reached (the same header the npm endpoint sets).
+const StaleHeader = "X-Wharf-Upstream-Stale"
 
 // Public: every pypi request needs the token.
 func (h *Handler) Public(*http.Request, string) bool { return false }
@@ -116,27 +120,10 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, err)
 		return
 	}
-	seen := map[string]bool{}
-	var names []string
-	for _, repo := range chain.Repos {
-		cursor := ""
-		for {
-			pkgs, next, err := h.Engine.Store.ListPackages(ctx, repo.DomainOwner, repo.DomainName, repo.Name, store.PackageFilter{Format: model.FormatPypi}, store.Page{Cursor: cursor, Limit: 1000})
-			if err != nil {
-				h.WriteError(w, r, err)
-				return
-			}
-			for _, p := range pkgs {
-				if !seen[p.Name] {
-					seen[p.Name] = true
-					names = append(names, p.Name)
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
+	names, err := h.Engine.PackageNames(ctx, chain, model.FormatPypi)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
 	}
 	mt := Negotiate(r.Header.Get("Accept"))
 	h.writeDoc(w, r, mt, RenderIndex(mt, names))
@@ -200,7 +187,7 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 			})
 		}
 	}
-	ext, extErr := h.externalFiles(ctx, chain, req.Repo, name)
+	ext, stale, extErr := h.externalFiles(ctx, chain, req.Repo, name)
 	for _, ef := range ext {
 		if have[ef.file.Filename] {
 			continue
@@ -227,6 +214,9 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 		h.WriteError(w, r, apperr.NotFoundf("package", name, "No package %s found in repository %s or its upstreams", name, req.Repo.Name))
 		return
 	}
+	if stale {
+		w.Header().Set(StaleHeader, "true")
+	}
 	mt := Negotiate(r.Header.Get("Accept"))
 	h.writeDoc(w, r, mt, RenderProject(mt, name, files))
 }
@@ -249,14 +239,15 @@ type extFile struct {
 // externalFiles reads the project page of each external connection of the
 // chain whose upstream is configured and whose holder (and the requester)
 // allow upstream versions of the package. The first connection that knows the
-// project wins.
-func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, requester model.Repository, name string) ([]extFile, error) {
+// project wins; stale reports that its page came from the cache because the
+// upstream failed.
+func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, requester model.Repository, name string) (files []extFile, stale bool, err error) {
 	if h.Upstream == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatPypi, "", name)
 	if err != nil || !ok {
-		return nil, err
+		return nil, false, err
 	}
 	var lastErr error
 	for _, hop := range chain.External(model.FormatPypi) {
@@ -283,9 +274,9 @@ func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, reque
 			}
 			out = append(out, extFile{file: f, hop: hop})
 		}
-		return out, nil
+		return out, doc.Stale, nil
 	}
-	return nil, lastErr
+	return nil, false, lastErr
 }
 
 // download serves a file: from the nearest repository of the chain holding the
@@ -339,7 +330,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 // fetches it once (concurrent requests share the fetch), verifies its SHA-256
 // against the page and ingests the version.
 func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, name, version, filename string) (model.Asset, error) {
-	files, err := h.externalFiles(ctx, chain, requester, name)
+	files, _, err := h.externalFiles(ctx, chain, requester, name)
 	if err != nil {
 		return model.Asset{}, err
 	}

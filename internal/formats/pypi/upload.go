@@ -1,8 +1,11 @@
 package pypi
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -118,9 +121,27 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 			h.WriteError(w, r, apperr.Validationf("sha256_digest is not a hex SHA-256"))
 			return
 		}
-		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, part, expect)
+		// Refusals that do not depend on the bytes are decided before any are
+		// written, so they leave no unreferenced blob behind.
+		chain, err := h.Engine.SearchOrder(ctx, req.Repo)
 		if err != nil {
-			if apperr.Is(err, apperr.Validation) && expect != "" {
+			h.WriteError(w, r, err)
+			return
+		}
+		if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatPypi, "", Normalize(name), version, filename); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		var content io.Reader = part
+		wantMD5 := strings.ToLower(first(form, "md5_digest"))
+		if wantMD5 != "" {
+			// Checked as the last byte is read, so a mismatch aborts the blob
+			// instead of committing it.
+			content = &md5Reader{r: part, h: md5.New(), want: wantMD5}
+		}
+		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, content, expect)
+		if err != nil {
+			if apperr.Is(err, apperr.Validation) && expect != "" && !errors.Is(err, errMD5) {
 				err = apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (sha256_digest %s)", expect)
 			}
 			h.WriteError(w, r, err)
@@ -273,4 +294,24 @@ func Dependencies(requiresDist []string) []model.Dependency {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// errMD5 marks the refusal of an upload whose md5_digest does not match.
+var errMD5 = errors.New("md5_digest mismatch")
+
+// md5Reader fails the read that would return EOF when the content's MD5
+// differs from the form's md5_digest, so the blob store aborts the object.
+type md5Reader struct {
+	r    io.Reader
+	h    hash.Hash
+	want string
+}
+
+func (m *md5Reader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.h.Write(p[:n])
+	if errors.Is(err, io.EOF) && hex.EncodeToString(m.h.Sum(nil)) != m.want {
+		return n, apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (md5_digest)").Wrap(errMD5)
+	}
+	return n, err
 }
