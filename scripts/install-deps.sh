@@ -2,7 +2,7 @@
 # Installs the Debian packages wharf's real-client tests use, when missing.
 # Needs root (as in CI); elsewhere it only says what is missing.
 set -euo pipefail
-packages=(ca-certificates git
+packages=(ca-certificates git postgresql
   # PyPI e2e (e2e/pypi): twine uploads, pip installs into venvs.
   twine python3-venv
   # Maven e2e (e2e/maven): mvn's plugins from Debian's /usr/share/maven-repo,

@@ -25,6 +25,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/postgres"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
@@ -46,6 +47,8 @@ type App struct {
 	// Engine is the package engine; Upstream fetches from external connections.
 	Engine   *packages.Engine
 	Upstream *upstream.Fetcher
+	// keys is the local key provider: envelope encryption and the KMS subset share it.
+	keys *keys.Local
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -59,6 +62,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening local key provider: %w", err)
 	}
+	a.keys = kp
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
 		if !ok {
@@ -85,7 +89,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
@@ -119,6 +123,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: 8 << 20}
 	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
+}
+
+// OpenStore opens the configured metadata store: SQLite in the data directory by
+// default, PostgreSQL when --database is a postgres:// URL.
+func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Database != "" {
+		return postgres.Open(ctx, cfg.Database)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
 }
 
 // Store is the metadata store (for tools and tests that add principals).

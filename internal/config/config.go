@@ -18,8 +18,11 @@ import (
 
 // Config is everything `wharf serve` needs.
 type Config struct {
-	Listen    string // HOST:PORT
-	DataDir   string
+	Listen  string // HOST:PORT
+	DataDir string
+	// Database is the metadata store: "" for SQLite in the data directory, or a
+	// postgres:// URL for the scale-out mode (several replicas on one database).
+	Database  string
 	Region    string
 	PublicURL string // base URL of package endpoints; "" = the request's own host
 	// Upstreams maps an external connection name to the public registry URL it proxies.
@@ -45,6 +48,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.SetOutput(os.Stderr)
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to serve on (HOST:PORT); one port serves the AWS APIs and every package endpoint")
 	fs.StringVar(&c.DataDir, "data-dir", "wharf-data", "directory for the embedded database, blobs and keys")
+	fs.StringVar(&c.Database, "database", "", "metadata store: empty for SQLite in --data-dir, or a postgres://user:pass@host/db URL (replicas sharing one database); also WHARF_DATABASE")
 	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region wharf reports in ARNs")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach wharf at, used in repository endpoints (default: the Host each request was sent to)")
 	fs.Var(upstream.Sources(c.Upstreams), "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
@@ -60,6 +64,9 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	if c.Database == "" {
+		c.Database = getenv("WHARF_DATABASE")
+	}
 	c.RootAccessKeyID = getenv("WHARF_ROOT_ACCESS_KEY_ID")
 	c.RootSecretAccessKey = getenv("WHARF_ROOT_SECRET_ACCESS_KEY")
 	return c, c.Validate()
@@ -73,6 +80,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		errs = append(errs, errors.New("--database must be empty (SQLite in --data-dir) or a postgres:// URL"))
 	}
 	if !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("--region %q is not a region name like us-east-1", c.Region))

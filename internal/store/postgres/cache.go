@@ -1,0 +1,42 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// GetCache returns a cached upstream document by key.
+func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
+	e := model.CacheEntry{Key: key}
+	var fetched *int64
+	err := s.pool.QueryRow(ctx, `SELECT body, etag, status, fetched_at FROM cache_entries WHERE cache_key = $1`, key).
+		Scan(&e.Body, &e.ETag, &e.Status, &fetched)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return model.CacheEntry{}, apperr.NotFoundf("cache-entry", key, "cache entry %s not found", key)
+	}
+	if err != nil {
+		return model.CacheEntry{}, fmt.Errorf("postgres: get cache: %w", err)
+	}
+	e.FetchedAt = fromMillis(fetched)
+	return e, nil
+}
+
+// PutCache stores or replaces a cache entry. Replicas refreshing one entry at
+// once is fine: the last write wins, as for any cache.
+func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, etag = excluded.etag,
+			status = excluded.status, fetched_at = excluded.fetched_at`,
+			e.Key, e.Body, e.ETag, e.Status, millis(e.FetchedAt)); err != nil {
+			return fmt.Errorf("postgres: put cache: %w", err)
+		}
+		return nil
+	})
+}

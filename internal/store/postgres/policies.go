@@ -1,0 +1,154 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// arnResource names the resource an ARN points at, for error messages:
+// ("domain", "d") for .../domain/d, ("repository", "r") for .../repository/d/r.
+func arnResource(arn string) (typ, id string) {
+	a, err := model.ParseARN(arn)
+	if err != nil {
+		return "", arn
+	}
+	typ, rest, _ := strings.Cut(a.Resource, "/")
+	return typ, rest[strings.LastIndex(rest, "/")+1:]
+}
+
+func policyNotFound(arn string) error {
+	typ, id := arnResource(arn)
+	return apperr.NotFoundf(typ, id, "no resource policy on %s", arn)
+}
+
+func policyConflict(arn string) error {
+	typ, id := arnResource(arn)
+	return apperr.Conflictf(typ, id, "policy revision does not match the current revision on %s", arn)
+}
+
+func getPolicy(ctx context.Context, q querier, arn string) (model.Policy, error) {
+	p := model.Policy{ResourceARN: arn}
+	err := q.QueryRow(ctx, `SELECT document, revision FROM policies WHERE resource_arn = $1`, arn).Scan(&p.Document, &p.Revision)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return model.Policy{}, policyNotFound(arn)
+	}
+	if err != nil {
+		return model.Policy{}, fmt.Errorf("postgres: get policy: %w", err)
+	}
+	return p, nil
+}
+
+// GetPolicy returns the policy attached to an ARN.
+func (s *Store) GetPolicy(ctx context.Context, resourceARN string) (model.Policy, error) {
+	return getPolicy(ctx, s.pool, resourceARN)
+}
+
+// PutPolicy creates (expectedRevision "") or replaces (expectedRevision equal to
+// the stored one) a policy; any other case is Conflict. Two replicas swapping
+// from the same revision at once: SERIALIZABLE makes the later one rerun and
+// find the revision changed.
+func (s *Store) PutPolicy(ctx context.Context, p model.Policy, expectedRevision string) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		cur, err := getPolicy(ctx, tx, p.ResourceARN)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			if expectedRevision != "" {
+				return policyConflict(p.ResourceARN)
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO policies (resource_arn, document, revision) VALUES ($1, $2, $3)`,
+				p.ResourceARN, p.Document, p.Revision)
+			if isUniqueViolation(err) {
+				return policyConflict(p.ResourceARN)
+			}
+		case err != nil:
+			return err
+		case expectedRevision == "" || expectedRevision != cur.Revision:
+			return policyConflict(p.ResourceARN)
+		default:
+			_, err = tx.Exec(ctx, `UPDATE policies SET document = $1, revision = $2 WHERE resource_arn = $3`,
+				p.Document, p.Revision, p.ResourceARN)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: put policy: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeletePolicy deletes and returns the policy on an ARN. A non-empty
+// expectedRevision must match the stored revision, else Conflict.
+func (s *Store) DeletePolicy(ctx context.Context, resourceARN, expectedRevision string) (model.Policy, error) {
+	var p model.Policy
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		if p, err = getPolicy(ctx, tx, resourceARN); err != nil {
+			return err
+		}
+		if expectedRevision != "" && expectedRevision != p.Revision {
+			return policyConflict(resourceARN)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM policies WHERE resource_arn = $1`, resourceARN); err != nil {
+			return fmt.Errorf("postgres: delete policy: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Policy{}, err
+	}
+	return p, nil
+}
+
+// ListTags returns an ARN's tags ordered by key.
+func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tag_key, tag_value FROM tags WHERE resource_arn = $1 ORDER BY tag_key`, resourceARN)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tags: %w", err)
+	}
+	out, err := collect(rows, func(row scanner) (model.Tag, error) {
+		var t model.Tag
+		err := row.Scan(&t.Key, &t.Value)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tags: %w", err)
+	}
+	return out, nil
+}
+
+// SetTags adds or overwrites tags on an ARN.
+func (s *Store) SetTags(ctx context.Context, resourceARN string, tags []model.Tag) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx pgx.Tx) error {
+		for _, t := range tags {
+			if _, err := tx.Exec(ctx, `INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES ($1, $2, $3)
+				ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
+				resourceARN, t.Key, t.Value); err != nil {
+				return fmt.Errorf("postgres: set tags: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveTags removes tags by key; absent keys are ignored.
+func (s *Store) RemoveTags(ctx context.Context, resourceARN string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM tags WHERE resource_arn = $1 AND tag_key = ANY($2::text[])`,
+			resourceARN, keys); err != nil {
+			return fmt.Errorf("postgres: remove tags: %w", err)
+		}
+		return nil
+	})
+}
