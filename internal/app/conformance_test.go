@@ -73,7 +73,8 @@ func TestControlPlaneConformance(t *testing.T) {
 		dom.Status != types.DomainStatusActive || dom.CreatedTime == nil || !strings.HasPrefix(aws.ToString(dom.EncryptionKey), "arn:aws:kms:us-east-1:000000000000:key/") {
 		t.Fatalf("CreateDomain returned %+v", dom)
 	}
-	kms := "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	// A key of another account (not wharf's own KMS) is recorded as given.
+	kms := "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	dom2 := must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("beta"), EncryptionKey: aws.String(kms)})).Domain
 	if aws.ToString(dom2.EncryptionKey) != kms {
 		t.Fatalf("encryption key not recorded: %s", aws.ToString(dom2.EncryptionKey))

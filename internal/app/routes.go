@@ -16,12 +16,13 @@ import (
 // routes builds the one handler for the one port:
 //
 //	GET /healthz                       readiness
-//	SigV4-signed requests              by credential-scope service: codeartifact, sts
+//	SigV4-signed requests              by credential-scope service: codeartifact, sts, kms
 //	/v1/... unsigned                   403 MissingAuthenticationTokenException
 //	everything else                    package endpoints /{domain}-{owner}/{format}/{repo}/...
 func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens) http.Handler {
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
 	sts := &awsapi.STS{Log: a.log}
+	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
 	packages := a.packageRoutes(svc, tokens)
 
 	mux := http.NewServeMux()
@@ -46,6 +47,8 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				ca.Serve(w, r, service.Caller{Principal: res.Principal})
 			case "sts":
 				sts.Serve(w, r, res.Principal)
+			case "kms":
+				kms.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
 			}
@@ -55,6 +58,9 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 			svcName := "codeartifact"
 			if r.URL.Path == "/" {
 				svcName = "sts"
+				if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.") {
+					svcName = "kms"
+				}
 			}
 			awsapi.WriteAuthError(w, r, a.log, svcName, missingAuth(), auth.QueryErrorCode)
 			return

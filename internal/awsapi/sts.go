@@ -71,8 +71,13 @@ func (s *STS) Serve(w http.ResponseWriter, r *http.Request, p model.Principal) {
 }
 
 // WriteAuthError writes an authentication failure in the protocol of the service
-// the request was for: awsQuery XML for STS, rest-json for everything else.
+// the request was for: awsQuery XML for STS, json 1.1 for KMS, rest-json for
+// everything else.
 func WriteAuthError(w http.ResponseWriter, r *http.Request, log *slog.Logger, signingService string, err error, queryCode func(string) string) {
+	if signingService == "kms" {
+		writeKMSError(w, r, log, err)
+		return
+	}
 	if signingService == "sts" {
 		e := asError(err)
 		code := e.Reason

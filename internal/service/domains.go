@@ -28,6 +28,8 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 		key = DefaultEncryptionKey(s.Region, c.Principal.Account)
 	} else if err := validKMSKeyARN(key); err != nil {
 		return DomainInfo{}, err
+	} else if err := (&KMS{Store: s.Store, Region: s.Region, Now: s.Now}).DomainKeyError(ctx, c, key); err != nil {
+		return DomainInfo{}, err
 	}
 	d := model.Domain{
 		Name: name, Owner: c.Principal.Account, Region: s.Region,
@@ -47,8 +49,8 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 	return DomainInfo{Domain: d}, nil
 }
 
-// validKMSKeyARN accepts a KMS key or alias ARN. Until encryption at rest is tied to
-// a real KMS, any well-formed ARN is recorded as given.
+// validKMSKeyARN accepts a KMS key or alias ARN. Beyond this, only ARNs of wharf's own
+// KMS are checked (KMS.DomainKeyError); any other well-formed ARN is recorded as given.
 func validKMSKeyARN(s string) error {
 	a, err := model.ParseARN(s)
 	if err != nil || a.Service != "kms" || a.Resource == "" || hasControl(s) || len(s) > 1011 {

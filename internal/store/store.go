@@ -105,5 +105,22 @@ type Store interface {
 	GetCache(ctx context.Context, key string) (model.CacheEntry, error)
 	PutCache(ctx context.Context, e model.CacheEntry) error
 
+	// KMS keys of wharf's KMS subset, per account; a key's tags are the Tags
+	// above under its ARN. PutKMSKey creates or replaces. DeleteKMSKey removes
+	// the key with its aliases and tags. ListKMSKeys orders by key id.
+	PutKMSKey(ctx context.Context, k model.KMSKey) error
+	GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error)
+	ListKMSKeys(ctx context.Context, account string, p Page) ([]model.KMSKey, string, error)
+	DeleteKMSKey(ctx context.Context, account, keyID string) error
+
+	// KMS aliases, per account, named with their alias/ prefix. CreateKMSAlias
+	// fails with Conflict when the name exists and NotFound when the target key
+	// does not; UpdateKMSAlias retargets an existing alias (NotFound otherwise).
+	CreateKMSAlias(ctx context.Context, a model.KMSAlias) error
+	UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error
+	GetKMSAlias(ctx context.Context, account, name string) (model.KMSAlias, error)
+	DeleteKMSAlias(ctx context.Context, account, name string) error
+	ListKMSAliases(ctx context.Context, account string, p Page) ([]model.KMSAlias, string, error)
+
 	Close() error
 }

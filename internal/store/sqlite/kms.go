@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
+)
+
+const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, origin, state, policy,
+	multi_region, rotation_enabled, rotation_period_days, deletion_date, pending_window_days, created_at`
+
+func scanKMSKey(row scanner) (model.KMSKey, error) {
+	var k model.KMSKey
+	var multi, rot int
+	var deletion, created sql.NullInt64
+	if err := row.Scan(&k.Account, &k.KeyID, &k.Region, &k.Description, &k.KeyUsage, &k.KeySpec, &k.Origin,
+		&k.State, &k.Policy, &multi, &rot, &k.RotationPeriodDays, &deletion, &k.PendingWindowDays, &created); err != nil {
+		return model.KMSKey{}, err
+	}
+	k.MultiRegion, k.RotationEnabled = multi != 0, rot != 0
+	k.DeletionDate, k.CreatedAt = fromMillis(deletion), fromMillis(created)
+	return k, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func kmsKeyNotFound(keyID string) error {
+	return apperr.NotFoundf("kms-key", keyID, "key %s not found", keyID)
+}
+
+func kmsAliasNotFound(name string) error {
+	return apperr.NotFoundf("kms-alias", name, "alias %s not found", name)
+}
+
+// PutKMSKey creates or replaces a KMS key.
+func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO kms_keys (`+kmsKeyCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, key_id) DO UPDATE SET region = excluded.region,
+			description = excluded.description, key_usage = excluded.key_usage, key_spec = excluded.key_spec,
+			origin = excluded.origin, state = excluded.state, policy = excluded.policy,
+			multi_region = excluded.multi_region, rotation_enabled = excluded.rotation_enabled,
+			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
+			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
+			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
+			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, millis(k.DeletionDate),
+			k.PendingWindowDays, millis(k.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("sqlite: put kms key: %w", err)
+		}
+		return nil
+	})
+}
+
+// GetKMSKey returns one key of an account.
+func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
+	k, err := scanKMSKey(s.r.QueryRowContext(ctx, `SELECT `+kmsKeyCols+` FROM kms_keys WHERE account = ? AND key_id = ?`,
+		account, keyID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.KMSKey{}, kmsKeyNotFound(keyID)
+	}
+	if err != nil {
+		return model.KMSKey{}, fmt.Errorf("sqlite: get kms key: %w", err)
+	}
+	return k, nil
+}
+
+// ListKMSKeys lists an account's keys by key id.
+func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) ([]model.KMSKey, string, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + kmsKeyCols + ` FROM kms_keys WHERE account = ?`)
+	args, err := pageQuery(&q, []any{account}, p, "key_id")
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
+	}
+	defer rows.Close()
+	out := []model.KMSKey{}
+	for rows.Next() {
+		k, err := scanKMSKey(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
+	}
+	out, next := trimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
+	return out, next, nil
+}
+
+// DeleteKMSKey removes a key, its aliases (by cascade) and its tags.
+func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var region string
+		err := tx.QueryRowContext(ctx, `SELECT region FROM kms_keys WHERE account = ? AND key_id = ?`, account, keyID).Scan(&region)
+		if errors.Is(err, sql.ErrNoRows) {
+			return kmsKeyNotFound(keyID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: delete kms key: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, model.KMSKeyARN(region, account, keyID)); err != nil {
+			return fmt.Errorf("sqlite: delete kms key tags: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kms_keys WHERE account = ? AND key_id = ?`, account, keyID); err != nil {
+			return fmt.Errorf("sqlite: delete kms key: %w", err)
+		}
+		return nil
+	})
+}
+
+const kmsAliasCols = `account, name, region, target_key_id, created_at, updated_at`
+
+func scanKMSAlias(row scanner) (model.KMSAlias, error) {
+	var a model.KMSAlias
+	var created, updated sql.NullInt64
+	if err := row.Scan(&a.Account, &a.Name, &a.Region, &a.TargetKeyID, &created, &updated); err != nil {
+		return model.KMSAlias{}, err
+	}
+	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return a, nil
+}
+
+// CreateKMSAlias inserts an alias; Conflict when the name is taken, NotFound
+// when the target key does not exist.
+func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO kms_aliases (`+kmsAliasCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.Account, a.Name, a.Region, a.TargetKeyID, millis(a.CreatedAt), millis(a.UpdatedAt))
+		switch {
+		case isUniqueViolation(err):
+			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
+		case isForeignKeyViolation(err):
+			return kmsKeyNotFound(a.TargetKeyID)
+		case err != nil:
+			return fmt.Errorf("sqlite: create kms alias: %w", err)
+		}
+		return nil
+	})
+}
+
+// UpdateKMSAlias retargets an existing alias (target key and update time).
+func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE kms_aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND name = ?`,
+			a.TargetKeyID, millis(a.UpdatedAt), a.Account, a.Name)
+		if isForeignKeyViolation(err) {
+			return kmsKeyNotFound(a.TargetKeyID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: update kms alias: %w", err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return kmsAliasNotFound(a.Name)
+		}
+		return nil
+	})
+}
+
+// GetKMSAlias returns one alias of an account.
+func (s *Store) GetKMSAlias(ctx context.Context, account, name string) (model.KMSAlias, error) {
+	a, err := scanKMSAlias(s.r.QueryRowContext(ctx, `SELECT `+kmsAliasCols+` FROM kms_aliases WHERE account = ? AND name = ?`,
+		account, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.KMSAlias{}, kmsAliasNotFound(name)
+	}
+	if err != nil {
+		return model.KMSAlias{}, fmt.Errorf("sqlite: get kms alias: %w", err)
+	}
+	return a, nil
+}
+
+// DeleteKMSAlias removes an alias; NotFound when there is none.
+func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM kms_aliases WHERE account = ? AND name = ?`, account, name)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete kms alias: %w", err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return kmsAliasNotFound(name)
+		}
+		return nil
+	})
+}
+
+// ListKMSAliases lists an account's aliases by name.
+func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page) ([]model.KMSAlias, string, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + kmsAliasCols + ` FROM kms_aliases WHERE account = ?`)
+	args, err := pageQuery(&q, []any{account}, p, "name")
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
+	}
+	defer rows.Close()
+	out := []model.KMSAlias{}
+	for rows.Next() {
+		a, err := scanKMSAlias(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
+	}
+	out, next := trimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
+	return out, next, nil
+}
