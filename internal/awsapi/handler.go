@@ -148,6 +148,7 @@ func NewCodeArtifact(svc *service.Service, publicURL string, log *slog.Logger) *
 	h.registerControlPlane()
 	h.registerPackageOps()
 	h.registerVersionOps()
+	h.registerPackageGroupOps()
 	return h
 }
 

@@ -20,10 +20,17 @@ func (s *Service) taggable(ctx context.Context, c Caller, arn, action string) er
 		_, err = s.domain(ctx, c, a.Account, parts[1], action)
 	case parts[0] == "repository" && len(parts) == 3:
 		_, err = s.repository(ctx, c, RepoRef{DomainOwner: a.Account, Domain: parts[1], Repository: parts[2]}, action)
-	case parts[0] == "package-group":
-		return apperr.NotFoundf("", "", "Package group not found: %s", arn)
+	case parts[0] == "package-group" && len(parts) >= 3:
+		// package-group/DOMAIN followed by the pattern, which starts with "/".
+		_, rest, _ := strings.Cut(a.Resource, "/")
+		domain, pattern, _ := strings.Cut(rest, "/")
+		_, _, err = s.groupIn(ctx, c, a.Account, domain, "/"+pattern, action)
+		if err == nil && model.PackageGroupARN(a.Region, a.Account, domain, "/"+pattern) != arn {
+			// Only a group's canonical ARN carries its tags.
+			err = apperr.NotFoundf("package-group", pattern, "Package group not found: %s", arn)
+		}
 	default:
-		return apperr.Validationf("resourceArn %q does not name a taggable resource (a domain or a repository)", arn)
+		return apperr.Validationf("resourceArn %q does not name a taggable resource (a domain, a repository or a package group)", arn)
 	}
 	if err != nil {
 		return err

@@ -122,5 +122,20 @@ type Store interface {
 	DeleteKMSAlias(ctx context.Context, account, name string) error
 	ListKMSAliases(ctx context.Context, account string, p Page) ([]model.KMSAlias, string, error)
 
+	// Package groups of a domain, keyed by (owner, domain, pattern); the root
+	// group "/*" is implicit until first stored. CreatePackageGroup fails with
+	// NotFound when the domain is missing and Conflict when the pattern exists;
+	// it replaces any stale tags under the group's ARN with the given ones in
+	// the same transaction. UpdatePackageGroup replaces the stored row (contact
+	// info, description, restrictions, allowed repositories); NotFound when
+	// absent. DeletePackageGroup removes the group with its tags.
+	// ListPackageGroups orders by pattern and keeps patterns starting with prefix.
+	// Deleting a domain removes its groups.
+	CreatePackageGroup(ctx context.Context, g model.PackageGroup, tags []model.Tag) error
+	GetPackageGroup(ctx context.Context, owner, domain, pattern string) (model.PackageGroup, error)
+	UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error
+	DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error
+	ListPackageGroups(ctx context.Context, owner, domain, prefix string, p Page) ([]model.PackageGroup, string, error)
+
 	Close() error
 }

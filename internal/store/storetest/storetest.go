@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListKMSKeys", testListKMSKeys},
 		{"KMSAliases", testKMSAliases},
 		{"DeleteKMSKeyCascades", testDeleteKMSKeyCascades},
+		{"PackageGroups", testPackageGroups},
+		{"ListPackageGroups", testListPackageGroups},
 		{"ConcurrentCreateDomain", testConcurrentCreateDomain},
 		{"ConcurrentCreateRepository", testConcurrentCreateRepository},
 		{"ConcurrentCreateVersion", testConcurrentCreateVersion},

@@ -1,0 +1,183 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
+)
+
+const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_info, description, origin, created_at`
+
+func scanPackageGroup(row scanner) (model.PackageGroup, error) {
+	var g model.PackageGroup
+	var origin string
+	var created sql.NullInt64
+	if err := row.Scan(&g.DomainOwner, &g.DomainName, &g.Pattern, &g.Region, &g.ContactInfo, &g.Description, &origin, &created); err != nil {
+		return model.PackageGroup{}, err
+	}
+	if err := decodeGroupOrigin(origin, &g); err != nil {
+		return model.PackageGroup{}, err
+	}
+	g.CreatedAt = fromMillis(created)
+	return g, nil
+}
+
+func packageGroupNotFound(pattern string) error {
+	return apperr.NotFoundf("package-group", pattern, "Package group not found: %s", pattern)
+}
+
+// CreatePackageGroup inserts a group and its tags, dropping stale tags left
+// under its ARN by an earlier group of the same pattern.
+func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, tags []model.Tag) error {
+	origin, err := encodeGroupOrigin(g)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO package_groups (`+packageGroupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, millis(g.CreatedAt))
+		switch {
+		case isUniqueViolation(err):
+			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
+		case isForeignKeyViolation(err):
+			return apperr.NotFoundf("domain", g.DomainName, "Domain not found: %s", g.DomainName)
+		case err != nil:
+			return fmt.Errorf("sqlite: create package group: %w", err)
+		}
+		arn := g.ARN()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
+			return fmt.Errorf("sqlite: create package group tags: %w", err)
+		}
+		for _, t := range tags {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?)
+				ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`, arn, t.Key, t.Value); err != nil {
+				return fmt.Errorf("sqlite: create package group tags: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// GetPackageGroup returns one stored group.
+func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern string) (model.PackageGroup, error) {
+	g, err := scanPackageGroup(s.r.QueryRowContext(ctx, `SELECT `+packageGroupCols+` FROM package_groups
+		WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`, owner, domain, pattern))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.PackageGroup{}, packageGroupNotFound(pattern)
+	}
+	if err != nil {
+		return model.PackageGroup{}, fmt.Errorf("sqlite: get package group: %w", err)
+	}
+	return g, nil
+}
+
+// UpdatePackageGroup replaces a stored group's mutable fields.
+func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error {
+	origin, err := encodeGroupOrigin(g)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE package_groups SET contact_info = ?, description = ?, origin = ?
+			WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
+			g.ContactInfo, g.Description, origin, g.DomainOwner, g.DomainName, g.Pattern)
+		if err != nil {
+			return fmt.Errorf("sqlite: update package group: %w", err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return packageGroupNotFound(g.Pattern)
+		}
+		return nil
+	})
+}
+
+// DeletePackageGroup removes a group and its tags.
+func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var region string
+		err := tx.QueryRowContext(ctx, `SELECT region FROM package_groups WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
+			owner, domain, pattern).Scan(&region)
+		if errors.Is(err, sql.ErrNoRows) {
+			return packageGroupNotFound(pattern)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: delete package group: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, model.PackageGroupARN(region, owner, domain, pattern)); err != nil {
+			return fmt.Errorf("sqlite: delete package group tags: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM package_groups WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
+			owner, domain, pattern); err != nil {
+			return fmt.Errorf("sqlite: delete package group: %w", err)
+		}
+		return nil
+	})
+}
+
+// ListPackageGroups lists a domain's stored groups by pattern.
+func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix string, p store.Page) ([]model.PackageGroup, string, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + packageGroupCols + ` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`)
+	args := []any{owner, domain}
+	if prefix != "" {
+		fmt.Fprintf(&q, prefixCond, "pattern")
+		args = append(args, prefix, prefix)
+	}
+	args, err := pageQuery(&q, args, p, "pattern")
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
+	}
+	defer rows.Close()
+	out := []model.PackageGroup{}
+	for rows.Next() {
+		g, err := scanPackageGroup(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
+	}
+	out, next := trimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
+	return out, next, nil
+}
+
+// groupOrigin is how a group's origin configuration is stored: one JSON
+// document, read and written whole.
+type groupOrigin struct {
+	Restrictions map[string]string   `json:"restrictions,omitempty"`
+	Allowed      map[string][]string `json:"allowedRepositories,omitempty"`
+}
+
+func encodeGroupOrigin(g model.PackageGroup) (string, error) {
+	b, err := json.Marshal(groupOrigin{g.Restrictions, g.AllowedRepositories})
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode package group origin: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeGroupOrigin(s string, g *model.PackageGroup) error {
+	var o groupOrigin
+	if err := json.Unmarshal([]byte(s), &o); err != nil {
+		return fmt.Errorf("sqlite: decode package group origin: %w", err)
+	}
+	g.Restrictions, g.AllowedRepositories = o.Restrictions, o.Allowed
+	return nil
+}
