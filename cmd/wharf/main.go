@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/wharf-dev/wharf/internal/app"
@@ -95,8 +96,13 @@ func printWelcome(w io.Writer, a *app.App) {
 	url := "http://" + a.Addr()
 	fmt.Fprintf(w, "\nwharf %s is listening on %s (account %s)\n", version.Version, url, a.AdminKey.Principal.Account)
 	if a.CredentialsFile != "" {
-		fmt.Fprintf(w, "Admin credentials: %s (profile \"wharf\"). Use them with:\n\n", a.CredentialsFile)
-		fmt.Fprintf(w, "  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=wharf AWS_DEFAULT_REGION=us-east-1\n", a.CredentialsFile)
+		// An absolute path: the reader pastes it into another terminal.
+		path := a.CredentialsFile
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		fmt.Fprintf(w, "Admin credentials: %s (profile \"wharf\"). Use them with:\n\n", path)
+		fmt.Fprintf(w, "  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=wharf AWS_DEFAULT_REGION=us-east-1\n", path)
 	} else {
 		fmt.Fprintf(w, "Admin credentials: from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY. Use them with:\n\n")
 		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=$WHARF_ROOT_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ROOT_SECRET_ACCESS_KEY AWS_DEFAULT_REGION=us-east-1\n")
