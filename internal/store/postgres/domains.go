@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const domainCols = `owner, name, region, encryption_key, status, created_at`
@@ -21,7 +22,7 @@ func scanDomain(row scanner) (model.Domain, error) {
 	if err := row.Scan(&d.Owner, &d.Name, &d.Region, &d.EncryptionKey, &d.Status, &created); err != nil {
 		return model.Domain{}, err
 	}
-	d.CreatedAt = fromMillis(created)
+	d.CreatedAt = sqlcommon.FromMillis(created)
 	return d, nil
 }
 
@@ -33,7 +34,7 @@ func domainNotFound(name string) error {
 func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO domains (`+domainCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, millis(d.CreatedAt))
+			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, sqlcommon.Millis(d.CreatedAt))
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("domain", d.Name, "domain %s already exists", d.Name).Wrap(err)
 		}
@@ -79,7 +80,7 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list domains: %w", err)
 	}
-	out, next := trimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
+	out, next := sqlcommon.TrimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
 	return out, next, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, origin, state, policy,
@@ -24,7 +25,7 @@ func scanKMSKey(row scanner) (model.KMSKey, error) {
 		&k.PendingWindowDays, &created); err != nil {
 		return model.KMSKey{}, err
 	}
-	k.DeletionDate, k.CreatedAt = fromMillis(deletion), fromMillis(created)
+	k.DeletionDate, k.CreatedAt = sqlcommon.FromMillis(deletion), sqlcommon.FromMillis(created)
 	return k, nil
 }
 
@@ -48,8 +49,8 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
 			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
 			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
-			k.MultiRegion, k.RotationEnabled, k.RotationPeriodDays, millis(k.DeletionDate),
-			k.PendingWindowDays, millis(k.CreatedAt))
+			k.MultiRegion, k.RotationEnabled, k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
+			k.PendingWindowDays, sqlcommon.Millis(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("postgres: put kms key: %w", err)
 		}
@@ -86,7 +87,7 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list kms keys: %w", err)
 	}
-	out, next := trimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
+	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
 	return out, next, nil
 }
 
@@ -119,7 +120,7 @@ func scanKMSAlias(row scanner) (model.KMSAlias, error) {
 	if err := row.Scan(&a.Account, &a.Name, &a.Region, &a.TargetKeyID, &created, &updated); err != nil {
 		return model.KMSAlias{}, err
 	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
+	a.CreatedAt, a.UpdatedAt = sqlcommon.FromMillis(created), sqlcommon.FromMillis(updated)
 	return a, nil
 }
 
@@ -128,7 +129,7 @@ func scanKMSAlias(row scanner) (model.KMSAlias, error) {
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO kms_aliases (`+kmsAliasCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			a.Account, a.Name, a.Region, a.TargetKeyID, millis(a.CreatedAt), millis(a.UpdatedAt))
+			a.Account, a.Name, a.Region, a.TargetKeyID, sqlcommon.Millis(a.CreatedAt), sqlcommon.Millis(a.UpdatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
@@ -145,7 +146,7 @@ func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE kms_aliases SET target_key_id = $1, updated_at = $2 WHERE account = $3 AND name = $4`,
-			a.TargetKeyID, millis(a.UpdatedAt), a.Account, a.Name)
+			a.TargetKeyID, sqlcommon.Millis(a.UpdatedAt), a.Account, a.Name)
 		if isForeignKeyViolation(err) {
 			return kmsKeyNotFound(a.TargetKeyID)
 		}
@@ -202,6 +203,6 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list kms aliases: %w", err)
 	}
-	out, next := trimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
+	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
 	return out, next, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_info, description, origin, created_at`
@@ -43,7 +44,7 @@ func scanPackageGroup(row scanner) (model.PackageGroup, error) {
 		return model.PackageGroup{}, fmt.Errorf("postgres: decode package group origin: %w", err)
 	}
 	g.Restrictions, g.AllowedRepositories = o.Restrictions, o.Allowed
-	g.CreatedAt = fromMillis(created)
+	g.CreatedAt = sqlcommon.FromMillis(created)
 	return g, nil
 }
 
@@ -60,7 +61,7 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 	}
 	return s.write(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO package_groups (`+packageGroupCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, millis(g.CreatedAt))
+			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, sqlcommon.Millis(g.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
@@ -167,6 +168,6 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("postgres: list package groups: %w", err)
 	}
-	out, next := trimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
+	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
 	return out, next, nil
 }

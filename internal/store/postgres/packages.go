@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // pkgWhere selects one package by its six key columns, bound to keyArgs' $1..$6.
@@ -142,7 +143,7 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := trimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
+	out, next := sqlcommon.TrimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
 	return out, next, nil
 }
 

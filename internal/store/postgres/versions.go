@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const versionCols = `domain_owner, domain_name, repository, format, namespace, name, version,
@@ -25,7 +26,7 @@ type dependency struct {
 
 // versionValues returns the columns after the key, in versionCols order.
 func versionValues(v model.PackageVersion) ([]any, error) {
-	licenses, err := toJSON(v.Licenses)
+	licenses, err := sqlcommon.ToJSON(v.Licenses)
 	if err != nil {
 		return nil, err
 	}
@@ -33,13 +34,13 @@ func versionValues(v model.PackageVersion) ([]any, error) {
 	for _, d := range v.Dependencies {
 		deps = append(deps, dependency(d))
 	}
-	depsJSON, err := toJSON(deps)
+	depsJSON, err := sqlcommon.ToJSON(deps)
 	if err != nil {
 		return nil, err
 	}
 	return []any{v.Status, v.Revision, v.Origin.Type, v.Origin.Repository, v.Origin.ExternalConnection,
 		v.Summary, v.HomePage, v.SourceCode, licenses, v.DisplayName, v.Metadata, v.Readme, depsJSON,
-		millis(v.PublishedAt)}, nil
+		sqlcommon.Millis(v.PublishedAt)}, nil
 }
 
 func scanVersion(row scanner) (model.PackageVersion, error) {
@@ -53,12 +54,12 @@ func scanVersion(row scanner) (model.PackageVersion, error) {
 		return model.PackageVersion{}, err
 	}
 	v.Format = model.Format(format)
-	v.PublishedAt = fromMillis(published)
+	v.PublishedAt = sqlcommon.FromMillis(published)
 	var err error
-	if v.Licenses, err = fromJSON[string](licenses); err != nil {
+	if v.Licenses, err = sqlcommon.FromJSON[string](licenses); err != nil {
 		return model.PackageVersion{}, err
 	}
-	stored, err := fromJSON[dependency](deps)
+	stored, err := sqlcommon.FromJSON[dependency](deps)
 	if err != nil {
 		return model.PackageVersion{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const domainCols = `owner, name, region, encryption_key, status, created_at`
@@ -18,11 +19,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanDomain(row scanner) (model.Domain, error) {
 	var d model.Domain
-	var created sql.NullInt64
+	var created *int64
 	if err := row.Scan(&d.Owner, &d.Name, &d.Region, &d.EncryptionKey, &d.Status, &created); err != nil {
 		return model.Domain{}, err
 	}
-	d.CreatedAt = fromMillis(created)
+	d.CreatedAt = sqlcommon.FromMillis(created)
 	return d, nil
 }
 
@@ -34,7 +35,7 @@ func domainNotFound(name string) error {
 func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, millis(d.CreatedAt))
+			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, sqlcommon.Millis(d.CreatedAt))
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("domain", d.Name, "domain %s already exists", d.Name).Wrap(err)
 		}
@@ -85,7 +86,7 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
 	}
-	out, next := trimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
+	out, next := sqlcommon.TrimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
 	return out, next, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, origin, state, policy,
@@ -18,13 +19,13 @@ const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, o
 func scanKMSKey(row scanner) (model.KMSKey, error) {
 	var k model.KMSKey
 	var multi, rot int
-	var deletion, created sql.NullInt64
+	var deletion, created *int64
 	if err := row.Scan(&k.Account, &k.KeyID, &k.Region, &k.Description, &k.KeyUsage, &k.KeySpec, &k.Origin,
 		&k.State, &k.Policy, &multi, &rot, &k.RotationPeriodDays, &deletion, &k.PendingWindowDays, &created); err != nil {
 		return model.KMSKey{}, err
 	}
 	k.MultiRegion, k.RotationEnabled = multi != 0, rot != 0
-	k.DeletionDate, k.CreatedAt = fromMillis(deletion), fromMillis(created)
+	k.DeletionDate, k.CreatedAt = sqlcommon.FromMillis(deletion), sqlcommon.FromMillis(created)
 	return k, nil
 }
 
@@ -55,8 +56,8 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
 			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
 			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
-			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, millis(k.DeletionDate),
-			k.PendingWindowDays, millis(k.CreatedAt))
+			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
+			k.PendingWindowDays, sqlcommon.Millis(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: put kms key: %w", err)
 		}
@@ -101,7 +102,7 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
 	}
-	out, next := trimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
+	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
 	return out, next, nil
 }
 
@@ -130,11 +131,11 @@ const kmsAliasCols = `account, name, region, target_key_id, created_at, updated_
 
 func scanKMSAlias(row scanner) (model.KMSAlias, error) {
 	var a model.KMSAlias
-	var created, updated sql.NullInt64
+	var created, updated *int64
 	if err := row.Scan(&a.Account, &a.Name, &a.Region, &a.TargetKeyID, &created, &updated); err != nil {
 		return model.KMSAlias{}, err
 	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
+	a.CreatedAt, a.UpdatedAt = sqlcommon.FromMillis(created), sqlcommon.FromMillis(updated)
 	return a, nil
 }
 
@@ -143,7 +144,7 @@ func scanKMSAlias(row scanner) (model.KMSAlias, error) {
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kms_aliases (`+kmsAliasCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			a.Account, a.Name, a.Region, a.TargetKeyID, millis(a.CreatedAt), millis(a.UpdatedAt))
+			a.Account, a.Name, a.Region, a.TargetKeyID, sqlcommon.Millis(a.CreatedAt), sqlcommon.Millis(a.UpdatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
@@ -160,7 +161,7 @@ func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE kms_aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND name = ?`,
-			a.TargetKeyID, millis(a.UpdatedAt), a.Account, a.Name)
+			a.TargetKeyID, sqlcommon.Millis(a.UpdatedAt), a.Account, a.Name)
 		if isForeignKeyViolation(err) {
 			return kmsKeyNotFound(a.TargetKeyID)
 		}
@@ -233,6 +234,6 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
 	}
-	out, next := trimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
+	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
 	return out, next, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_info, description, origin, created_at`
@@ -18,14 +19,14 @@ const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_in
 func scanPackageGroup(row scanner) (model.PackageGroup, error) {
 	var g model.PackageGroup
 	var origin string
-	var created sql.NullInt64
+	var created *int64
 	if err := row.Scan(&g.DomainOwner, &g.DomainName, &g.Pattern, &g.Region, &g.ContactInfo, &g.Description, &origin, &created); err != nil {
 		return model.PackageGroup{}, err
 	}
 	if err := decodeGroupOrigin(origin, &g); err != nil {
 		return model.PackageGroup{}, err
 	}
-	g.CreatedAt = fromMillis(created)
+	g.CreatedAt = sqlcommon.FromMillis(created)
 	return g, nil
 }
 
@@ -42,7 +43,7 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO package_groups (`+packageGroupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, millis(g.CreatedAt))
+			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, sqlcommon.Millis(g.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
@@ -154,7 +155,7 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
 	}
-	out, next := trimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
+	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
 	return out, next, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // pkgWhere selects one package by its six key columns.
@@ -142,7 +143,7 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
 	}
-	out, next := trimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
+	out, next := sqlcommon.TrimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
 	return out, next, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 const repositoryCols = `domain_owner, domain_name, name, administrator_account, region, description,
@@ -25,36 +26,36 @@ type externalConnection struct {
 func scanRepository(row scanner) (model.Repository, error) {
 	var r model.Repository
 	var ups, ecs string
-	var created sql.NullInt64
+	var created *int64
 	if err := row.Scan(&r.DomainOwner, &r.DomainName, &r.Name, &r.AdministratorAccount, &r.Region,
 		&r.Description, &ups, &ecs, &created); err != nil {
 		return model.Repository{}, err
 	}
 	var err error
-	if r.Upstreams, err = fromJSON[string](ups); err != nil {
+	if r.Upstreams, err = sqlcommon.FromJSON[string](ups); err != nil {
 		return model.Repository{}, err
 	}
-	stored, err := fromJSON[externalConnection](ecs)
+	stored, err := sqlcommon.FromJSON[externalConnection](ecs)
 	if err != nil {
 		return model.Repository{}, err
 	}
 	for _, e := range stored {
 		r.ExternalConnections = append(r.ExternalConnections, model.ExternalConnection{Name: e.Name, Format: model.Format(e.Format)})
 	}
-	r.CreatedAt = fromMillis(created)
+	r.CreatedAt = sqlcommon.FromMillis(created)
 	return r, nil
 }
 
 // repositoryLists encodes the ordered list columns of r.
 func repositoryLists(r model.Repository) (ups, ecs string, err error) {
-	if ups, err = toJSON(r.Upstreams); err != nil {
+	if ups, err = sqlcommon.ToJSON(r.Upstreams); err != nil {
 		return "", "", err
 	}
 	stored := make([]externalConnection, 0, len(r.ExternalConnections))
 	for _, e := range r.ExternalConnections {
 		stored = append(stored, externalConnection{Name: e.Name, Format: string(e.Format)})
 	}
-	if ecs, err = toJSON(stored); err != nil {
+	if ecs, err = sqlcommon.ToJSON(stored); err != nil {
 		return "", "", err
 	}
 	return ups, ecs, nil
@@ -75,7 +76,7 @@ func (s *Store) CreateRepository(ctx context.Context, r model.Repository) error 
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO repositories (`+repositoryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.DomainOwner, r.DomainName, r.Name, r.AdministratorAccount, r.Region, r.Description, ups, ecs, millis(r.CreatedAt))
+			r.DomainOwner, r.DomainName, r.Name, r.AdministratorAccount, r.Region, r.Description, ups, ecs, sqlcommon.Millis(r.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("repository", r.Name, "repository %s already exists in domain %s", r.Name, r.DomainName).Wrap(err)
@@ -188,6 +189,6 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
 	}
-	out, next := trimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
+	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
 	return out, next, nil
 }
