@@ -90,11 +90,7 @@ func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list tags: %w", err)
 	}
-	out, err := collect(rows, func(row sqlcommon.Scanner) (model.Tag, error) {
-		var t model.Tag
-		err := row.Scan(&t.Key, &t.Value)
-		return t, err
-	})
+	out, err := collect(rows, sqlcommon.ScanTag)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list tags: %w", err)
 	}

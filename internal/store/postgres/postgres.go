@@ -162,13 +162,5 @@ func exists(ctx context.Context, q querier, query string, args ...any) (bool, er
 // collect scans every row with scan; an empty result is an empty, non-nil slice.
 func collect[T any](rows pgx.Rows, scan func(sqlcommon.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlcommon.Collect(rows, scan)
 }

@@ -224,3 +224,31 @@ func ScanKMSAlias(row Scanner) (model.KMSAlias, error) {
 	a.CreatedAt, a.UpdatedAt = FromMillis(created), FromMillis(updated)
 	return a, nil
 }
+
+// ScanTag reads a row of tag_key, tag_value.
+func ScanTag(row Scanner) (model.Tag, error) {
+	var t model.Tag
+	err := row.Scan(&t.Key, &t.Value)
+	return t, err
+}
+
+// Rows is a result set: *sql.Rows and pgx.Rows both satisfy it.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Collect scans every row with scan; an empty result is an empty, non-nil
+// slice. Closing rows is the caller's.
+func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -57,15 +57,8 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Domain{}
-	for rows.Next() {
-		d, err := sqlcommon.ScanDomain(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanDomain)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })

@@ -80,15 +80,8 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
 	}
 	defer rows.Close()
-	out := []model.KMSKey{}
-	for rows.Next() {
-		k, err := scanKMSKey(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, scanKMSKey)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
@@ -200,15 +193,8 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
 	}
 	defer rows.Close()
-	out := []model.KMSAlias{}
-	for rows.Next() {
-		a, err := sqlcommon.ScanKMSAlias(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanKMSAlias)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })

@@ -123,15 +123,8 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
 	}
 	defer rows.Close()
-	out := []model.PackageGroup{}
-	for rows.Next() {
-		g, err := sqlcommon.ScanPackageGroup(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })

@@ -102,15 +102,8 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 		return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Package{}
-	for rows.Next() {
-		pkg, err := sqlcommon.ScanPackage(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
-		}
-		out = append(out, pkg)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackage)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })

@@ -85,15 +85,8 @@ func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, 
 		return nil, fmt.Errorf("sqlite: list tags: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Tag{}
-	for rows.Next() {
-		var t model.Tag
-		if err := rows.Scan(&t.Key, &t.Value); err != nil {
-			return nil, fmt.Errorf("sqlite: list tags: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanTag)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list tags: %w", err)
 	}
 	return out, nil

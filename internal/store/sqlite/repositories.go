@@ -126,15 +126,8 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 		return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Repository{}
-	for rows.Next() {
-		r, err := sqlcommon.ScanRepository(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanRepository)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })

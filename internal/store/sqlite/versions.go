@@ -123,15 +123,8 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}
 	defer rows.Close()
-	out := []model.PackageVersion{}
-	for rows.Next() {
-		v, err := sqlcommon.ScanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list versions: %w", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanVersion)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}
 	return out, nil
@@ -197,15 +190,8 @@ func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version stri
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Asset{}
-	for rows.Next() {
-		a, err := sqlcommon.ScanAsset(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list assets: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanAsset)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	return out, nil
