@@ -138,6 +138,11 @@ func TestGenericPackagesLifecycle(t *testing.T) {
 	if disp.SuccessfulVersions["1.0.0"].Status != types.PackageVersionStatusDisposed {
 		t.Fatalf("DisposePackageVersions %+v", disp)
 	}
+	up = must(ca.UpdatePackageVersionsStatus(ctx, &codeartifact.UpdatePackageVersionsStatusInput{Domain: d, Repository: aws.String("rb"), Format: f, Namespace: ns, Package: p,
+		Versions: []string{"1.0.0"}, TargetStatus: types.PackageVersionStatusPublished}))
+	if up.FailedVersions["1.0.0"].ErrorCode != types.PackageVersionErrorCodeNotAllowed || len(up.SuccessfulVersions) != 0 {
+		t.Fatalf("UpdatePackageVersionsStatus of a disposed version %+v", up)
+	}
 	_, err = ca.GetPackageVersionAsset(ctx, &codeartifact.GetPackageVersionAssetInput{Domain: d, Repository: aws.String("rb"), Format: f, Namespace: ns, Package: p, PackageVersion: aws.String("1.0.0"), Asset: aws.String("cli-linux")})
 	wantErr[*types.ResourceNotFoundException](t, err)
 	del := must(ca.DeletePackageVersions(ctx, &codeartifact.DeletePackageVersionsInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: p, Versions: []string{"1.0.0"}}))

@@ -104,6 +104,22 @@ func groupQuery(req *Request) (domain, pattern string, err error) {
 	return domain, pattern, nil
 }
 
+// groupOp is the operation that reads a package group from the query string,
+// runs fn on it and answers the group.
+func groupOp(fn func(ctx context.Context, c service.Caller, owner, domain, pattern string) (service.PackageGroupInfo, error)) Op {
+	return func(ctx context.Context, c service.Caller, req *Request) (any, error) {
+		domain, pattern, err := groupQuery(req)
+		if err != nil {
+			return nil, err
+		}
+		g, err := fn(ctx, c, req.Query("domain-owner"), domain, pattern)
+		if err != nil {
+			return nil, err
+		}
+		return packageGroupOut{packageGroupToWire(g)}, nil
+	}
+}
+
 func (h *CodeArtifact) registerPackageGroupOps() {
 	s := h.Svc
 
@@ -130,17 +146,7 @@ func (h *CodeArtifact) registerPackageGroupOps() {
 		}
 		return packageGroupOut{packageGroupToWire(g)}, nil
 	})
-	h.Register("DescribePackageGroup", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		domain, pattern, err := groupQuery(req)
-		if err != nil {
-			return nil, err
-		}
-		g, err := s.DescribePackageGroup(ctx, c, req.Query("domain-owner"), domain, pattern)
-		if err != nil {
-			return nil, err
-		}
-		return packageGroupOut{packageGroupToWire(g)}, nil
-	})
+	h.Register("DescribePackageGroup", groupOp(s.DescribePackageGroup))
 	h.Register("UpdatePackageGroup", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
 		domain, err := req.Required("domain")
 		if err != nil {
@@ -163,17 +169,7 @@ func (h *CodeArtifact) registerPackageGroupOps() {
 		}
 		return packageGroupOut{packageGroupToWire(g)}, nil
 	})
-	h.Register("DeletePackageGroup", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		domain, pattern, err := groupQuery(req)
-		if err != nil {
-			return nil, err
-		}
-		g, err := s.DeletePackageGroup(ctx, c, req.Query("domain-owner"), domain, pattern)
-		if err != nil {
-			return nil, err
-		}
-		return packageGroupOut{packageGroupToWire(g)}, nil
-	})
+	h.Register("DeletePackageGroup", groupOp(s.DeletePackageGroup))
 	h.Register("ListPackageGroups", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
 		domain, err := req.Required("domain")
 		if err != nil {

@@ -141,6 +141,20 @@ func packageRef(req *Request) (service.PackageRef, error) {
 	return service.PackageRef{RepoRef: ref, Format: f, Namespace: req.Query("namespace"), Package: p}, nil
 }
 
+// packageVersionRef reads the package identity and the required version from
+// the query string.
+func packageVersionRef(req *Request) (service.PackageRef, string, error) {
+	ref, err := packageRef(req)
+	if err != nil {
+		return service.PackageRef{}, "", err
+	}
+	ver, err := req.Required("version")
+	if err != nil {
+		return service.PackageRef{}, "", err
+	}
+	return ref, ver, nil
+}
+
 // paginate windows an in-memory list; the cursor is an offset.
 func paginate[T any](items []T, p store.Page) ([]T, string, error) {
 	start := 0
@@ -254,11 +268,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		return out, nil
 	})
 	h.Register("DescribePackageVersion", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}
@@ -271,11 +281,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		}{versionToWire(v)}, nil
 	})
 	h.Register("ListPackageVersionAssets", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}
@@ -306,11 +312,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		return out, nil
 	})
 	h.Register("GetPackageVersionAsset", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}
@@ -336,11 +338,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		return Streamed, nil
 	})
 	h.Register("GetPackageVersionReadme", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}
@@ -358,11 +356,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		}{ref.Format, v.Namespace, v.Name, v.Version, v.Revision, v.Readme}, nil
 	})
 	h.Register("ListPackageVersionDependencies", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}

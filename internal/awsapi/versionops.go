@@ -43,6 +43,27 @@ func (b batchIn) toService() service.BatchInput {
 	return service.BatchInput{Versions: b.Versions, VersionRevisions: b.VersionRevisions, ExpectedStatus: b.ExpectedStatus}
 }
 
+// batchOp is the operation that reads a package from the query string and a
+// batch of its versions from the body, runs fn on them and answers the
+// per-version results.
+func batchOp(fn func(context.Context, service.Caller, service.PackageRef, service.BatchInput) (map[string]service.VersionResult, error)) Op {
+	return func(ctx context.Context, c service.Caller, req *Request) (any, error) {
+		ref, err := packageRef(req)
+		if err != nil {
+			return nil, err
+		}
+		var in batchIn
+		if err := req.Decode(&in); err != nil {
+			return nil, err
+		}
+		res, err := fn(ctx, c, ref, in.toService())
+		if err != nil {
+			return nil, err
+		}
+		return batchToWire(res), nil
+	}
+}
+
 func (h *CodeArtifact) registerVersionOps() {
 	s := h.Svc
 	h.Register("UpdatePackageVersionsStatus", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
@@ -66,36 +87,8 @@ func (h *CodeArtifact) registerVersionOps() {
 		}
 		return batchToWire(res), nil
 	})
-	h.Register("DeletePackageVersions", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		var in batchIn
-		if err := req.Decode(&in); err != nil {
-			return nil, err
-		}
-		res, err := s.DeletePackageVersions(ctx, c, ref, in.toService())
-		if err != nil {
-			return nil, err
-		}
-		return batchToWire(res), nil
-	})
-	h.Register("DisposePackageVersions", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		var in batchIn
-		if err := req.Decode(&in); err != nil {
-			return nil, err
-		}
-		res, err := s.DisposePackageVersions(ctx, c, ref, in.toService())
-		if err != nil {
-			return nil, err
-		}
-		return batchToWire(res), nil
-	})
+	h.Register("DeletePackageVersions", batchOp(s.DeletePackageVersions))
+	h.Register("DisposePackageVersions", batchOp(s.DisposePackageVersions))
 	h.Register("DeletePackage", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
 		ref, err := packageRef(req)
 		if err != nil {
@@ -148,11 +141,7 @@ func (h *CodeArtifact) registerVersionOps() {
 		return batchToWire(res), nil
 	})
 	h.Register("PublishPackageVersion", func(ctx context.Context, c service.Caller, req *Request) (any, error) {
-		ref, err := packageRef(req)
-		if err != nil {
-			return nil, err
-		}
-		ver, err := req.Required("version")
+		ref, ver, err := packageVersionRef(req)
 		if err != nil {
 			return nil, err
 		}

@@ -105,94 +105,89 @@ func allOrNothing(ok map[string]model.PackageVersion, failed map[string]VersionR
 	return true
 }
 
+// batch runs what the batch version operations share: validate the batch,
+// authorize action on the package, check each version's preconditions, reject
+// more (when reject is given and says so) and, unless any version failed,
+// apply each remaining one.
+func (s *Service) batch(ctx context.Context, c Caller, ref PackageRef, in BatchInput, action string,
+	reject func(name string, v model.PackageVersion) (VersionResult, bool),
+	apply func(k model.PackageKey, name string, v model.PackageVersion) (VersionResult, error)) (map[string]VersionResult, error) {
+	if err := validBatch(in); err != nil {
+		return nil, err
+	}
+	_, k, err := s.packageKey(ctx, c, ref, action)
+	if err != nil {
+		return nil, err
+	}
+	ok, failed, err := s.preconditions(ctx, k, in)
+	if err != nil {
+		return nil, err
+	}
+	if reject != nil {
+		for name, v := range ok {
+			if r, rejected := reject(name, v); rejected {
+				failed[name] = r
+				delete(ok, name)
+			}
+		}
+	}
+	if allOrNothing(ok, failed) {
+		return failed, nil
+	}
+	out := map[string]VersionResult{}
+	for name, v := range ok {
+		r, err := apply(k, name, v)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = r
+	}
+	return out, nil
+}
+
 // UpdatePackageVersionsStatus moves versions to Published, Unlisted or Archived.
 func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, ref PackageRef, in BatchInput, target string) (map[string]VersionResult, error) {
 	if target != model.StatusPublished && target != model.StatusUnlisted && target != model.StatusArchived {
 		return nil, apperr.Validationf("targetStatus must be Published, Unlisted or Archived, got %q", target)
 	}
-	if err := validBatch(in); err != nil {
-		return nil, err
-	}
-	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:UpdatePackageVersionsStatus")
-	if err != nil {
-		return nil, err
-	}
-	ok, failed, err := s.preconditions(ctx, k, in)
-	if err != nil {
-		return nil, err
-	}
-	for name, v := range ok {
-		if v.Status == model.StatusDisposed || v.Status == model.StatusDeleted {
-			failed[name] = VersionResult{Code: ErrNotAllowed, Message: "version " + name + " is " + v.Status}
-			delete(ok, name)
-		}
-	}
-	if allOrNothing(ok, failed) {
-		return failed, nil
-	}
-	out := map[string]VersionResult{}
-	for name, v := range ok {
-		v.Status = target
-		if err := s.Store.UpdateVersion(ctx, v); err != nil {
-			return nil, err
-		}
-		out[name] = VersionResult{Revision: v.Revision, Status: v.Status}
-	}
-	return out, nil
+	return s.batch(ctx, c, ref, in, "codeartifact:UpdatePackageVersionsStatus",
+		func(name string, v model.PackageVersion) (VersionResult, bool) {
+			if v.Status == model.StatusDisposed || v.Status == model.StatusDeleted {
+				return VersionResult{Code: ErrNotAllowed, Message: "version " + name + " is " + v.Status}, true
+			}
+			return VersionResult{}, false
+		},
+		func(_ model.PackageKey, _ string, v model.PackageVersion) (VersionResult, error) {
+			v.Status = target
+			if err := s.Store.UpdateVersion(ctx, v); err != nil {
+				return VersionResult{}, err
+			}
+			return VersionResult{Revision: v.Revision, Status: v.Status}, nil
+		})
 }
 
 // DeletePackageVersions removes versions (they may be published again).
 func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
-	if err := validBatch(in); err != nil {
-		return nil, err
-	}
-	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DeletePackageVersions")
-	if err != nil {
-		return nil, err
-	}
-	ok, failed, err := s.preconditions(ctx, k, in)
-	if err != nil {
-		return nil, err
-	}
-	if allOrNothing(ok, failed) {
-		return failed, nil
-	}
-	out := map[string]VersionResult{}
-	for name, v := range ok {
-		if err := s.Store.DeleteVersion(ctx, k, name); err != nil {
-			return nil, err
-		}
-		out[name] = VersionResult{Revision: v.Revision, Status: model.StatusDeleted}
-	}
-	return out, nil
+	return s.batch(ctx, c, ref, in, "codeartifact:DeletePackageVersions", nil,
+		func(k model.PackageKey, name string, v model.PackageVersion) (VersionResult, error) {
+			if err := s.Store.DeleteVersion(ctx, k, name); err != nil {
+				return VersionResult{}, err
+			}
+			return VersionResult{Revision: v.Revision, Status: model.StatusDeleted}, nil
+		})
 }
 
 // DisposePackageVersions marks versions Disposed: listed nowhere, assets no
 // longer served (their blobs stay shared by the domain's other references).
 func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
-	if err := validBatch(in); err != nil {
-		return nil, err
-	}
-	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DisposePackageVersions")
-	if err != nil {
-		return nil, err
-	}
-	ok, failed, err := s.preconditions(ctx, k, in)
-	if err != nil {
-		return nil, err
-	}
-	if allOrNothing(ok, failed) {
-		return failed, nil
-	}
-	out := map[string]VersionResult{}
-	for name, v := range ok {
-		v.Status = model.StatusDisposed
-		if err := s.Store.UpdateVersion(ctx, v); err != nil {
-			return nil, err
-		}
-		out[name] = VersionResult{Revision: v.Revision, Status: v.Status}
-	}
-	return out, nil
+	return s.batch(ctx, c, ref, in, "codeartifact:DisposePackageVersions", nil,
+		func(_ model.PackageKey, _ string, v model.PackageVersion) (VersionResult, error) {
+			v.Status = model.StatusDisposed
+			if err := s.Store.UpdateVersion(ctx, v); err != nil {
+				return VersionResult{}, err
+			}
+			return VersionResult{Revision: v.Revision, Status: v.Status}, nil
+		})
 }
 
 // DeletePackage deletes a package with all its versions from a repository.

@@ -81,7 +81,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.put(w, r, req, p)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, PUT")
-		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed", r.Method).WithReason("METHOD_NOT_ALLOWED"))
+		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed", r.Method).WithReason(endpoints.ReasonMethodNotAllowed))
 	}
 }
 
@@ -625,35 +625,9 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 // 401 carries a Basic challenge so Maven sends its <server> credentials.
 func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	status := http.StatusInternalServerError
-	switch e.Kind {
-	case apperr.Validation:
-		status = http.StatusBadRequest
-		if e.Reason == "METHOD_NOT_ALLOWED" {
-			status = http.StatusMethodNotAllowed
-		}
-	case apperr.NotFound:
-		status = http.StatusNotFound
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.AccessDenied:
-		status = http.StatusForbidden
-	case apperr.Unauthenticated:
-		status = http.StatusUnauthorized
+	status := endpoints.HTTPStatus(err)
+	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
-	case apperr.TooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case apperr.Throttling:
-		status = http.StatusTooManyRequests
-	case apperr.NotImplemented:
-		status = http.StatusNotImplemented
-	case apperr.Internal:
-		switch {
-		case errors.Is(err, upstream.ErrTimeout):
-			status = http.StatusGatewayTimeout
-		case errors.Is(err, upstream.ErrUnavailable):
-			status = http.StatusBadGateway
-		}
 	}
 	msg := e.Message
 	if status == http.StatusInternalServerError {

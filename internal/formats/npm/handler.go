@@ -172,38 +172,27 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, contentType s
 // status npm keys its messages on.
 func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	status := http.StatusInternalServerError
+	status := endpoints.HTTPStatus(err)
 	msg := e.Message
 	switch e.Kind {
-	case apperr.Validation:
-		status = http.StatusBadRequest
 	case apperr.NotFound:
-		status, msg = http.StatusNotFound, "Not found: "+e.Message
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.AccessDenied:
-		status = http.StatusForbidden
+		msg = "Not found: " + e.Message
 	case apperr.Unauthenticated:
-		status = http.StatusUnauthorized
 		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf", Basic realm="wharf"`)
-	case apperr.TooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case apperr.Throttling:
-		status = http.StatusTooManyRequests
+	// Where npm differs from endpoints.HTTPStatus:
 	case apperr.QuotaExceeded:
 		status = http.StatusPaymentRequired
 	case apperr.NotImplemented:
 		status = http.StatusMethodNotAllowed
-	default:
+	case apperr.Validation:
+		status = http.StatusBadRequest // npm has no METHOD_NOT_ALLOWED reason
+	case apperr.Internal:
 		switch {
-		case errors.Is(err, upstream.ErrTimeout):
-			status = http.StatusGatewayTimeout
-		case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, ErrBadUpstream):
-			status = http.StatusBadGateway
-			if errors.Is(err, ErrBadUpstream) {
-				msg = err.Error()
-			}
-		default:
+		case status == http.StatusGatewayTimeout:
+		case errors.Is(err, ErrBadUpstream):
+			// A malformed upstream document is a bad gateway, and npm shows why.
+			status, msg = http.StatusBadGateway, err.Error()
+		case status == http.StatusInternalServerError:
 			msg = "internal error" // the cause is logged, never shown
 		}
 	}

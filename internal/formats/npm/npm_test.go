@@ -17,6 +17,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
@@ -329,6 +330,10 @@ func TestWriteErrorStatuses(t *testing.T) {
 		{apperr.New(apperr.Internal, "up").Wrap(upstream.ErrUnavailable), 502},
 		{apperr.New(apperr.Internal, "bad doc").Wrap(ErrBadUpstream), 502},
 		{errors.New("secret detail"), 500},
+		// npm's own statuses, where it differs from endpoints.HTTPStatus.
+		{apperr.New(apperr.QuotaExceeded, "full"), 402},
+		{apperr.New(apperr.NotImplemented, "later"), 405},
+		{apperr.New(apperr.Validation, "no").WithReason(endpoints.ReasonMethodNotAllowed), 400},
 	}
 	for _, c := range cases {
 		w := httptest.NewRecorder()

@@ -61,7 +61,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed on %s", r.Method, p).WithReason("METHOD_NOT_ALLOWED"))
+		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed on %s", r.Method, p).WithReason(endpoints.ReasonMethodNotAllowed))
 		return
 	}
 	if err := h.Check(r.Context(), req, actionRead); err != nil {
@@ -403,37 +403,11 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 // (twine prints it), and Basic challenges so pip asks for or retries credentials.
 func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	status := http.StatusInternalServerError
-	switch e.Kind {
-	case apperr.Validation:
-		status = http.StatusBadRequest
-		if e.Reason == "METHOD_NOT_ALLOWED" {
-			status = http.StatusMethodNotAllowed
-		}
-	case apperr.NotFound:
-		status = http.StatusNotFound
-	case apperr.Conflict:
-		// 409: twine --skip-existing treats it as "already there", as it does
-		// for PyPI's 400 "File already exists".
-		status = http.StatusConflict
-	case apperr.AccessDenied:
-		status = http.StatusForbidden
-	case apperr.Unauthenticated:
-		status = http.StatusUnauthorized
+	// A Conflict is 409, which twine --skip-existing treats as "already
+	// there", as it does PyPI's 400 "File already exists".
+	status := endpoints.HTTPStatus(err)
+	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
-	case apperr.TooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case apperr.Throttling:
-		status = http.StatusTooManyRequests
-	case apperr.NotImplemented:
-		status = http.StatusNotImplemented
-	case apperr.Internal:
-		switch {
-		case errors.Is(err, upstream.ErrTimeout):
-			status = http.StatusGatewayTimeout
-		case errors.Is(err, upstream.ErrUnavailable):
-			status = http.StatusBadGateway
-		}
 	}
 	msg := e.Message
 	if status == http.StatusInternalServerError {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // PutAccessKey stores an access key, replacing one with the same id.
@@ -20,7 +21,7 @@ func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
 			principal_account = excluded.principal_account, principal_arn = excluded.principal_arn,
 			principal_user_id = excluded.principal_user_id, created_at = excluded.created_at`,
 			k.AccessKeyID, k.SecretAccessKey, k.Principal.Account, k.Principal.ARN, k.Principal.UserID,
-			millis(k.CreatedAt)); err != nil {
+			sqlcommon.Millis(k.CreatedAt)); err != nil {
 			return fmt.Errorf("postgres: put access key: %w", err)
 		}
 		return nil
@@ -40,7 +41,7 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("postgres: get access key: %w", err)
 	}
-	k.CreatedAt = fromMillis(created)
+	k.CreatedAt = sqlcommon.FromMillis(created)
 	return k, nil
 }
 
@@ -54,7 +55,7 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 			domain_owner = excluded.domain_owner, domain_name = excluded.domain_name,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
 			t.Hash, t.Principal.Account, t.Principal.ARN, t.Principal.UserID, t.DomainOwner, t.DomainName,
-			millis(t.ExpiresAt), millis(t.CreatedAt)); err != nil {
+			sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
 			return fmt.Errorf("postgres: put token: %w", err)
 		}
 		return nil
@@ -74,6 +75,6 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	if err != nil {
 		return model.AuthToken{}, fmt.Errorf("postgres: get token: %w", err)
 	}
-	t.ExpiresAt, t.CreatedAt = fromMillis(expires), fromMillis(created)
+	t.ExpiresAt, t.CreatedAt = sqlcommon.FromMillis(expires), sqlcommon.FromMillis(created)
 	return t, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // GetCache returns a cached upstream document by key.
@@ -23,7 +24,7 @@ func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, err
 	if err != nil {
 		return model.CacheEntry{}, fmt.Errorf("postgres: get cache: %w", err)
 	}
-	e.FetchedAt = fromMillis(fetched)
+	e.FetchedAt = sqlcommon.FromMillis(fetched)
 	return e, nil
 }
 
@@ -34,7 +35,7 @@ func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, etag = excluded.etag,
 			status = excluded.status, fetched_at = excluded.fetched_at`,
-			e.Key, e.Body, e.ETag, e.Status, millis(e.FetchedAt)); err != nil {
+			e.Key, e.Body, e.ETag, e.Status, sqlcommon.Millis(e.FetchedAt)); err != nil {
 			return fmt.Errorf("postgres: put cache: %w", err)
 		}
 		return nil

@@ -11,29 +11,14 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-const domainCols = `owner, name, region, encryption_key, status, created_at`
-
-func scanDomain(row scanner) (model.Domain, error) {
-	var d model.Domain
-	var created *int64
-	if err := row.Scan(&d.Owner, &d.Name, &d.Region, &d.EncryptionKey, &d.Status, &created); err != nil {
-		return model.Domain{}, err
-	}
-	d.CreatedAt = fromMillis(created)
-	return d, nil
-}
-
-func domainNotFound(name string) error {
-	return apperr.NotFoundf("domain", name, "domain %s not found", name)
-}
 
 // CreateDomain inserts a domain; Conflict when (owner, name) exists.
 func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO domains (`+domainCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, millis(d.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO domains (`+sqlcommon.DomainCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, sqlcommon.Millis(d.CreatedAt))
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("domain", d.Name, "domain %s already exists", d.Name).Wrap(err)
 		}
@@ -45,9 +30,9 @@ func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 }
 
 func getDomain(ctx context.Context, q querier, owner, name string) (model.Domain, error) {
-	d, err := scanDomain(q.QueryRow(ctx, `SELECT `+domainCols+` FROM domains WHERE owner = $1 AND name = $2`, owner, name))
+	d, err := sqlcommon.ScanDomain(q.QueryRow(ctx, `SELECT `+sqlcommon.DomainCols+` FROM domains WHERE owner = $1 AND name = $2`, owner, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.Domain{}, domainNotFound(name)
+		return model.Domain{}, sqlcommon.DomainNotFound(name)
 	}
 	if err != nil {
 		return model.Domain{}, fmt.Errorf("postgres: get domain: %w", err)
@@ -64,7 +49,7 @@ func (s *Store) GetDomain(ctx context.Context, owner, name string) (model.Domain
 func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]model.Domain, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + domainCols + ` FROM domains WHERE 1 = 1`)
+	q.WriteString(`SELECT ` + sqlcommon.DomainCols + ` FROM domains WHERE 1 = 1`)
 	if owner != "" {
 		q.WriteString(` AND owner = ` + a.add(owner))
 	}
@@ -75,11 +60,11 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list domains: %w", err)
 	}
-	out, err := collect(rows, scanDomain)
+	out, err := collect(rows, sqlcommon.ScanDomain)
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list domains: %w", err)
 	}
-	out, next := trimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
+	out, next := sqlcommon.TrimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
 	return out, next, nil
 }
 

@@ -11,12 +11,10 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, origin, state, policy,
-	multi_region, rotation_enabled, rotation_period_days, deletion_date, pending_window_days, created_at`
-
-func scanKMSKey(row scanner) (model.KMSKey, error) {
+func scanKMSKey(row sqlcommon.Scanner) (model.KMSKey, error) {
 	var k model.KMSKey
 	var deletion, created *int64
 	if err := row.Scan(&k.Account, &k.KeyID, &k.Region, &k.Description, &k.KeyUsage, &k.KeySpec, &k.Origin,
@@ -24,22 +22,14 @@ func scanKMSKey(row scanner) (model.KMSKey, error) {
 		&k.PendingWindowDays, &created); err != nil {
 		return model.KMSKey{}, err
 	}
-	k.DeletionDate, k.CreatedAt = fromMillis(deletion), fromMillis(created)
+	k.DeletionDate, k.CreatedAt = sqlcommon.FromMillis(deletion), sqlcommon.FromMillis(created)
 	return k, nil
-}
-
-func kmsKeyNotFound(keyID string) error {
-	return apperr.NotFoundf("kms-key", keyID, "key %s not found", keyID)
-}
-
-func kmsAliasNotFound(name string) error {
-	return apperr.NotFoundf("kms-alias", name, "alias %s not found", name)
 }
 
 // PutKMSKey creates or replaces a KMS key.
 func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO kms_keys (`+kmsKeyCols+`)
+		_, err := tx.Exec(ctx, `INSERT INTO kms_keys (`+sqlcommon.KMSKeyCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (account, key_id) DO UPDATE SET region = excluded.region,
 			description = excluded.description, key_usage = excluded.key_usage, key_spec = excluded.key_spec,
@@ -48,8 +38,8 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
 			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
 			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
-			k.MultiRegion, k.RotationEnabled, k.RotationPeriodDays, millis(k.DeletionDate),
-			k.PendingWindowDays, millis(k.CreatedAt))
+			k.MultiRegion, k.RotationEnabled, k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
+			k.PendingWindowDays, sqlcommon.Millis(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("postgres: put kms key: %w", err)
 		}
@@ -59,10 +49,10 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 
 // GetKMSKey returns one key of an account.
 func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
-	k, err := scanKMSKey(s.pool.QueryRow(ctx, `SELECT `+kmsKeyCols+` FROM kms_keys WHERE account = $1 AND key_id = $2`,
+	k, err := scanKMSKey(s.pool.QueryRow(ctx, `SELECT `+sqlcommon.KMSKeyCols+` FROM kms_keys WHERE account = $1 AND key_id = $2`,
 		account, keyID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.KMSKey{}, kmsKeyNotFound(keyID)
+		return model.KMSKey{}, sqlcommon.KMSKeyNotFound(keyID)
 	}
 	if err != nil {
 		return model.KMSKey{}, fmt.Errorf("postgres: get kms key: %w", err)
@@ -74,7 +64,7 @@ func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMS
 func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) ([]model.KMSKey, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + kmsKeyCols + ` FROM kms_keys WHERE account = ` + a.add(account))
+	q.WriteString(`SELECT ` + sqlcommon.KMSKeyCols + ` FROM kms_keys WHERE account = ` + a.add(account))
 	if err := pageQuery(&q, &a, p, "key_id"); err != nil {
 		return nil, "", err
 	}
@@ -86,7 +76,7 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list kms keys: %w", err)
 	}
-	out, next := trimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
+	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
 	return out, next, nil
 }
 
@@ -96,7 +86,7 @@ func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
 		var region string
 		err := tx.QueryRow(ctx, `SELECT region FROM kms_keys WHERE account = $1 AND key_id = $2`, account, keyID).Scan(&region)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return kmsKeyNotFound(keyID)
+			return sqlcommon.KMSKeyNotFound(keyID)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: delete kms key: %w", err)
@@ -111,29 +101,17 @@ func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
 	})
 }
 
-const kmsAliasCols = `account, name, region, target_key_id, created_at, updated_at`
-
-func scanKMSAlias(row scanner) (model.KMSAlias, error) {
-	var a model.KMSAlias
-	var created, updated *int64
-	if err := row.Scan(&a.Account, &a.Name, &a.Region, &a.TargetKeyID, &created, &updated); err != nil {
-		return model.KMSAlias{}, err
-	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return a, nil
-}
-
 // CreateKMSAlias inserts an alias; Conflict when the name is taken, NotFound
 // when the target key does not exist.
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO kms_aliases (`+kmsAliasCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			a.Account, a.Name, a.Region, a.TargetKeyID, millis(a.CreatedAt), millis(a.UpdatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO kms_aliases (`+sqlcommon.KMSAliasCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+			a.Account, a.Name, a.Region, a.TargetKeyID, sqlcommon.Millis(a.CreatedAt), sqlcommon.Millis(a.UpdatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
 		case isForeignKeyViolation(err):
-			return kmsKeyNotFound(a.TargetKeyID)
+			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		case err != nil:
 			return fmt.Errorf("postgres: create kms alias: %w", err)
 		}
@@ -145,15 +123,15 @@ func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE kms_aliases SET target_key_id = $1, updated_at = $2 WHERE account = $3 AND name = $4`,
-			a.TargetKeyID, millis(a.UpdatedAt), a.Account, a.Name)
+			a.TargetKeyID, sqlcommon.Millis(a.UpdatedAt), a.Account, a.Name)
 		if isForeignKeyViolation(err) {
-			return kmsKeyNotFound(a.TargetKeyID)
+			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: update kms alias: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return kmsAliasNotFound(a.Name)
+			return sqlcommon.KMSAliasNotFound(a.Name)
 		}
 		return nil
 	})
@@ -161,10 +139,10 @@ func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 
 // GetKMSAlias returns one alias of an account.
 func (s *Store) GetKMSAlias(ctx context.Context, account, name string) (model.KMSAlias, error) {
-	a, err := scanKMSAlias(s.pool.QueryRow(ctx, `SELECT `+kmsAliasCols+` FROM kms_aliases WHERE account = $1 AND name = $2`,
+	a, err := sqlcommon.ScanKMSAlias(s.pool.QueryRow(ctx, `SELECT `+sqlcommon.KMSAliasCols+` FROM kms_aliases WHERE account = $1 AND name = $2`,
 		account, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.KMSAlias{}, kmsAliasNotFound(name)
+		return model.KMSAlias{}, sqlcommon.KMSAliasNotFound(name)
 	}
 	if err != nil {
 		return model.KMSAlias{}, fmt.Errorf("postgres: get kms alias: %w", err)
@@ -180,7 +158,7 @@ func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error 
 			return fmt.Errorf("postgres: delete kms alias: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return kmsAliasNotFound(name)
+			return sqlcommon.KMSAliasNotFound(name)
 		}
 		return nil
 	})
@@ -190,7 +168,7 @@ func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error 
 func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page) ([]model.KMSAlias, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + kmsAliasCols + ` FROM kms_aliases WHERE account = ` + a.add(account))
+	q.WriteString(`SELECT ` + sqlcommon.KMSAliasCols + ` FROM kms_aliases WHERE account = ` + a.add(account))
 	if err := pageQuery(&q, &a, p, "name"); err != nil {
 		return nil, "", err
 	}
@@ -198,10 +176,10 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list kms aliases: %w", err)
 	}
-	out, err := collect(rows, scanKMSAlias)
+	out, err := collect(rows, sqlcommon.ScanKMSAlias)
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list kms aliases: %w", err)
 	}
-	out, next := trimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
+	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
 	return out, next, nil
 }

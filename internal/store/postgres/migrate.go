@@ -4,54 +4,22 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-// migrations are numbered files NNNN_name.sql, applied in order. A released file
-// is never edited: a schema change is a new file.
+// migrations are numbered files NNNN_name.sql, applied in order (see
+// sqlcommon.LoadMigrations).
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", base)
-		}
-		b, err := migrations.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := 1; i < len(out); i++ {
-		if out[i].version == out[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", out[i-1].name, out[i].name)
-		}
-	}
-	return out, nil
+func loadMigrations() ([]sqlcommon.Migration, error) {
+	return sqlcommon.LoadMigrations(migrations, "migrations")
 }
 
 // migrationLockClass is the first key of the advisory lock migrations hold ("wh"
@@ -92,7 +60,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrateLocked(ctx, conn.Conn(), ms)
 }
 
-func migrateLocked(ctx context.Context, conn *pgx.Conn, ms []migration) error {
+func migrateLocked(ctx context.Context, conn *pgx.Conn, ms []sqlcommon.Migration) error {
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
@@ -104,25 +72,23 @@ func migrateLocked(ctx context.Context, conn *pgx.Conn, ms []migration) error {
 	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return err
 	}
-	if len(ms) > 0 && current > ms[len(ms)-1].version {
-		return fmt.Errorf("database schema version %d is newer than this wharf knows (%d)", current, ms[len(ms)-1].version)
+	pending, err := sqlcommon.Pending(ms, current)
+	if err != nil {
+		return err
 	}
-	for _, m := range ms {
-		if m.version <= current {
-			continue
-		}
+	for _, m := range pending {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			// No arguments: pgx sends it as a simple query, which may hold
 			// several statements.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, time.Now().UnixMilli())
+				m.Version, m.Name, time.Now().UnixMilli())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,55 +11,19 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_info, description, origin, created_at`
-
-// groupOrigin is how a group's origin configuration is stored: one JSON
-// document, read and written whole (the same document as in SQLite).
-type groupOrigin struct {
-	Restrictions map[string]string   `json:"restrictions,omitempty"`
-	Allowed      map[string][]string `json:"allowedRepositories,omitempty"`
-}
-
-func encodeGroupOrigin(g model.PackageGroup) (string, error) {
-	b, err := json.Marshal(groupOrigin{g.Restrictions, g.AllowedRepositories})
-	if err != nil {
-		return "", fmt.Errorf("postgres: encode package group origin: %w", err)
-	}
-	return string(b), nil
-}
-
-func scanPackageGroup(row scanner) (model.PackageGroup, error) {
-	var g model.PackageGroup
-	var origin string
-	var created *int64
-	if err := row.Scan(&g.DomainOwner, &g.DomainName, &g.Pattern, &g.Region, &g.ContactInfo, &g.Description, &origin, &created); err != nil {
-		return model.PackageGroup{}, err
-	}
-	var o groupOrigin
-	if err := json.Unmarshal([]byte(origin), &o); err != nil {
-		return model.PackageGroup{}, fmt.Errorf("postgres: decode package group origin: %w", err)
-	}
-	g.Restrictions, g.AllowedRepositories = o.Restrictions, o.Allowed
-	g.CreatedAt = fromMillis(created)
-	return g, nil
-}
-
-func packageGroupNotFound(pattern string) error {
-	return apperr.NotFoundf("package-group", pattern, "Package group not found: %s", pattern)
-}
 
 // CreatePackageGroup inserts a group and its tags, dropping stale tags left
 // under its ARN by an earlier group of the same pattern.
 func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, tags []model.Tag) error {
-	origin, err := encodeGroupOrigin(g)
+	origin, err := sqlcommon.EncodeGroupOrigin(g)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO package_groups (`+packageGroupCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, millis(g.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO package_groups (`+sqlcommon.PackageGroupCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, sqlcommon.Millis(g.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
@@ -85,10 +48,10 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 
 // GetPackageGroup returns one stored group.
 func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern string) (model.PackageGroup, error) {
-	g, err := scanPackageGroup(s.pool.QueryRow(ctx, `SELECT `+packageGroupCols+` FROM package_groups
+	g, err := sqlcommon.ScanPackageGroup(s.pool.QueryRow(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups
 		WHERE domain_owner = $1 AND domain_name = $2 AND pattern = $3`, owner, domain, pattern))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.PackageGroup{}, packageGroupNotFound(pattern)
+		return model.PackageGroup{}, sqlcommon.PackageGroupNotFound(pattern)
 	}
 	if err != nil {
 		return model.PackageGroup{}, fmt.Errorf("postgres: get package group: %w", err)
@@ -98,7 +61,7 @@ func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern stri
 
 // UpdatePackageGroup replaces a stored group's mutable fields.
 func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error {
-	origin, err := encodeGroupOrigin(g)
+	origin, err := sqlcommon.EncodeGroupOrigin(g)
 	if err != nil {
 		return err
 	}
@@ -110,7 +73,7 @@ func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) er
 			return fmt.Errorf("postgres: update package group: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return packageGroupNotFound(g.Pattern)
+			return sqlcommon.PackageGroupNotFound(g.Pattern)
 		}
 		return nil
 	})
@@ -123,7 +86,7 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 		err := tx.QueryRow(ctx, `SELECT region FROM package_groups WHERE domain_owner = $1 AND domain_name = $2 AND pattern = $3`,
 			owner, domain, pattern).Scan(&region)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return packageGroupNotFound(pattern)
+			return sqlcommon.PackageGroupNotFound(pattern)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: delete package group: %w", err)
@@ -143,7 +106,7 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix string, p store.Page) ([]model.PackageGroup, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + packageGroupCols + ` FROM package_groups WHERE domain_owner = ` + a.add(owner) +
+	q.WriteString(`SELECT ` + sqlcommon.PackageGroupCols + ` FROM package_groups WHERE domain_owner = ` + a.add(owner) +
 		` AND domain_name = ` + a.add(domain))
 	if prefix != "" {
 		q.WriteString(prefixCond(&a, "pattern", prefix))
@@ -158,7 +121,7 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	defer rows.Close()
 	out := []model.PackageGroup{}
 	for rows.Next() {
-		g, err := scanPackageGroup(rows)
+		g, err := sqlcommon.ScanPackageGroup(rows)
 		if err != nil {
 			return nil, "", fmt.Errorf("postgres: list package groups: %w", err)
 		}
@@ -167,6 +130,6 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("postgres: list package groups: %w", err)
 	}
-	out, next := trimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
+	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
 	return out, next, nil
 }

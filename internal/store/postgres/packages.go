@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // pkgWhere selects one package by its six key columns, bound to keyArgs' $1..$6.
@@ -23,39 +23,10 @@ func keyArgs(k model.PackageKey, more ...any) []any {
 	return append([]any{k.DomainOwner, k.DomainName, k.Repository, string(k.Format), k.Namespace, k.Name}, more...)
 }
 
-func packageNotFound(k model.PackageKey) error {
-	return apperr.NotFoundf("package", k.Name, "package %s not found in repository %s", displayName(k), k.Repository)
-}
-
-func versionNotFound(k model.PackageKey, version string) error {
-	return apperr.NotFoundf("package-version", version, "version %s of package %s not found in repository %s", version, displayName(k), k.Repository)
-}
-
-// displayName is namespace/name, or name without a namespace.
-func displayName(k model.PackageKey) string {
-	if k.Namespace == "" {
-		return k.Name
-	}
-	return k.Namespace + "/" + k.Name
-}
-
-const packageCols = `domain_owner, domain_name, repository, format, namespace, name, origin_publish, origin_upstream`
-
-func scanPackage(row scanner) (model.Package, error) {
-	var p model.Package
-	var format string
-	if err := row.Scan(&p.DomainOwner, &p.DomainName, &p.Repository, &format, &p.Namespace, &p.Name,
-		&p.Origin.Publish, &p.Origin.Upstream); err != nil {
-		return model.Package{}, err
-	}
-	p.Format = model.Format(format)
-	return p, nil
-}
-
 func getPackage(ctx context.Context, q querier, k model.PackageKey) (model.Package, error) {
-	p, err := scanPackage(q.QueryRow(ctx, `SELECT `+packageCols+` FROM packages WHERE `+pkgWhere, keyArgs(k)...))
+	p, err := sqlcommon.ScanPackage(q.QueryRow(ctx, `SELECT `+sqlcommon.PackageCols+` FROM packages WHERE `+pkgWhere, keyArgs(k)...))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.Package{}, packageNotFound(k)
+		return model.Package{}, sqlcommon.PackageNotFound(k)
 	}
 	if err != nil {
 		return model.Package{}, fmt.Errorf("postgres: get package: %w", err)
@@ -76,7 +47,7 @@ func requireRepository(ctx context.Context, q querier, k model.PackageKey) error
 		return fmt.Errorf("postgres: find repository: %w", err)
 	}
 	if !ok {
-		return repositoryNotFound(k.Repository)
+		return sqlcommon.RepositoryNotFound(k.Repository)
 	}
 	return nil
 }
@@ -87,13 +58,13 @@ func (s *Store) PutPackage(ctx context.Context, p model.Package) error {
 		if err := requireRepository(ctx, tx, p.PackageKey); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO packages (`+packageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		_, err := tx.Exec(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name)
 			DO UPDATE SET origin_publish = excluded.origin_publish, origin_upstream = excluded.origin_upstream`,
 			keyArgs(p.PackageKey, p.Origin.Publish, p.Origin.Upstream)...)
 		switch {
 		case isForeignKeyViolation(err):
-			return repositoryNotFound(p.Repository)
+			return sqlcommon.RepositoryNotFound(p.Repository)
 		case err != nil:
 			return fmt.Errorf("postgres: put package: %w", err)
 		}
@@ -105,7 +76,7 @@ func (s *Store) PutPackage(ctx context.Context, p model.Package) error {
 func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f store.PackageFilter, p store.Page) ([]model.Package, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + packageCols + ` FROM packages WHERE domain_owner = ` + a.add(owner) +
+	q.WriteString(`SELECT ` + sqlcommon.PackageCols + ` FROM packages WHERE domain_owner = ` + a.add(owner) +
 		` AND domain_name = ` + a.add(domain) + ` AND repository = ` + a.add(repo))
 	if f.Format != "" {
 		q.WriteString(` AND format = ` + a.add(string(f.Format)))
@@ -134,7 +105,7 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 		if err != nil {
 			return fmt.Errorf("postgres: list packages: %w", err)
 		}
-		if out, err = collect(rows, scanPackage); err != nil {
+		if out, err = collect(rows, sqlcommon.ScanPackage); err != nil {
 			return fmt.Errorf("postgres: list packages: %w", err)
 		}
 		return nil
@@ -142,7 +113,7 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := trimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
+	out, next := sqlcommon.TrimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
 	return out, next, nil
 }
 
@@ -154,7 +125,7 @@ func (s *Store) DeletePackage(ctx context.Context, k model.PackageKey) error {
 			return fmt.Errorf("postgres: delete package: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return packageNotFound(k)
+			return sqlcommon.PackageNotFound(k)
 		}
 		return nil
 	})

@@ -4,40 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-// arnResource names the resource an ARN points at, for error messages:
-// ("domain", "d") for .../domain/d, ("repository", "r") for .../repository/d/r.
-func arnResource(arn string) (typ, id string) {
-	a, err := model.ParseARN(arn)
-	if err != nil {
-		return "", arn
-	}
-	typ, rest, _ := strings.Cut(a.Resource, "/")
-	return typ, rest[strings.LastIndex(rest, "/")+1:]
-}
-
-func policyNotFound(arn string) error {
-	typ, id := arnResource(arn)
-	return apperr.NotFoundf(typ, id, "no resource policy on %s", arn)
-}
-
-func policyConflict(arn string) error {
-	typ, id := arnResource(arn)
-	return apperr.Conflictf(typ, id, "policy revision does not match the current revision on %s", arn)
-}
 
 func getPolicy(ctx context.Context, q querier, arn string) (model.Policy, error) {
 	p := model.Policy{ResourceARN: arn}
 	err := q.QueryRow(ctx, `SELECT document, revision FROM policies WHERE resource_arn = $1`, arn).Scan(&p.Document, &p.Revision)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.Policy{}, policyNotFound(arn)
+		return model.Policy{}, sqlcommon.PolicyNotFound(arn)
 	}
 	if err != nil {
 		return model.Policy{}, fmt.Errorf("postgres: get policy: %w", err)
@@ -60,17 +39,17 @@ func (s *Store) PutPolicy(ctx context.Context, p model.Policy, expectedRevision 
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if expectedRevision != "" {
-				return policyConflict(p.ResourceARN)
+				return sqlcommon.PolicyConflict(p.ResourceARN)
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO policies (resource_arn, document, revision) VALUES ($1, $2, $3)`,
 				p.ResourceARN, p.Document, p.Revision)
 			if isUniqueViolation(err) {
-				return policyConflict(p.ResourceARN)
+				return sqlcommon.PolicyConflict(p.ResourceARN)
 			}
 		case err != nil:
 			return err
 		case expectedRevision == "" || expectedRevision != cur.Revision:
-			return policyConflict(p.ResourceARN)
+			return sqlcommon.PolicyConflict(p.ResourceARN)
 		default:
 			_, err = tx.Exec(ctx, `UPDATE policies SET document = $1, revision = $2 WHERE resource_arn = $3`,
 				p.Document, p.Revision, p.ResourceARN)
@@ -92,7 +71,7 @@ func (s *Store) DeletePolicy(ctx context.Context, resourceARN, expectedRevision 
 			return err
 		}
 		if expectedRevision != "" && expectedRevision != p.Revision {
-			return policyConflict(resourceARN)
+			return sqlcommon.PolicyConflict(resourceARN)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM policies WHERE resource_arn = $1`, resourceARN); err != nil {
 			return fmt.Errorf("postgres: delete policy: %w", err)
@@ -111,11 +90,7 @@ func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list tags: %w", err)
 	}
-	out, err := collect(rows, func(row scanner) (model.Tag, error) {
-		var t model.Tag
-		err := row.Scan(&t.Key, &t.Value)
-		return t, err
-	})
+	out, err := collect(rows, sqlcommon.ScanTag)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list tags: %w", err)
 	}

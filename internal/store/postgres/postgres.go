@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // Store is a store.Store backed by a PostgreSQL database.
@@ -69,8 +70,6 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 // maxAttempts bounds how often one write is retried after serialization
 // failures. Each retry follows another transaction's commit, so even the
@@ -161,15 +160,7 @@ func exists(ctx context.Context, q querier, query string, args ...any) (bool, er
 }
 
 // collect scans every row with scan; an empty result is an empty, non-nil slice.
-func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows pgx.Rows, scan func(sqlcommon.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlcommon.Collect(rows, scan)
 }

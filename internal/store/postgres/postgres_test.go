@@ -139,7 +139,7 @@ func wantVersions(t *testing.T) []int {
 	}
 	var want []int
 	for _, m := range ms {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	return want
 }

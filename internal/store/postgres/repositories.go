@@ -11,64 +11,12 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-const repositoryCols = `domain_owner, domain_name, name, administrator_account, region, description,
-	upstreams, external_connections, created_at`
-
-// externalConnection is the stored shape of model.ExternalConnection, kept apart
-// so renaming a model field cannot silently change what is on disk. Same JSON
-// as the sqlite backend's.
-type externalConnection struct {
-	Name   string `json:"name"`
-	Format string `json:"format"`
-}
-
-func scanRepository(row scanner) (model.Repository, error) {
-	var r model.Repository
-	var ups, ecs string
-	var created *int64
-	if err := row.Scan(&r.DomainOwner, &r.DomainName, &r.Name, &r.AdministratorAccount, &r.Region,
-		&r.Description, &ups, &ecs, &created); err != nil {
-		return model.Repository{}, err
-	}
-	var err error
-	if r.Upstreams, err = fromJSON[string](ups); err != nil {
-		return model.Repository{}, err
-	}
-	stored, err := fromJSON[externalConnection](ecs)
-	if err != nil {
-		return model.Repository{}, err
-	}
-	for _, e := range stored {
-		r.ExternalConnections = append(r.ExternalConnections, model.ExternalConnection{Name: e.Name, Format: model.Format(e.Format)})
-	}
-	r.CreatedAt = fromMillis(created)
-	return r, nil
-}
-
-// repositoryLists encodes the ordered list columns of r.
-func repositoryLists(r model.Repository) (ups, ecs string, err error) {
-	if ups, err = toJSON(r.Upstreams); err != nil {
-		return "", "", err
-	}
-	stored := make([]externalConnection, 0, len(r.ExternalConnections))
-	for _, e := range r.ExternalConnections {
-		stored = append(stored, externalConnection{Name: e.Name, Format: string(e.Format)})
-	}
-	if ecs, err = toJSON(stored); err != nil {
-		return "", "", err
-	}
-	return ups, ecs, nil
-}
-
-func repositoryNotFound(name string) error {
-	return apperr.NotFoundf("repository", name, "repository %s not found", name)
-}
 
 // CreateRepository inserts a repository into an existing domain.
 func (s *Store) CreateRepository(ctx context.Context, r model.Repository) error {
-	ups, ecs, err := repositoryLists(r)
+	ups, ecs, err := sqlcommon.RepositoryLists(r)
 	if err != nil {
 		return err
 	}
@@ -76,13 +24,13 @@ func (s *Store) CreateRepository(ctx context.Context, r model.Repository) error 
 		if _, err := getDomain(ctx, tx, r.DomainOwner, r.DomainName); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO repositories (`+repositoryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			r.DomainOwner, r.DomainName, r.Name, r.AdministratorAccount, r.Region, r.Description, ups, ecs, millis(r.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO repositories (`+sqlcommon.RepositoryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			r.DomainOwner, r.DomainName, r.Name, r.AdministratorAccount, r.Region, r.Description, ups, ecs, sqlcommon.Millis(r.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("repository", r.Name, "repository %s already exists in domain %s", r.Name, r.DomainName).Wrap(err)
 		case isForeignKeyViolation(err):
-			return domainNotFound(r.DomainName)
+			return sqlcommon.DomainNotFound(r.DomainName)
 		case err != nil:
 			return fmt.Errorf("postgres: create repository: %w", err)
 		}
@@ -91,10 +39,10 @@ func (s *Store) CreateRepository(ctx context.Context, r model.Repository) error 
 }
 
 func getRepository(ctx context.Context, q querier, owner, domain, name string) (model.Repository, error) {
-	r, err := scanRepository(q.QueryRow(ctx, `SELECT `+repositoryCols+` FROM repositories
+	r, err := sqlcommon.ScanRepository(q.QueryRow(ctx, `SELECT `+sqlcommon.RepositoryCols+` FROM repositories
 		WHERE domain_owner = $1 AND domain_name = $2 AND name = $3`, owner, domain, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.Repository{}, repositoryNotFound(name)
+		return model.Repository{}, sqlcommon.RepositoryNotFound(name)
 	}
 	if err != nil {
 		return model.Repository{}, fmt.Errorf("postgres: get repository: %w", err)
@@ -109,7 +57,7 @@ func (s *Store) GetRepository(ctx context.Context, owner, domain, name string) (
 
 // UpdateRepository replaces the description, upstreams and external connections.
 func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error {
-	ups, ecs, err := repositoryLists(r)
+	ups, ecs, err := sqlcommon.RepositoryLists(r)
 	if err != nil {
 		return err
 	}
@@ -121,7 +69,7 @@ func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error 
 			return fmt.Errorf("postgres: update repository: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return repositoryNotFound(r.Name)
+			return sqlcommon.RepositoryNotFound(r.Name)
 		}
 		return nil
 	})
@@ -151,7 +99,7 @@ func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string
 func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, p store.Page) ([]model.Repository, string, error) {
 	var q strings.Builder
 	var a args
-	q.WriteString(`SELECT ` + repositoryCols + ` FROM repositories WHERE 1 = 1`)
+	q.WriteString(`SELECT ` + sqlcommon.RepositoryCols + ` FROM repositories WHERE 1 = 1`)
 	if f.DomainOwner != "" {
 		q.WriteString(` AND domain_owner = ` + a.add(f.DomainOwner))
 	}
@@ -171,10 +119,10 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list repositories: %w", err)
 	}
-	out, err := collect(rows, scanRepository)
+	out, err := collect(rows, sqlcommon.ScanRepository)
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list repositories: %w", err)
 	}
-	out, next := trimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
+	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
 	return out, next, nil
 }

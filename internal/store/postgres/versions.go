@@ -9,70 +9,14 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-const versionCols = `domain_owner, domain_name, repository, format, namespace, name, version,
-	status, revision, origin_type, origin_repository, origin_external_connection,
-	summary, home_page, source_code, licenses, display_name, metadata, readme, dependencies, published_at`
-
-// dependency is the stored shape of model.Dependency (same JSON as sqlite's).
-type dependency struct {
-	Namespace      string `json:"namespace,omitempty"`
-	Package        string `json:"package"`
-	DependencyType string `json:"type,omitempty"`
-	VersionReq     string `json:"versionRequirement,omitempty"`
-}
-
-// versionValues returns the columns after the key, in versionCols order.
-func versionValues(v model.PackageVersion) ([]any, error) {
-	licenses, err := toJSON(v.Licenses)
-	if err != nil {
-		return nil, err
-	}
-	deps := make([]dependency, 0, len(v.Dependencies))
-	for _, d := range v.Dependencies {
-		deps = append(deps, dependency(d))
-	}
-	depsJSON, err := toJSON(deps)
-	if err != nil {
-		return nil, err
-	}
-	return []any{v.Status, v.Revision, v.Origin.Type, v.Origin.Repository, v.Origin.ExternalConnection,
-		v.Summary, v.HomePage, v.SourceCode, licenses, v.DisplayName, v.Metadata, v.Readme, depsJSON,
-		millis(v.PublishedAt)}, nil
-}
-
-func scanVersion(row scanner) (model.PackageVersion, error) {
-	var v model.PackageVersion
-	var format, licenses, deps string
-	var published *int64
-	if err := row.Scan(&v.DomainOwner, &v.DomainName, &v.Repository, &format, &v.Namespace, &v.Name, &v.Version,
-		&v.Status, &v.Revision, &v.Origin.Type, &v.Origin.Repository, &v.Origin.ExternalConnection,
-		&v.Summary, &v.HomePage, &v.SourceCode, &licenses, &v.DisplayName, &v.Metadata, &v.Readme, &deps,
-		&published); err != nil {
-		return model.PackageVersion{}, err
-	}
-	v.Format = model.Format(format)
-	v.PublishedAt = fromMillis(published)
-	var err error
-	if v.Licenses, err = fromJSON[string](licenses); err != nil {
-		return model.PackageVersion{}, err
-	}
-	stored, err := fromJSON[dependency](deps)
-	if err != nil {
-		return model.PackageVersion{}, err
-	}
-	for _, d := range stored {
-		v.Dependencies = append(v.Dependencies, model.Dependency(d))
-	}
-	return v, nil
-}
-
 func getVersion(ctx context.Context, q querier, k model.PackageKey, version string) (model.PackageVersion, error) {
-	v, err := scanVersion(q.QueryRow(ctx, `SELECT `+versionCols+` FROM package_versions WHERE `+versionWhere,
+	v, err := sqlcommon.ScanVersion(q.QueryRow(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+versionWhere,
 		keyArgs(k, version)...))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return model.PackageVersion{}, versionNotFound(k, version)
+		return model.PackageVersion{}, sqlcommon.VersionNotFound(k, version)
 	}
 	if err != nil {
 		return model.PackageVersion{}, fmt.Errorf("postgres: get version: %w", err)
@@ -93,7 +37,7 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 		return fmt.Errorf("postgres: create version: version key %+v differs from package key %+v", v.PackageKey, k)
 	}
 	v.PackageKey = k
-	vals, err := versionValues(v)
+	vals, err := sqlcommon.VersionValues(v)
 	if err != nil {
 		return err
 	}
@@ -101,21 +45,21 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 		if err := requireRepository(ctx, tx, k); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO packages (`+packageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		_, err := tx.Exec(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name) DO NOTHING`,
 			keyArgs(k, pkg.Origin.Publish, pkg.Origin.Upstream)...)
 		switch {
 		case isForeignKeyViolation(err):
-			return repositoryNotFound(k.Repository)
+			return sqlcommon.RepositoryNotFound(k.Repository)
 		case err != nil:
 			return fmt.Errorf("postgres: create version: package: %w", err)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO package_versions (`+versionCols+`)
+		_, err = tx.Exec(ctx, `INSERT INTO package_versions (`+sqlcommon.VersionCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			keyArgs(k, append([]any{v.Version}, vals...)...)...)
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("package-version", v.Version, "version %s of package %s already exists in repository %s",
-				v.Version, displayName(k), k.Repository).Wrap(err)
+				v.Version, sqlcommon.DisplayName(k), k.Repository).Wrap(err)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: create version: %w", err)
@@ -123,7 +67,7 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 		for _, a := range assets {
 			err := insertAsset(ctx, tx, k, v.Version, a)
 			if isUniqueViolation(err) {
-				return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, v.Version, displayName(k)).Wrap(err)
+				return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, v.Version, sqlcommon.DisplayName(k)).Wrap(err)
 			}
 			if err != nil {
 				return err
@@ -157,9 +101,9 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 			return fmt.Errorf("postgres: add asset: %w", err)
 		}
 		if !ok {
-			return versionNotFound(k, version)
+			return sqlcommon.VersionNotFound(k, version)
 		}
-		cur, err := scanAsset(tx.QueryRow(ctx, `SELECT `+assetCols+` FROM assets WHERE `+assetWhere+` AND name = $8`,
+		cur, err := sqlcommon.ScanAsset(tx.QueryRow(ctx, `SELECT `+sqlcommon.AssetCols+` FROM assets WHERE `+assetWhere+` AND name = $8`,
 			keyArgs(k, version, a.Name)...))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -174,7 +118,7 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 		case cur == a:
 			return nil
 		default:
-			return apperr.Conflictf("asset", a.Name, "asset %s of version %s of package %s exists with other content", a.Name, version, displayName(k))
+			return apperr.Conflictf("asset", a.Name, "asset %s of version %s of package %s exists with other content", a.Name, version, sqlcommon.DisplayName(k))
 		}
 	})
 }
@@ -186,11 +130,11 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 		if _, err := getPackage(ctx, tx, k); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+versionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
+		rows, err := tx.Query(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
 		if err != nil {
 			return fmt.Errorf("postgres: list versions: %w", err)
 		}
-		if out, err = collect(rows, scanVersion); err != nil {
+		if out, err = collect(rows, sqlcommon.ScanVersion); err != nil {
 			return fmt.Errorf("postgres: list versions: %w", err)
 		}
 		return nil
@@ -203,7 +147,7 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 
 // UpdateVersion replaces every non-key field of a stored version (not its assets).
 func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error {
-	vals, err := versionValues(v)
+	vals, err := sqlcommon.VersionValues(v)
 	if err != nil {
 		return err
 	}
@@ -217,7 +161,7 @@ func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error
 			return fmt.Errorf("postgres: update version: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return versionNotFound(v.PackageKey, v.Version)
+			return sqlcommon.VersionNotFound(v.PackageKey, v.Version)
 		}
 		return nil
 	})
@@ -231,18 +175,10 @@ func (s *Store) DeleteVersion(ctx context.Context, k model.PackageKey, version s
 			return fmt.Errorf("postgres: delete version: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return versionNotFound(k, version)
+			return sqlcommon.VersionNotFound(k, version)
 		}
 		return nil
 	})
-}
-
-const assetCols = `name, size, md5, sha1, sha256, sha512`
-
-func scanAsset(row scanner) (model.Asset, error) {
-	var a model.Asset
-	err := row.Scan(&a.Name, &a.Size, &a.Hashes.MD5, &a.Hashes.SHA1, &a.Hashes.SHA256, &a.Hashes.SHA512)
-	return a, err
 }
 
 // ListAssets lists a version's assets ordered by name.
@@ -254,13 +190,13 @@ func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version stri
 			return fmt.Errorf("postgres: list assets: %w", err)
 		}
 		if !ok {
-			return versionNotFound(k, version)
+			return sqlcommon.VersionNotFound(k, version)
 		}
-		rows, err := tx.Query(ctx, `SELECT `+assetCols+` FROM assets WHERE `+assetWhere+` ORDER BY name`, keyArgs(k, version)...)
+		rows, err := tx.Query(ctx, `SELECT `+sqlcommon.AssetCols+` FROM assets WHERE `+assetWhere+` ORDER BY name`, keyArgs(k, version)...)
 		if err != nil {
 			return fmt.Errorf("postgres: list assets: %w", err)
 		}
-		if out, err = collect(rows, scanAsset); err != nil {
+		if out, err = collect(rows, sqlcommon.ScanAsset); err != nil {
 			return fmt.Errorf("postgres: list assets: %w", err)
 		}
 		return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // PutAccessKey stores an access key, replacing one with the same id.
@@ -19,7 +20,7 @@ func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
 			principal_account = excluded.principal_account, principal_arn = excluded.principal_arn,
 			principal_user_id = excluded.principal_user_id, created_at = excluded.created_at`,
 			k.AccessKeyID, k.SecretAccessKey, k.Principal.Account, k.Principal.ARN, k.Principal.UserID,
-			millis(k.CreatedAt)); err != nil {
+			sqlcommon.Millis(k.CreatedAt)); err != nil {
 			return fmt.Errorf("sqlite: put access key: %w", err)
 		}
 		return nil
@@ -29,7 +30,7 @@ func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
 // GetAccessKey returns an access key by id.
 func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
 	k := model.AccessKey{AccessKeyID: id}
-	var created sql.NullInt64
+	var created *int64
 	err := s.r.QueryRowContext(ctx, `SELECT secret_access_key, principal_account, principal_arn, principal_user_id,
 		created_at FROM access_keys WHERE access_key_id = ?`, id).
 		Scan(&k.SecretAccessKey, &k.Principal.Account, &k.Principal.ARN, &k.Principal.UserID, &created)
@@ -39,7 +40,7 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("sqlite: get access key: %w", err)
 	}
-	k.CreatedAt = fromMillis(created)
+	k.CreatedAt = sqlcommon.FromMillis(created)
 	return k, nil
 }
 
@@ -53,7 +54,7 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 			domain_owner = excluded.domain_owner, domain_name = excluded.domain_name,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
 			t.Hash, t.Principal.Account, t.Principal.ARN, t.Principal.UserID, t.DomainOwner, t.DomainName,
-			millis(t.ExpiresAt), millis(t.CreatedAt)); err != nil {
+			sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
 			return fmt.Errorf("sqlite: put token: %w", err)
 		}
 		return nil
@@ -63,7 +64,7 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 // GetToken returns a token by hash. Expiry is the caller's business.
 func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, error) {
 	t := model.AuthToken{Hash: hash}
-	var expires, created sql.NullInt64
+	var expires, created *int64
 	err := s.r.QueryRowContext(ctx, `SELECT principal_account, principal_arn, principal_user_id, domain_owner,
 		domain_name, expires_at, created_at FROM auth_tokens WHERE hash = ?`, hash).
 		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &expires, &created)
@@ -73,6 +74,6 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	if err != nil {
 		return model.AuthToken{}, fmt.Errorf("sqlite: get token: %w", err)
 	}
-	t.ExpiresAt, t.CreatedAt = fromMillis(expires), fromMillis(created)
+	t.ExpiresAt, t.CreatedAt = sqlcommon.FromMillis(expires), sqlcommon.FromMillis(created)
 	return t, nil
 }

@@ -8,12 +8,13 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // GetCache returns a cached upstream document by key.
 func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
 	e := model.CacheEntry{Key: key}
-	var fetched sql.NullInt64
+	var fetched *int64
 	err := s.r.QueryRowContext(ctx, `SELECT body, etag, status, fetched_at FROM cache_entries WHERE cache_key = ?`, key).
 		Scan(&e.Body, &e.ETag, &e.Status, &fetched)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -22,7 +23,7 @@ func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, err
 	if err != nil {
 		return model.CacheEntry{}, fmt.Errorf("sqlite: get cache: %w", err)
 	}
-	e.FetchedAt = fromMillis(fetched)
+	e.FetchedAt = sqlcommon.FromMillis(fetched)
 	return e, nil
 }
 
@@ -32,7 +33,7 @@ func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, etag = excluded.etag,
 			status = excluded.status, fetched_at = excluded.fetched_at`,
-			e.Key, e.Body, e.ETag, e.Status, millis(e.FetchedAt)); err != nil {
+			e.Key, e.Body, e.ETag, e.Status, sqlcommon.Millis(e.FetchedAt)); err != nil {
 			return fmt.Errorf("sqlite: put cache: %w", err)
 		}
 		return nil

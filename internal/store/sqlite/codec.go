@@ -1,85 +1,11 @@
 package sqlite
 
 import (
-	"database/sql"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"strings"
-	"time"
 
-	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-// millis stores a time as unix milliseconds; the zero time is NULL.
-func millis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-// fromMillis is millis' inverse; times come back in UTC.
-func fromMillis(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
-func nowMillis() int64 { return time.Now().UnixMilli() }
-
-// toJSON encodes an ordered list column. Empty lists are stored as [] so the
-// column is never NULL and reads back as a nil slice.
-func toJSON[T any](v []T) (string, error) {
-	if len(v) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode list: %w", err)
-	}
-	return string(b), nil
-}
-
-func fromJSON[T any](s string) ([]T, error) {
-	var v []T
-	if s == "" {
-		return nil, nil
-	}
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return nil, fmt.Errorf("sqlite: decode list: %w", err)
-	}
-	if len(v) == 0 {
-		return nil, nil
-	}
-	return v, nil
-}
-
-// Cursors are the sort key of the last row returned, as a base64url JSON array:
-// opaque to callers, stable across restarts and independent of row ids.
-
-func encodeCursor(key ...string) string {
-	b, _ := json.Marshal(key)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(c string, n int) ([]string, error) {
-	invalid := apperr.Validationf("invalid pagination token")
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return nil, invalid.Wrap(err)
-	}
-	var key []string
-	if err := json.Unmarshal(b, &key); err != nil {
-		return nil, invalid.Wrap(err)
-	}
-	if len(key) != n {
-		return nil, invalid
-	}
-	return key, nil
-}
 
 // pageQuery appends keyset pagination to a query whose WHERE clause is already
 // open (ends in a condition): a row-value comparison on cols after the cursor,
@@ -87,7 +13,7 @@ func decodeCursor(c string, n int) ([]string, error) {
 // there is a next page. Row values and LIMIT are standard in PostgreSQL too.
 func pageQuery(q *strings.Builder, args []any, p store.Page, cols ...string) ([]any, error) {
 	if p.Cursor != "" {
-		key, err := decodeCursor(p.Cursor, len(cols))
+		key, err := sqlcommon.DecodeCursor(p.Cursor, len(cols))
 		if err != nil {
 			return nil, err
 		}
@@ -102,16 +28,6 @@ func pageQuery(q *strings.Builder, args []any, p store.Page, cols ...string) ([]
 		args = append(args, p.Limit+1)
 	}
 	return args, nil
-}
-
-// trimPage cuts the extra row pageQuery asked for and returns the next cursor,
-// "" when rows is the last page.
-func trimPage[T any](rows []T, p store.Page, key func(T) []string) ([]T, string) {
-	if p.Limit <= 0 || len(rows) <= p.Limit {
-		return rows, ""
-	}
-	rows = rows[:p.Limit]
-	return rows, encodeCursor(key(rows[len(rows)-1])...)
 }
 
 // prefixCond matches a case-sensitive name prefix; LIKE is case-insensitive in

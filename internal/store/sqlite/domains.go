@@ -10,31 +10,14 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-const domainCols = `owner, name, region, encryption_key, status, created_at`
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanDomain(row scanner) (model.Domain, error) {
-	var d model.Domain
-	var created sql.NullInt64
-	if err := row.Scan(&d.Owner, &d.Name, &d.Region, &d.EncryptionKey, &d.Status, &created); err != nil {
-		return model.Domain{}, err
-	}
-	d.CreatedAt = fromMillis(created)
-	return d, nil
-}
-
-func domainNotFound(name string) error {
-	return apperr.NotFoundf("domain", name, "domain %s not found", name)
-}
 
 // CreateDomain inserts a domain; Conflict when (owner, name) exists.
 func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, millis(d.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO domains (`+sqlcommon.DomainCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			d.Owner, d.Name, d.Region, d.EncryptionKey, d.Status, sqlcommon.Millis(d.CreatedAt))
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("domain", d.Name, "domain %s already exists", d.Name).Wrap(err)
 		}
@@ -46,9 +29,9 @@ func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 }
 
 func getDomain(ctx context.Context, q querier, owner, name string) (model.Domain, error) {
-	d, err := scanDomain(q.QueryRowContext(ctx, `SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
+	d, err := sqlcommon.ScanDomain(q.QueryRowContext(ctx, `SELECT `+sqlcommon.DomainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.Domain{}, domainNotFound(name)
+		return model.Domain{}, sqlcommon.DomainNotFound(name)
 	}
 	if err != nil {
 		return model.Domain{}, fmt.Errorf("sqlite: get domain: %w", err)
@@ -64,7 +47,7 @@ func (s *Store) GetDomain(ctx context.Context, owner, name string) (model.Domain
 // ListDomains lists owner's domains by name; owner "" lists every account's.
 func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]model.Domain, string, error) {
 	var q strings.Builder
-	q.WriteString(`SELECT ` + domainCols + ` FROM domains WHERE (owner = ? OR ? = '')`)
+	q.WriteString(`SELECT ` + sqlcommon.DomainCols + ` FROM domains WHERE (owner = ? OR ? = '')`)
 	args, err := pageQuery(&q, []any{owner, owner}, p, "name", "owner")
 	if err != nil {
 		return nil, "", err
@@ -74,18 +57,11 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Domain{}
-	for rows.Next() {
-		d, err := scanDomain(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanDomain)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list domains: %w", err)
 	}
-	out, next := trimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
+	out, next := sqlcommon.TrimPage(out, p, func(d model.Domain) []string { return []string{d.Name, d.Owner} })
 	return out, next, nil
 }
 

@@ -10,21 +10,19 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-const kmsKeyCols = `account, key_id, region, description, key_usage, key_spec, origin, state, policy,
-	multi_region, rotation_enabled, rotation_period_days, deletion_date, pending_window_days, created_at`
-
-func scanKMSKey(row scanner) (model.KMSKey, error) {
+func scanKMSKey(row sqlcommon.Scanner) (model.KMSKey, error) {
 	var k model.KMSKey
 	var multi, rot int
-	var deletion, created sql.NullInt64
+	var deletion, created *int64
 	if err := row.Scan(&k.Account, &k.KeyID, &k.Region, &k.Description, &k.KeyUsage, &k.KeySpec, &k.Origin,
 		&k.State, &k.Policy, &multi, &rot, &k.RotationPeriodDays, &deletion, &k.PendingWindowDays, &created); err != nil {
 		return model.KMSKey{}, err
 	}
 	k.MultiRegion, k.RotationEnabled = multi != 0, rot != 0
-	k.DeletionDate, k.CreatedAt = fromMillis(deletion), fromMillis(created)
+	k.DeletionDate, k.CreatedAt = sqlcommon.FromMillis(deletion), sqlcommon.FromMillis(created)
 	return k, nil
 }
 
@@ -35,18 +33,10 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func kmsKeyNotFound(keyID string) error {
-	return apperr.NotFoundf("kms-key", keyID, "key %s not found", keyID)
-}
-
-func kmsAliasNotFound(name string) error {
-	return apperr.NotFoundf("kms-alias", name, "alias %s not found", name)
-}
-
 // PutKMSKey creates or replaces a KMS key.
 func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO kms_keys (`+kmsKeyCols+`)
+		_, err := tx.ExecContext(ctx, `INSERT INTO kms_keys (`+sqlcommon.KMSKeyCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, key_id) DO UPDATE SET region = excluded.region,
 			description = excluded.description, key_usage = excluded.key_usage, key_spec = excluded.key_spec,
@@ -55,8 +45,8 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
 			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
 			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
-			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, millis(k.DeletionDate),
-			k.PendingWindowDays, millis(k.CreatedAt))
+			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
+			k.PendingWindowDays, sqlcommon.Millis(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: put kms key: %w", err)
 		}
@@ -66,10 +56,10 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 
 // GetKMSKey returns one key of an account.
 func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
-	k, err := scanKMSKey(s.r.QueryRowContext(ctx, `SELECT `+kmsKeyCols+` FROM kms_keys WHERE account = ? AND key_id = ?`,
+	k, err := scanKMSKey(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSKeyCols+` FROM kms_keys WHERE account = ? AND key_id = ?`,
 		account, keyID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.KMSKey{}, kmsKeyNotFound(keyID)
+		return model.KMSKey{}, sqlcommon.KMSKeyNotFound(keyID)
 	}
 	if err != nil {
 		return model.KMSKey{}, fmt.Errorf("sqlite: get kms key: %w", err)
@@ -80,7 +70,7 @@ func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMS
 // ListKMSKeys lists an account's keys by key id.
 func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) ([]model.KMSKey, string, error) {
 	var q strings.Builder
-	q.WriteString(`SELECT ` + kmsKeyCols + ` FROM kms_keys WHERE account = ?`)
+	q.WriteString(`SELECT ` + sqlcommon.KMSKeyCols + ` FROM kms_keys WHERE account = ?`)
 	args, err := pageQuery(&q, []any{account}, p, "key_id")
 	if err != nil {
 		return nil, "", err
@@ -90,18 +80,11 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
 	}
 	defer rows.Close()
-	out := []model.KMSKey{}
-	for rows.Next() {
-		k, err := scanKMSKey(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, scanKMSKey)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
 	}
-	out, next := trimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
+	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
 	return out, next, nil
 }
 
@@ -111,7 +94,7 @@ func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
 		var region string
 		err := tx.QueryRowContext(ctx, `SELECT region FROM kms_keys WHERE account = ? AND key_id = ?`, account, keyID).Scan(&region)
 		if errors.Is(err, sql.ErrNoRows) {
-			return kmsKeyNotFound(keyID)
+			return sqlcommon.KMSKeyNotFound(keyID)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: delete kms key: %w", err)
@@ -126,29 +109,17 @@ func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
 	})
 }
 
-const kmsAliasCols = `account, name, region, target_key_id, created_at, updated_at`
-
-func scanKMSAlias(row scanner) (model.KMSAlias, error) {
-	var a model.KMSAlias
-	var created, updated sql.NullInt64
-	if err := row.Scan(&a.Account, &a.Name, &a.Region, &a.TargetKeyID, &created, &updated); err != nil {
-		return model.KMSAlias{}, err
-	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return a, nil
-}
-
 // CreateKMSAlias inserts an alias; Conflict when the name is taken, NotFound
 // when the target key does not exist.
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO kms_aliases (`+kmsAliasCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			a.Account, a.Name, a.Region, a.TargetKeyID, millis(a.CreatedAt), millis(a.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO kms_aliases (`+sqlcommon.KMSAliasCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.Account, a.Name, a.Region, a.TargetKeyID, sqlcommon.Millis(a.CreatedAt), sqlcommon.Millis(a.UpdatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
 		case isForeignKeyViolation(err):
-			return kmsKeyNotFound(a.TargetKeyID)
+			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		case err != nil:
 			return fmt.Errorf("sqlite: create kms alias: %w", err)
 		}
@@ -160,9 +131,9 @@ func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE kms_aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND name = ?`,
-			a.TargetKeyID, millis(a.UpdatedAt), a.Account, a.Name)
+			a.TargetKeyID, sqlcommon.Millis(a.UpdatedAt), a.Account, a.Name)
 		if isForeignKeyViolation(err) {
-			return kmsKeyNotFound(a.TargetKeyID)
+			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update kms alias: %w", err)
@@ -172,7 +143,7 @@ func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 			return err
 		}
 		if n == 0 {
-			return kmsAliasNotFound(a.Name)
+			return sqlcommon.KMSAliasNotFound(a.Name)
 		}
 		return nil
 	})
@@ -180,10 +151,10 @@ func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 
 // GetKMSAlias returns one alias of an account.
 func (s *Store) GetKMSAlias(ctx context.Context, account, name string) (model.KMSAlias, error) {
-	a, err := scanKMSAlias(s.r.QueryRowContext(ctx, `SELECT `+kmsAliasCols+` FROM kms_aliases WHERE account = ? AND name = ?`,
+	a, err := sqlcommon.ScanKMSAlias(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSAliasCols+` FROM kms_aliases WHERE account = ? AND name = ?`,
 		account, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.KMSAlias{}, kmsAliasNotFound(name)
+		return model.KMSAlias{}, sqlcommon.KMSAliasNotFound(name)
 	}
 	if err != nil {
 		return model.KMSAlias{}, fmt.Errorf("sqlite: get kms alias: %w", err)
@@ -203,7 +174,7 @@ func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error 
 			return err
 		}
 		if n == 0 {
-			return kmsAliasNotFound(name)
+			return sqlcommon.KMSAliasNotFound(name)
 		}
 		return nil
 	})
@@ -212,7 +183,7 @@ func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error 
 // ListKMSAliases lists an account's aliases by name.
 func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page) ([]model.KMSAlias, string, error) {
 	var q strings.Builder
-	q.WriteString(`SELECT ` + kmsAliasCols + ` FROM kms_aliases WHERE account = ?`)
+	q.WriteString(`SELECT ` + sqlcommon.KMSAliasCols + ` FROM kms_aliases WHERE account = ?`)
 	args, err := pageQuery(&q, []any{account}, p, "name")
 	if err != nil {
 		return nil, "", err
@@ -222,17 +193,10 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
 	}
 	defer rows.Close()
-	out := []model.KMSAlias{}
-	for rows.Next() {
-		a, err := scanKMSAlias(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanKMSAlias)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
 	}
-	out, next := trimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
+	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
 	return out, next, nil
 }

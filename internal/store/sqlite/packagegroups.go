@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,38 +10,19 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-const packageGroupCols = `domain_owner, domain_name, pattern, region, contact_info, description, origin, created_at`
-
-func scanPackageGroup(row scanner) (model.PackageGroup, error) {
-	var g model.PackageGroup
-	var origin string
-	var created sql.NullInt64
-	if err := row.Scan(&g.DomainOwner, &g.DomainName, &g.Pattern, &g.Region, &g.ContactInfo, &g.Description, &origin, &created); err != nil {
-		return model.PackageGroup{}, err
-	}
-	if err := decodeGroupOrigin(origin, &g); err != nil {
-		return model.PackageGroup{}, err
-	}
-	g.CreatedAt = fromMillis(created)
-	return g, nil
-}
-
-func packageGroupNotFound(pattern string) error {
-	return apperr.NotFoundf("package-group", pattern, "Package group not found: %s", pattern)
-}
 
 // CreatePackageGroup inserts a group and its tags, dropping stale tags left
 // under its ARN by an earlier group of the same pattern.
 func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, tags []model.Tag) error {
-	origin, err := encodeGroupOrigin(g)
+	origin, err := sqlcommon.EncodeGroupOrigin(g)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO package_groups (`+packageGroupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, millis(g.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO package_groups (`+sqlcommon.PackageGroupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, sqlcommon.Millis(g.CreatedAt))
 		switch {
 		case isUniqueViolation(err):
 			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
@@ -67,10 +47,10 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 
 // GetPackageGroup returns one stored group.
 func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern string) (model.PackageGroup, error) {
-	g, err := scanPackageGroup(s.r.QueryRowContext(ctx, `SELECT `+packageGroupCols+` FROM package_groups
+	g, err := sqlcommon.ScanPackageGroup(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups
 		WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`, owner, domain, pattern))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.PackageGroup{}, packageGroupNotFound(pattern)
+		return model.PackageGroup{}, sqlcommon.PackageGroupNotFound(pattern)
 	}
 	if err != nil {
 		return model.PackageGroup{}, fmt.Errorf("sqlite: get package group: %w", err)
@@ -80,7 +60,7 @@ func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern stri
 
 // UpdatePackageGroup replaces a stored group's mutable fields.
 func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error {
-	origin, err := encodeGroupOrigin(g)
+	origin, err := sqlcommon.EncodeGroupOrigin(g)
 	if err != nil {
 		return err
 	}
@@ -96,7 +76,7 @@ func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) er
 			return err
 		}
 		if n == 0 {
-			return packageGroupNotFound(g.Pattern)
+			return sqlcommon.PackageGroupNotFound(g.Pattern)
 		}
 		return nil
 	})
@@ -109,7 +89,7 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 		err := tx.QueryRowContext(ctx, `SELECT region FROM package_groups WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
 			owner, domain, pattern).Scan(&region)
 		if errors.Is(err, sql.ErrNoRows) {
-			return packageGroupNotFound(pattern)
+			return sqlcommon.PackageGroupNotFound(pattern)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: delete package group: %w", err)
@@ -128,7 +108,7 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 // ListPackageGroups lists a domain's stored groups by pattern.
 func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix string, p store.Page) ([]model.PackageGroup, string, error) {
 	var q strings.Builder
-	q.WriteString(`SELECT ` + packageGroupCols + ` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`)
+	q.WriteString(`SELECT ` + sqlcommon.PackageGroupCols + ` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`)
 	args := []any{owner, domain}
 	if prefix != "" {
 		fmt.Fprintf(&q, prefixCond, "pattern")
@@ -143,41 +123,10 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
 	}
 	defer rows.Close()
-	out := []model.PackageGroup{}
-	for rows.Next() {
-		g, err := scanPackageGroup(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
 	}
-	out, next := trimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
+	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
 	return out, next, nil
-}
-
-// groupOrigin is how a group's origin configuration is stored: one JSON
-// document, read and written whole.
-type groupOrigin struct {
-	Restrictions map[string]string   `json:"restrictions,omitempty"`
-	Allowed      map[string][]string `json:"allowedRepositories,omitempty"`
-}
-
-func encodeGroupOrigin(g model.PackageGroup) (string, error) {
-	b, err := json.Marshal(groupOrigin{g.Restrictions, g.AllowedRepositories})
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode package group origin: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeGroupOrigin(s string, g *model.PackageGroup) error {
-	var o groupOrigin
-	if err := json.Unmarshal([]byte(s), &o); err != nil {
-		return fmt.Errorf("sqlite: decode package group origin: %w", err)
-	}
-	g.Restrictions, g.AllowedRepositories = o.Restrictions, o.Allowed
-	return nil
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
 // pkgWhere selects one package by its six key columns.
@@ -19,39 +19,10 @@ func keyArgs(k model.PackageKey) []any {
 	return []any{k.DomainOwner, k.DomainName, k.Repository, string(k.Format), k.Namespace, k.Name}
 }
 
-func packageNotFound(k model.PackageKey) error {
-	return apperr.NotFoundf("package", k.Name, "package %s not found in repository %s", displayName(k), k.Repository)
-}
-
-func versionNotFound(k model.PackageKey, version string) error {
-	return apperr.NotFoundf("package-version", version, "version %s of package %s not found in repository %s", version, displayName(k), k.Repository)
-}
-
-// displayName is namespace/name, or name without a namespace.
-func displayName(k model.PackageKey) string {
-	if k.Namespace == "" {
-		return k.Name
-	}
-	return k.Namespace + "/" + k.Name
-}
-
-const packageCols = `domain_owner, domain_name, repository, format, namespace, name, origin_publish, origin_upstream`
-
-func scanPackage(row scanner) (model.Package, error) {
-	var p model.Package
-	var format string
-	if err := row.Scan(&p.DomainOwner, &p.DomainName, &p.Repository, &format, &p.Namespace, &p.Name,
-		&p.Origin.Publish, &p.Origin.Upstream); err != nil {
-		return model.Package{}, err
-	}
-	p.Format = model.Format(format)
-	return p, nil
-}
-
 func getPackage(ctx context.Context, q querier, k model.PackageKey) (model.Package, error) {
-	p, err := scanPackage(q.QueryRowContext(ctx, `SELECT `+packageCols+` FROM packages WHERE `+pkgWhere, keyArgs(k)...))
+	p, err := sqlcommon.ScanPackage(q.QueryRowContext(ctx, `SELECT `+sqlcommon.PackageCols+` FROM packages WHERE `+pkgWhere, keyArgs(k)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.Package{}, packageNotFound(k)
+		return model.Package{}, sqlcommon.PackageNotFound(k)
 	}
 	if err != nil {
 		return model.Package{}, fmt.Errorf("sqlite: get package: %w", err)
@@ -72,7 +43,7 @@ func requireRepository(ctx context.Context, q querier, k model.PackageKey) error
 		return fmt.Errorf("sqlite: find repository: %w", err)
 	}
 	if !ok {
-		return repositoryNotFound(k.Repository)
+		return sqlcommon.RepositoryNotFound(k.Repository)
 	}
 	return nil
 }
@@ -84,7 +55,7 @@ func (s *Store) PutPackage(ctx context.Context, p model.Package) error {
 			return err
 		}
 		args := append(keyArgs(p.PackageKey), p.Origin.Publish, p.Origin.Upstream)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO packages (`+packageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name)
 			DO UPDATE SET origin_publish = excluded.origin_publish, origin_upstream = excluded.origin_upstream`,
 			args...); err != nil {
@@ -100,7 +71,7 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 		return nil, "", err
 	}
 	var q strings.Builder
-	q.WriteString(`SELECT ` + packageCols + ` FROM packages WHERE domain_owner = ? AND domain_name = ? AND repository = ?`)
+	q.WriteString(`SELECT ` + sqlcommon.PackageCols + ` FROM packages WHERE domain_owner = ? AND domain_name = ? AND repository = ?`)
 	args := []any{owner, domain, repo}
 	if f.Format != "" {
 		q.WriteString(` AND format = ?`)
@@ -131,18 +102,11 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 		return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Package{}
-	for rows.Next() {
-		pkg, err := scanPackage(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
-		}
-		out = append(out, pkg)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackage)
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list packages: %w", err)
 	}
-	out, next := trimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
+	out, next := sqlcommon.TrimPage(out, p, func(p model.Package) []string { return []string{p.Name, p.Namespace, string(p.Format)} })
 	return out, next, nil
 }
 
@@ -156,7 +120,7 @@ func (s *Store) DeletePackage(ctx context.Context, k model.PackageKey) error {
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return packageNotFound(k)
+			return sqlcommon.PackageNotFound(k)
 		}
 		return nil
 	})

@@ -5,38 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
-
-// arnResource names the resource an ARN points at, for error messages:
-// ("domain", "d") for .../domain/d, ("repository", "r") for .../repository/d/r.
-func arnResource(arn string) (typ, id string) {
-	a, err := model.ParseARN(arn)
-	if err != nil {
-		return "", arn
-	}
-	typ, rest, _ := strings.Cut(a.Resource, "/")
-	return typ, rest[strings.LastIndex(rest, "/")+1:]
-}
-
-func policyNotFound(arn string) error {
-	typ, id := arnResource(arn)
-	return apperr.NotFoundf(typ, id, "no resource policy on %s", arn)
-}
-
-func policyConflict(arn string) error {
-	typ, id := arnResource(arn)
-	return apperr.Conflictf(typ, id, "policy revision does not match the current revision on %s", arn)
-}
 
 func getPolicy(ctx context.Context, q querier, arn string) (model.Policy, error) {
 	p := model.Policy{ResourceARN: arn}
 	err := q.QueryRowContext(ctx, `SELECT document, revision FROM policies WHERE resource_arn = ?`, arn).Scan(&p.Document, &p.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.Policy{}, policyNotFound(arn)
+		return model.Policy{}, sqlcommon.PolicyNotFound(arn)
 	}
 	if err != nil {
 		return model.Policy{}, fmt.Errorf("sqlite: get policy: %w", err)
@@ -57,14 +36,14 @@ func (s *Store) PutPolicy(ctx context.Context, p model.Policy, expectedRevision 
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if expectedRevision != "" {
-				return policyConflict(p.ResourceARN)
+				return sqlcommon.PolicyConflict(p.ResourceARN)
 			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO policies (resource_arn, document, revision) VALUES (?, ?, ?)`,
 				p.ResourceARN, p.Document, p.Revision)
 		case err != nil:
 			return err
 		case expectedRevision == "" || expectedRevision != cur.Revision:
-			return policyConflict(p.ResourceARN)
+			return sqlcommon.PolicyConflict(p.ResourceARN)
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE policies SET document = ?, revision = ? WHERE resource_arn = ?`,
 				p.Document, p.Revision, p.ResourceARN)
@@ -86,7 +65,7 @@ func (s *Store) DeletePolicy(ctx context.Context, resourceARN, expectedRevision 
 			return err
 		}
 		if expectedRevision != "" && expectedRevision != p.Revision {
-			return policyConflict(resourceARN)
+			return sqlcommon.PolicyConflict(resourceARN)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE resource_arn = ?`, resourceARN); err != nil {
 			return fmt.Errorf("sqlite: delete policy: %w", err)
@@ -106,15 +85,8 @@ func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, 
 		return nil, fmt.Errorf("sqlite: list tags: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Tag{}
-	for rows.Next() {
-		var t model.Tag
-		if err := rows.Scan(&t.Key, &t.Value); err != nil {
-			return nil, fmt.Errorf("sqlite: list tags: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanTag)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list tags: %w", err)
 	}
 	return out, nil

@@ -89,7 +89,7 @@ func TestMigrationIdempotent(t *testing.T) {
 	}
 	var want []int
 	for _, m := range ms {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	for i := range 3 {
 		s, err := Open(t.Context(), path)

@@ -8,70 +8,14 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-const versionCols = `domain_owner, domain_name, repository, format, namespace, name, version,
-	status, revision, origin_type, origin_repository, origin_external_connection,
-	summary, home_page, source_code, licenses, display_name, metadata, readme, dependencies, published_at`
-
-// dependency is the stored shape of model.Dependency.
-type dependency struct {
-	Namespace      string `json:"namespace,omitempty"`
-	Package        string `json:"package"`
-	DependencyType string `json:"type,omitempty"`
-	VersionReq     string `json:"versionRequirement,omitempty"`
-}
-
-// versionValues returns the columns after the key, in versionCols order.
-func versionValues(v model.PackageVersion) ([]any, error) {
-	licenses, err := toJSON(v.Licenses)
-	if err != nil {
-		return nil, err
-	}
-	deps := make([]dependency, 0, len(v.Dependencies))
-	for _, d := range v.Dependencies {
-		deps = append(deps, dependency(d))
-	}
-	depsJSON, err := toJSON(deps)
-	if err != nil {
-		return nil, err
-	}
-	return []any{v.Status, v.Revision, v.Origin.Type, v.Origin.Repository, v.Origin.ExternalConnection,
-		v.Summary, v.HomePage, v.SourceCode, licenses, v.DisplayName, v.Metadata, v.Readme, depsJSON,
-		millis(v.PublishedAt)}, nil
-}
-
-func scanVersion(row scanner) (model.PackageVersion, error) {
-	var v model.PackageVersion
-	var format, licenses, deps string
-	var published sql.NullInt64
-	if err := row.Scan(&v.DomainOwner, &v.DomainName, &v.Repository, &format, &v.Namespace, &v.Name, &v.Version,
-		&v.Status, &v.Revision, &v.Origin.Type, &v.Origin.Repository, &v.Origin.ExternalConnection,
-		&v.Summary, &v.HomePage, &v.SourceCode, &licenses, &v.DisplayName, &v.Metadata, &v.Readme, &deps,
-		&published); err != nil {
-		return model.PackageVersion{}, err
-	}
-	v.Format = model.Format(format)
-	v.PublishedAt = fromMillis(published)
-	var err error
-	if v.Licenses, err = fromJSON[string](licenses); err != nil {
-		return model.PackageVersion{}, err
-	}
-	stored, err := fromJSON[dependency](deps)
-	if err != nil {
-		return model.PackageVersion{}, err
-	}
-	for _, d := range stored {
-		v.Dependencies = append(v.Dependencies, model.Dependency(d))
-	}
-	return v, nil
-}
-
 func getVersion(ctx context.Context, q querier, k model.PackageKey, version string) (model.PackageVersion, error) {
-	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionCols+` FROM package_versions WHERE `+pkgWhere+` AND version = ?`,
+	v, err := sqlcommon.ScanVersion(q.QueryRowContext(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` AND version = ?`,
 		append(keyArgs(k), version)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return model.PackageVersion{}, versionNotFound(k, version)
+		return model.PackageVersion{}, sqlcommon.VersionNotFound(k, version)
 	}
 	if err != nil {
 		return model.PackageVersion{}, fmt.Errorf("sqlite: get version: %w", err)
@@ -92,7 +36,7 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 		return fmt.Errorf("sqlite: create version: version key %+v differs from package key %+v", v.PackageKey, k)
 	}
 	v.PackageKey = k
-	vals, err := versionValues(v)
+	vals, err := sqlcommon.VersionValues(v)
 	if err != nil {
 		return err
 	}
@@ -100,17 +44,17 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 		if err := requireRepository(ctx, tx, k); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO packages (`+packageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name) DO NOTHING`,
 			append(keyArgs(k), pkg.Origin.Publish, pkg.Origin.Upstream)...); err != nil {
 			return fmt.Errorf("sqlite: create version: package: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO package_versions (`+versionCols+`)
+		_, err := tx.ExecContext(ctx, `INSERT INTO package_versions (`+sqlcommon.VersionCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append(append(keyArgs(k), v.Version), vals...)...)
 		if isUniqueViolation(err) {
 			return apperr.Conflictf("package-version", v.Version, "version %s of package %s already exists in repository %s",
-				v.Version, displayName(k), k.Repository).Wrap(err)
+				v.Version, sqlcommon.DisplayName(k), k.Repository).Wrap(err)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: create version: %w", err)
@@ -129,7 +73,7 @@ func insertAsset(ctx context.Context, tx *sql.Tx, k model.PackageKey, version st
 		version, name, size, md5, sha1, sha256, sha512) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(keyArgs(k), version, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512)...)
 	if isUniqueViolation(err) {
-		return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, version, displayName(k)).Wrap(err)
+		return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, version, sqlcommon.DisplayName(k)).Wrap(err)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: insert asset: %w", err)
@@ -146,9 +90,9 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 			return fmt.Errorf("sqlite: add asset: %w", err)
 		}
 		if !ok {
-			return versionNotFound(k, version)
+			return sqlcommon.VersionNotFound(k, version)
 		}
-		cur, err := scanAsset(tx.QueryRowContext(ctx, `SELECT `+assetCols+` FROM assets
+		cur, err := sqlcommon.ScanAsset(tx.QueryRowContext(ctx, `SELECT `+sqlcommon.AssetCols+` FROM assets
 			WHERE domain_owner = ? AND domain_name = ? AND repository = ? AND format = ? AND namespace = ? AND package = ?
 			AND version = ? AND name = ?`, append(keyArgs(k), version, a.Name)...))
 		switch {
@@ -159,7 +103,7 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 		case cur == a:
 			return nil
 		default:
-			return apperr.Conflictf("asset", a.Name, "asset %s of version %s of package %s exists with other content", a.Name, version, displayName(k))
+			return apperr.Conflictf("asset", a.Name, "asset %s of version %s of package %s exists with other content", a.Name, version, sqlcommon.DisplayName(k))
 		}
 	})
 }
@@ -174,20 +118,13 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 	if _, err := getPackage(ctx, tx, k); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+versionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}
 	defer rows.Close()
-	out := []model.PackageVersion{}
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list versions: %w", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanVersion)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}
 	return out, nil
@@ -195,7 +132,7 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 
 // UpdateVersion replaces every non-key field of a stored version (not its assets).
 func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error {
-	vals, err := versionValues(v)
+	vals, err := sqlcommon.VersionValues(v)
 	if err != nil {
 		return err
 	}
@@ -210,7 +147,7 @@ func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return versionNotFound(v.PackageKey, v.Version)
+			return sqlcommon.VersionNotFound(v.PackageKey, v.Version)
 		}
 		return nil
 	})
@@ -226,18 +163,10 @@ func (s *Store) DeleteVersion(ctx context.Context, k model.PackageKey, version s
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return versionNotFound(k, version)
+			return sqlcommon.VersionNotFound(k, version)
 		}
 		return nil
 	})
-}
-
-const assetCols = `name, size, md5, sha1, sha256, sha512`
-
-func scanAsset(row scanner) (model.Asset, error) {
-	var a model.Asset
-	err := row.Scan(&a.Name, &a.Size, &a.Hashes.MD5, &a.Hashes.SHA1, &a.Hashes.SHA256, &a.Hashes.SHA512)
-	return a, err
 }
 
 // ListAssets lists a version's assets ordered by name.
@@ -252,24 +181,17 @@ func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version stri
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	if !ok {
-		return nil, versionNotFound(k, version)
+		return nil, sqlcommon.VersionNotFound(k, version)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+assetCols+` FROM assets
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.AssetCols+` FROM assets
 		WHERE domain_owner = ? AND domain_name = ? AND repository = ? AND format = ? AND namespace = ? AND package = ?
 		AND version = ? ORDER BY name`, append(keyArgs(k), version)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	defer rows.Close()
-	out := []model.Asset{}
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list assets: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlcommon.Collect(rows, sqlcommon.ScanAsset)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	return out, nil
