@@ -15,6 +15,10 @@
 # use whatever `tofu`/`terraform` is on PATH and let it install the provider itself.
 set -euo pipefail
 
+# The whole script is one compound command, so bash parses it all before running
+# any of it: editing this file while a long build runs cannot derail that build.
+{
+
 TOFU_VERSION="${TOFU_VERSION:-v1.10.10}"
 PROVIDER_VERSION="${PROVIDER_VERSION:-6.13.0}"
 PROVIDER_FORK="github.com/upbound/terraform-provider-aws"
@@ -109,12 +113,17 @@ provider_installation {
 }
 RC
   mv "$TOFURC.tmp" "$TOFURC"
-  # terraform looks for registry.terraform.io in the same mirror
-  mkdir -p "$MIRROR/registry.terraform.io/hashicorp"
-  ln -sfn "$MIRROR/registry.opentofu.org/hashicorp/aws" "$MIRROR/registry.terraform.io/hashicorp/aws"
+  # terraform looks for registry.terraform.io in the same mirror. Its mirror scan
+  # does not follow a symlinked directory, so the binary is hard-linked (no copy).
+  local tfdir="$MIRROR/registry.terraform.io/hashicorp/aws/$PROVIDER_VERSION/linux_amd64"
+  if [[ -L "$MIRROR/registry.terraform.io/hashicorp/aws" ]]; then rm "$MIRROR/registry.terraform.io/hashicorp/aws"; fi
+  mkdir -p "$tfdir"
+  ln -f "$PROVIDER_BIN" "$tfdir/" 2>/dev/null || cp "$PROVIDER_BIN" "$tfdir/"
 }
 
 build_tofu
 build_provider
 write_tofurc
 print_env
+exit 0
+}
