@@ -56,7 +56,7 @@ func (s *syncBuffer) String() string {
 }
 
 // startWharf builds cmd/wharf and serves it on a free port until the test ends.
-func startWharf(t *testing.T) string {
+func startWharf(t *testing.T, extraArgs ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "wharf")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/wharf")
@@ -72,7 +72,7 @@ func startWharf(t *testing.T) string {
 	l.Close()
 
 	var logs syncBuffer
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", filepath.Join(t.TempDir(), "data")}, extraArgs...)...)
 	cmd.Env = append(os.Environ(), "WHARF_ROOT_ACCESS_KEY_ID="+testAccessKey, "WHARF_ROOT_SECRET_ACCESS_KEY="+testSecretKey)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -184,7 +184,8 @@ func (e *example) outputs() map[string]any {
 
 func TestEndToEnd(t *testing.T) {
 	ts := findTools(t)
-	url := startWharf(t)
+	registry := startFixtureRegistry(t)
+	url := startWharf(t, "--upstream", "public:npmjs="+registry.URL+"/")
 	mod := copyModule(t)
 	client := codeartifact.New(codeartifact.Options{
 		Region:       testRegion,
@@ -278,6 +279,31 @@ func TestEndToEnd(t *testing.T) {
 			"TokensForPublishers": {root}, "ReadForOrg": {root},
 		})
 		e.planIsEmpty()
+
+		// The proof that the halves fit: npm installs through the repository the
+		// module created, the public package arriving through the managed upstream's
+		// external connection and retained in both repositories.
+		project := npmInstallThrough(t, url, domain, repoName, "wharf-proof")
+		for _, p := range []string{"wharf-proof", "wharf-proof-dep"} {
+			if _, err := os.Stat(filepath.Join(project, "node_modules", p, "package.json")); err != nil {
+				t.Fatalf("npm did not install %s: %v", p, err)
+			}
+		}
+		for _, r := range []string{repoName, upName} {
+			v, err := client.DescribePackageVersion(context.Background(), &codeartifact.DescribePackageVersionInput{Domain: aws.String(domain),
+				Repository: aws.String(r), Format: types.PackageFormatNpm, Package: aws.String("wharf-proof"), PackageVersion: aws.String("2.1.0")})
+			if err != nil {
+				t.Fatalf("wharf-proof 2.1.0 not retained in %s: %v", r, err)
+			}
+			wantEqual(t, "origin of wharf-proof in "+r, string(v.PackageVersion.Origin.OriginType), "EXTERNAL")
+		}
+		if n := registry.tarballs.Load(); n != 2 {
+			t.Fatalf("the public registry served %d tarballs, want 2 (each once)", n)
+		}
+		npmInstallThrough(t, url, domain, repoName, "wharf-proof")
+		if n := registry.tarballs.Load(); n != 2 {
+			t.Fatalf("a second install fetched from the public registry again (%d tarballs)", n)
+		}
 
 		// Update in place: tags, description and both policies.
 		ci := "arn:aws:iam::000000000000:role/ci-publish"
