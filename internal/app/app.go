@@ -120,7 +120,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		},
 		Log: log,
 	}
-	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: 8 << 20}
+	// Signed bodies up to the publish limit are accepted: the verifier spools large
+	// ones to a temporary file while hashing, so memory stays flat.
+	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: cfg.MaxPublishBytes}
 	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
 }
