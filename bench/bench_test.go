@@ -155,14 +155,11 @@ func (h *heapSampler) peakMB() float64 {
 //   - publish=api: PublishPackageVersion through the SDK (SigV4 verification,
 //     body spooling, the service layer, the blob store).
 //   - publish=engine: the same blob-store write (packages.Engine.PutAsset, then
-//     Publish) without the HTTP/SigV4 layer, for sizes the API refuses: wharf's
-//     SigV4 verifier caps a hashed body at 8 MiB (internal/app/app.go), and
-//     aws-sdk-go-v2 always sends PublishPackageVersion's asset hash as
-//     X-Amz-Content-Sha256, which wharf checks by reading the body. The download
-//     is always GetPackageVersionAsset through the SDK.
+//     Publish) without the HTTP/SigV4 layer, to separate the API layers' cost.
+//     The download is always GetPackageVersionAsset through the SDK.
 //
-// The api sub-benchmarks above 8 MiB skip with the server's answer while that
-// cap stands, so they run by themselves once it is lifted.
+// An api sub-benchmark whose size the server refuses (over --max-publish-bytes)
+// skips with the server's answer.
 func BenchmarkGenericPublishDownload(b *testing.B) {
 	srv := apptest.Start(b)
 	ctx := context.Background()
