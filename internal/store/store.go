@@ -51,7 +51,8 @@ type Store interface {
 
 	// Domains. CreateDomain fails with Conflict when (owner, name) exists.
 	// DeleteDomain fails with Conflict while the domain has repositories, and
-	// removes the domain's policy and tags with it.
+	// removes the domain's policy and tags with it, and the tags of its package
+	// groups (stored or implicit, like the root group "/*").
 	CreateDomain(ctx context.Context, d model.Domain) error
 	GetDomain(ctx context.Context, owner, name string) (model.Domain, error)
 	ListDomains(ctx context.Context, owner string, p Page) ([]model.Domain, string, error)
@@ -62,7 +63,9 @@ type Store interface {
 	// Repositories. CreateRepository fails with NotFound when the domain is missing
 	// and Conflict when the name is taken. UpdateRepository replaces the stored row
 	// (description, upstreams, external connections). DeleteRepository removes the
-	// repository with its policy, tags, packages, versions and asset rows.
+	// repository with its policy, tags, packages, versions, dist-tags and asset
+	// rows, and takes its name off the allowed repositories of the domain's
+	// package groups.
 	CreateRepository(ctx context.Context, r model.Repository) error
 	GetRepository(ctx context.Context, owner, domain, name string) (model.Repository, error)
 	UpdateRepository(ctx context.Context, r model.Repository) error
@@ -88,6 +91,16 @@ type Store interface {
 	PutPackage(ctx context.Context, p model.Package) error
 	ListPackages(ctx context.Context, owner, domain, repo string, f PackageFilter, p Page) ([]model.Package, string, error)
 	DeletePackage(ctx context.Context, k model.PackageKey) error
+
+	// Dist-tags: named pointers at versions (npm's dist-tags), per package and
+	// part of it, so DeletePackage and DeleteRepository remove them too.
+	// GetDistTags returns tag -> version, empty (not NotFound) when the package
+	// has none or does not exist. SetDistTags adds or overwrites the given tags
+	// in one transaction; NotFound when the package does not exist.
+	// DeleteDistTag removes one tag; NotFound when it is not set.
+	GetDistTags(ctx context.Context, k model.PackageKey) (map[string]string, error)
+	SetDistTags(ctx context.Context, k model.PackageKey, tags map[string]string) error
+	DeleteDistTag(ctx context.Context, k model.PackageKey, tag string) error
 
 	// Package versions. CreateVersion stores the version, its assets and (if absent)
 	// its package row with origin in one transaction; Conflict when the version exists.

@@ -55,9 +55,8 @@ type Options struct {
 
 // Handler is the npm endpoints.Handler.
 type Handler struct {
-	o    Options
-	tags tagStore
-	log  *slog.Logger
+	o   Options
+	log *slog.Logger
 }
 
 var _ endpoints.Handler = (*Handler)(nil)
@@ -70,7 +69,7 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Handler{o: o, tags: tagStore{kv: o.Engine.Store}, log: o.Log.With("format", "npm")}
+	return &Handler{o: o, log: o.Log.With("format", "npm")}
 }
 
 // Public: only ping answers without a token (npm ping is a reachability check).
@@ -261,8 +260,11 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 	if !allowed {
 		tagRepos = tagRepos[:1]
 	}
+	// Dist-tags are package state in the store (set by publish and `npm
+	// dist-tag`); ones naming a version the chain no longer shows are dropped
+	// when served (DistTags), so a deleted version takes its tags with it.
 	for _, r := range tagRepos {
-		t, err := h.tags.get(ctx, key(r, n))
+		t, err := eng.Store.GetDistTags(ctx, key(r, n))
 		if err != nil {
 			return nil, err
 		}
@@ -609,11 +611,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		}
 	}
 	if len(tags) > 0 {
-		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) {
-			for t, tv := range tags {
-				m[t] = tv
-			}
-		}); err != nil {
+		if err := eng.Store.SetDistTags(ctx, key(req.Repo, n), tags); err != nil {
 			return err
 		}
 	}
@@ -682,7 +680,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		if err := eng.Retain(ctx, req.Repo, hit); err != nil {
 			return err
 		}
-		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) { m[tag] = version }); err != nil {
+		if err := eng.Store.SetDistTags(ctx, key(req.Repo, n), map[string]string{tag: version}); err != nil {
 			return err
 		}
 		return writeJSON(w, r, http.StatusCreated, map[string]any{"ok": true})
@@ -694,15 +692,12 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		if tag == "latest" {
 			return apperr.Validationf("the latest tag cannot be removed")
 		}
-		found := false
-		if err := h.tags.update(ctx, key(req.Repo, n), func(m map[string]string) {
-			_, found = m[tag]
-			delete(m, tag)
-		}); err != nil {
-			return err
+		err := eng.Store.DeleteDistTag(ctx, key(req.Repo, n), tag)
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.NotFoundf("dist-tag", tag, "dist-tag %s of %s is not set in repository %s", tag, n, req.Repo.Name).Wrap(err)
 		}
-		if !found {
-			return apperr.NotFoundf("dist-tag", tag, "dist-tag %s of %s is not set in repository %s", tag, n, req.Repo.Name)
+		if err != nil {
+			return err
 		}
 		return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true})
 	}

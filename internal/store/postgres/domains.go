@@ -68,7 +68,8 @@ func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]
 	return out, next, nil
 }
 
-// DeleteDomain deletes an empty domain with its policy and tags.
+// DeleteDomain deletes an empty domain with its policy and tags, and the tags
+// of its package groups (the groups themselves cascade).
 func (s *Store) DeleteDomain(ctx context.Context, owner, name string) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		d, err := getDomain(ctx, tx, owner, name)
@@ -85,6 +86,12 @@ func (s *Store) DeleteDomain(ctx context.Context, owner, name string) error {
 		}
 		if err := deleteResourceExtras(ctx, tx, d.ARN()); err != nil {
 			return err
+		}
+		// Tags of the domain's package groups, implicit ones ("/*") included:
+		// every group ARN starts with this prefix.
+		groups := model.PackageGroupARN(d.Region, owner, name, "/")
+		if _, err := tx.Exec(ctx, `DELETE FROM tags WHERE starts_with(resource_arn, $1::text)`, groups); err != nil {
+			return fmt.Errorf("postgres: delete package group tags: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM domains WHERE owner = $1 AND name = $2`, owner, name); err != nil {
 			if isForeignKeyViolation(err) {

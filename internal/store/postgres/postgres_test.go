@@ -362,3 +362,19 @@ func TestByteOrder(t *testing.T) {
 		t.Errorf("ListDomains order = %s, want %s (database order would be %s)", g, bytewise, linguistic)
 	}
 }
+
+// Migration 4 moves npm dist-tags out of the cache into dist_tags.
+func TestMigrateDistTags(t *testing.T) {
+	dsn := freshDSN(t)
+	s := open(t, dsn)
+	storetest.SeedLegacyDistTags(t, s)
+	for _, q := range []string{`DROP TABLE dist_tags`, `DELETE FROM schema_version WHERE version >= 4`} {
+		if _, err := s.pool.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s = open(t, dsn)
+	defer s.Close()
+	storetest.CheckMigratedDistTags(t, s)
+}

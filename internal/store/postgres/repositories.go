@@ -75,8 +75,9 @@ func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error 
 	})
 }
 
-// DeleteRepository deletes a repository with its policy and tags; the schema's
-// cascades remove its packages, versions and assets in the same transaction.
+// DeleteRepository deletes a repository with its policy and tags and takes it
+// off the domain's package groups' allowed repositories; the schema's cascades
+// remove its packages, versions, dist-tags and assets in the same transaction.
 func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		r, err := getRepository(ctx, tx, owner, domain, name)
@@ -84,6 +85,9 @@ func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string
 			return err
 		}
 		if err := deleteResourceExtras(ctx, tx, r.ARN()); err != nil {
+			return err
+		}
+		if err := dropAllowedRepository(ctx, tx, owner, domain, name); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM repositories WHERE domain_owner = $1 AND domain_name = $2 AND name = $3`,
@@ -125,4 +129,33 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
 	return out, next, nil
+}
+
+// dropAllowedRepository takes repo off the allowed-repository lists of the
+// domain's package groups.
+func dropAllowedRepository(ctx context.Context, tx pgx.Tx, owner, domain, repo string) error {
+	rows, err := tx.Query(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups WHERE domain_owner = $1 AND domain_name = $2`,
+		owner, domain)
+	if err != nil {
+		return fmt.Errorf("postgres: list package groups: %w", err)
+	}
+	groups, err := collect(rows, sqlcommon.ScanPackageGroup)
+	if err != nil {
+		return fmt.Errorf("postgres: list package groups: %w", err)
+	}
+	for _, g := range groups {
+		g, changed := sqlcommon.WithoutRepository(g, repo)
+		if !changed {
+			continue
+		}
+		origin, err := sqlcommon.EncodeGroupOrigin(g)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE package_groups SET origin = $1 WHERE domain_owner = $2 AND domain_name = $3 AND pattern = $4`,
+			origin, owner, domain, g.Pattern); err != nil {
+			return fmt.Errorf("postgres: update package group: %w", err)
+		}
+	}
+	return nil
 }

@@ -74,3 +74,8 @@ func ARNResource(arn string) (typ, id string) {
 	typ, rest, _ := strings.Cut(a.Resource, "/")
 	return typ, rest[strings.LastIndex(rest, "/")+1:]
 }
+
+// DistTagNotFound is the error for a dist-tag a package does not have.
+func DistTagNotFound(k model.PackageKey, tag string) error {
+	return apperr.NotFoundf("dist-tag", tag, "dist-tag %s of %s is not set in repository %s", tag, DisplayName(k), k.Repository)
+}

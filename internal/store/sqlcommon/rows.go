@@ -252,3 +252,31 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	}
 	return out, rows.Err()
 }
+
+// WithoutRepository returns g with repo taken off every allowed-repositories
+// list, and whether any list held it. A list left empty is dropped.
+func WithoutRepository(g model.PackageGroup, repo string) (model.PackageGroup, bool) {
+	changed := false
+	allowed := map[string][]string{}
+	for restriction, repos := range g.AllowedRepositories {
+		kept := make([]string, 0, len(repos))
+		for _, r := range repos {
+			if r == repo {
+				changed = true
+				continue
+			}
+			kept = append(kept, r)
+		}
+		if len(kept) > 0 {
+			allowed[restriction] = kept
+		}
+	}
+	if !changed {
+		return g, false
+	}
+	if len(allowed) == 0 {
+		allowed = nil
+	}
+	g.AllowedRepositories = allowed
+	return g, true
+}

@@ -76,8 +76,9 @@ func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error 
 	})
 }
 
-// DeleteRepository deletes a repository with its policy and tags; the schema's
-// cascades remove its packages, versions and assets in the same transaction.
+// DeleteRepository deletes a repository with its policy and tags and takes it
+// off the domain's package groups' allowed repositories; the schema's cascades
+// remove its packages, versions, dist-tags and assets in the same transaction.
 func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		r, err := getRepository(ctx, tx, owner, domain, name)
@@ -85,6 +86,9 @@ func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string
 			return err
 		}
 		if err := deleteResourceExtras(ctx, tx, r.ARN()); err != nil {
+			return err
+		}
+		if err := dropAllowedRepository(ctx, tx, owner, domain, name); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM repositories WHERE domain_owner = ? AND domain_name = ? AND name = ?`,
@@ -132,4 +136,34 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
 	return out, next, nil
+}
+
+// dropAllowedRepository takes repo off the allowed-repository lists of the
+// domain's package groups.
+func dropAllowedRepository(ctx context.Context, tx *sql.Tx, owner, domain, repo string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`,
+		owner, domain)
+	if err != nil {
+		return fmt.Errorf("sqlite: list package groups: %w", err)
+	}
+	groups, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("sqlite: list package groups: %w", err)
+	}
+	for _, g := range groups {
+		g, changed := sqlcommon.WithoutRepository(g, repo)
+		if !changed {
+			continue
+		}
+		origin, err := sqlcommon.EncodeGroupOrigin(g)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE package_groups SET origin = ? WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
+			origin, owner, domain, g.Pattern); err != nil {
+			return fmt.Errorf("sqlite: update package group: %w", err)
+		}
+	}
+	return nil
 }

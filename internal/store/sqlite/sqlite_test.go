@@ -126,3 +126,25 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("Open of a database from a newer wharf succeeded")
 	}
 }
+
+// Migration 4 moves npm dist-tags out of the cache into dist_tags.
+func TestMigrateDistTags(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wharf.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedLegacyDistTags(t, s)
+	for _, q := range []string{`DROP TABLE dist_tags`, `DELETE FROM schema_version WHERE version >= 4`} {
+		if _, err := s.w.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open (migrating): %v", err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedDistTags(t, s)
+}

@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
+)
+
+// GetDistTags returns a package's dist-tags; empty when it has none.
+func (s *Store) GetDistTags(ctx context.Context, k model.PackageKey) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tag, version FROM dist_tags WHERE `+pkgWhere, keyArgs(k)...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get dist-tags: %w", err)
+	}
+	defer rows.Close()
+	tags := map[string]string{}
+	for rows.Next() {
+		var tag, version string
+		if err := rows.Scan(&tag, &version); err != nil {
+			return nil, fmt.Errorf("postgres: get dist-tags: %w", err)
+		}
+		tags[tag] = version
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: get dist-tags: %w", err)
+	}
+	return tags, nil
+}
+
+// SetDistTags adds or overwrites dist-tags of an existing package.
+func (s *Store) SetDistTags(ctx context.Context, k model.PackageKey, tags map[string]string) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := getPackage(ctx, tx, k); err != nil {
+			return err
+		}
+		for tag, version := range tags {
+			if _, err := tx.Exec(ctx, `INSERT INTO dist_tags (domain_owner, domain_name, repository, format, namespace, name, tag, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name, tag) DO UPDATE SET version = excluded.version`,
+				keyArgs(k, tag, version)...); err != nil {
+				return fmt.Errorf("postgres: set dist-tag: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteDistTag removes one dist-tag.
+func (s *Store) DeleteDistTag(ctx context.Context, k model.PackageKey, tag string) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM dist_tags WHERE `+pkgWhere+` AND tag = $7`, keyArgs(k, tag)...)
+		if err != nil {
+			return fmt.Errorf("postgres: delete dist-tag: %w", err)
+		}
+		if res.RowsAffected() == 0 {
+			return sqlcommon.DistTagNotFound(k, tag)
+		}
+		return nil
+	})
+}
