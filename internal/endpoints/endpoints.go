@@ -149,3 +149,13 @@ func (rt *Router) Check(ctx context.Context, req *Request, action string) error 
 	}
 	return nil
 }
+
+// Actions the package endpoints authorize (the IAM actions CodeArtifact's
+// resource policies name for reading and publishing through a package manager).
+const (
+	ActionRead    = "codeartifact:ReadFromRepository"
+	ActionPublish = "codeartifact:PublishPackageVersion"
+)
+
+// Checker authorizes an action on a request's repository; Router.Check is one.
+type Checker func(ctx context.Context, req *Request, action string) error

@@ -25,19 +25,16 @@ import (
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
-// Checker authorizes an action on a request's repository (endpoints.Router.Check).
-type Checker func(ctx context.Context, req *endpoints.Request, action string) error
-
 // Handler serves the maven endpoints. Upstream may be nil.
 type Handler struct {
 	Engine   *packages.Engine
 	Upstream *upstream.Fetcher
-	Check    Checker
+	Check    endpoints.Checker
 	Log      *slog.Logger
 }
 
 // New builds the handler.
-func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logger) *Handler {
+func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -45,10 +42,8 @@ func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logg
 }
 
 const (
-	actionRead    = "codeartifact:ReadFromRepository"
-	actionPublish = "codeartifact:PublishPackageVersion"
-	maxPom        = 16 << 20
-	maxMetadata   = 4 << 20
+	maxPom      = 16 << 20
+	maxMetadata = 4 << 20
 )
 
 // Public: every maven request needs the token.
@@ -68,13 +63,13 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if err := h.Check(r.Context(), req, actionRead); err != nil {
+		if err := h.Check(r.Context(), req, endpoints.ActionRead); err != nil {
 			h.WriteError(w, r, err)
 			return
 		}
 		h.get(w, r, req, p)
 	case http.MethodPut:
-		if err := h.Check(r.Context(), req, actionPublish); err != nil {
+		if err := h.Check(r.Context(), req, endpoints.ActionPublish); err != nil {
 			h.WriteError(w, r, err)
 			return
 		}

@@ -25,12 +25,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
-// Authorization actions checked on package endpoints.
-const (
-	ActionRead    = "codeartifact:ReadFromRepository"
-	ActionPublish = "codeartifact:PublishPackageVersion"
-)
-
 // AssetName is the name of an npm version's one asset, as CodeArtifact names it.
 const AssetName = "package.tgz"
 
@@ -47,7 +41,7 @@ type Options struct {
 	// Upstream fetches from external connections; nil serves internal versions only.
 	Upstream *upstream.Fetcher
 	// Check authorizes an action on the request's repository (endpoints.Router.Check).
-	Check func(ctx context.Context, req *endpoints.Request, action string) error
+	Check endpoints.Checker
 	// MaxPublishBytes bounds a publish request body (base64 and all).
 	MaxPublishBytes int64
 	Log             *slog.Logger
@@ -125,7 +119,7 @@ func (h *Handler) special(w http.ResponseWriter, r *http.Request, req *endpoints
 	case segs[0] == "ping" && len(segs) == 1:
 		return writeJSON(w, r, http.StatusOK, map[string]any{})
 	case segs[0] == "whoami" && len(segs) == 1:
-		if err := h.o.Check(r.Context(), req, ActionRead); err != nil {
+		if err := h.o.Check(r.Context(), req, endpoints.ActionRead); err != nil {
 			return err
 		}
 		return writeJSON(w, r, http.StatusOK, map[string]string{"username": req.Principal.ARN})
@@ -327,7 +321,7 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 
 func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
 	ctx := r.Context()
-	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+	if err := h.o.Check(ctx, req, endpoints.ActionRead); err != nil {
 		return err
 	}
 	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
@@ -374,7 +368,7 @@ func acceptsAbbreviated(accept string) bool {
 // getVersion answers GET /{name}/{version|tag} with one version document.
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, spec string) error {
 	ctx := r.Context()
-	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+	if err := h.o.Check(ctx, req, endpoints.ActionRead); err != nil {
 		return err
 	}
 	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
@@ -423,7 +417,7 @@ func versionOfFile(n Name, file string) (string, error) {
 
 func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, file string) error {
 	ctx := r.Context()
-	if err := h.o.Check(ctx, req, ActionRead); err != nil {
+	if err := h.o.Check(ctx, req, endpoints.ActionRead); err != nil {
 		return err
 	}
 	version, err := versionOfFile(n, file)
@@ -536,7 +530,7 @@ func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, cha
 // the tarball as a base64 attachment, streamed into the blob store.
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
 	ctx := r.Context()
-	if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+	if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
 		return err
 	}
 	limit := h.o.MaxPublishBytes
@@ -631,7 +625,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 	eng := h.o.Engine
 	switch {
 	case r.Method == http.MethodGet && tag == "":
-		if err := h.o.Check(ctx, req, ActionRead); err != nil {
+		if err := h.o.Check(ctx, req, endpoints.ActionRead); err != nil {
 			return err
 		}
 		chain, err := eng.SearchOrder(ctx, req.Repo)
@@ -652,7 +646,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		return writeJSON(w, r, http.StatusOK, DistTags(res.tags, versions))
 
 	case (r.Method == http.MethodPut || r.Method == http.MethodPost) && tag != "":
-		if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+		if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
 			return err
 		}
 		if err := validTag(tag); err != nil {
@@ -686,7 +680,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		return writeJSON(w, r, http.StatusCreated, map[string]any{"ok": true})
 
 	case r.Method == http.MethodDelete && tag != "":
-		if err := h.o.Check(ctx, req, ActionPublish); err != nil {
+		if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
 			return err
 		}
 		if tag == "latest" {

@@ -17,28 +17,21 @@ import (
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
-// Checker authorizes an action on a request's repository (endpoints.Router.Check).
-type Checker func(ctx context.Context, req *endpoints.Request, action string) error
-
 // Handler serves the pypi endpoints. Upstream may be nil (no public:pypi).
 type Handler struct {
 	Engine   *packages.Engine
 	Upstream *upstream.Fetcher
-	Check    Checker
+	Check    endpoints.Checker
 	Log      *slog.Logger
 }
 
 // New builds the handler.
-func New(e *packages.Engine, up *upstream.Fetcher, check Checker, log *slog.Logger) *Handler {
+func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
 }
-
-const (
-	actionRead = "codeartifact:ReadFromRepository"
-)
 
 // StaleHeader is set (to "true") on project pages that include an external
 // connection's listing served from wharf's cached copy because the upstream
@@ -64,7 +57,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, apperr.New(apperr.Validation, "method %s not allowed on %s", r.Method, p).WithReason(endpoints.ReasonMethodNotAllowed))
 		return
 	}
-	if err := h.Check(r.Context(), req, actionRead); err != nil {
+	if err := h.Check(r.Context(), req, endpoints.ActionRead); err != nil {
 		h.WriteError(w, r, err)
 		return
 	}

@@ -71,7 +71,7 @@ const maxUpload = 4 << 30
 // (a mismatch stores nothing), md5_digest right after.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
-	if err := h.Check(ctx, req, "codeartifact:PublishPackageVersion"); err != nil {
+	if err := h.Check(ctx, req, endpoints.ActionPublish); err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
