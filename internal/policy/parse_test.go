@@ -8,7 +8,7 @@ import (
 )
 
 // tfOrgRead is what Terraform's aws_iam_policy_document renders for the
-// seed's example (keys sorted, single values as strings).
+// Terraform module's complete example (keys sorted, single values as strings).
 const tfOrgRead = `{"Version":"2012-10-17","Statement":[{"Sid":"ReadForOrg","Effect":"Allow","Action":["codeartifact:ReadFromRepository","codeartifact:GetPackageVersionAsset"],"Resource":"*","Principal":{"AWS":"arn:aws:iam::000000000000:root"}}]}`
 
 func TestParseValid(t *testing.T) {

@@ -298,7 +298,7 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 }
 
 func externalConnectionNames() []string {
-	// Fixed order: the order the seed's module validates.
+	// Fixed order: the order the Terraform module's validation lists them.
 	return []string{"public:npmjs", "public:pypi", "public:maven-central", "public:maven-googleandroid",
 		"public:maven-gradleplugins", "public:maven-commonsware", "public:maven-clojars",
 		"public:nuget-org", "public:ruby-gems-org", "public:crates-io"}
