@@ -49,6 +49,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// upstreamWarnings: external connections without an upstream URL (/healthz).
+	upstreamWarnings upstreamWarnings
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -118,7 +120,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			_, err := policy.Parse(doc)
 			return err
 		},
-		Log: log,
+		Log:       log,
+		Upstreams: fetcher,
+		ConnectionsChanged: func(ctx context.Context) {
+			a.refreshUpstreamWarnings(ctx)
+		},
+	}
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		log.Warn("external connection without upstream URL: " + w)
 	}
 	// Signed bodies up to the publish limit are accepted: the verifier spools large
 	// ones to a temporary file while hashing, so memory stays flat.

@@ -31,8 +31,8 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(a.healthDetail()))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if signingService, _, signed := auth.ServiceOf(r); signed {

@@ -11,8 +11,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -75,6 +77,29 @@ func (c Chain) External(f model.Format) []ExternalHop {
 		}
 	}
 	return out
+}
+
+// Configured reports whether an external connection has an upstream URL
+// (upstream.Fetcher satisfies it, nil-safe).
+type Configured interface{ Configured(conn string) bool }
+
+// MissingUpstreamHint explains a miss caused by the chain's external
+// connections of format f having no upstream URL: "; the external connection
+// public:npmjs has no upstream URL configured; ..." to append to a 404
+// message, or "" when every connection of the chain is configured (or there is
+// none). Without it a user whose wharf was started without --upstream sees a
+// bare "not found" for every public package.
+func (c Chain) MissingUpstreamHint(f model.Format, up Configured) string {
+	var hints []string
+	for _, hop := range c.External(f) {
+		if up == nil || !up.Configured(hop.Connection) {
+			hints = append(hints, fmt.Sprintf("the external connection %s has no upstream URL configured; start wharf with --upstream %s=URL", hop.Connection, hop.Connection))
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(hints, "; ")
 }
 
 // ExternalHop is a repository holding an external connection.

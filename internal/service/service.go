@@ -47,6 +47,12 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Upstreams says which external connections have an upstream URL, so that
+	// associating one without is reported (nil: not checked).
+	Upstreams packages.Configured
+	// ConnectionsChanged, when set, is called after an external connection is
+	// associated or disassociated (the /healthz detail is recomputed).
+	ConnectionsChanged func(ctx context.Context)
 }
 
 // Caller is the authenticated principal making a request.
