@@ -20,6 +20,7 @@ import (
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/policy"
@@ -49,6 +50,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// Metrics is the Prometheus registry served at /metrics.
+	Metrics *metrics.Metrics
 	// upstreamWarnings: external connections without an upstream URL (/healthz).
 	upstreamWarnings upstreamWarnings
 }
@@ -78,11 +81,13 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
+		ObserveRequest: a.Metrics.ObserveUpstream,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
 	}
-	engine := &packages.Engine{Store: st, Blobs: envelope.New(disk, kp, keyFor), Log: a.log}
+	a.Metrics.RegisterUpstream(fetcher)
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log}
 	return engine, fetcher, nil
 }
 
@@ -95,7 +100,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	m := metrics.New()
+	st = m.TimeStore(st)
+	a := &App{cfg: cfg, log: log, store: st, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/metrics"
+	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -23,7 +26,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
 	sts := &awsapi.STS{Log: a.log}
 	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
-	packages := a.packageRoutes(svc, tokens)
+	packages := a.packageRoutes(svc, a.Metrics.CountTokens(tokens))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +37,9 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(a.healthDetail()))
 	})
+	if !a.cfg.NoMetrics {
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if signingService, _, signed := auth.ServiceOf(r); signed {
 			res, err := v.Verify(r)
@@ -44,10 +50,13 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
 			switch res.Service {
 			case "codeartifact":
+				setOp(r, metrics.SurfaceCodeArtifact, ca.OperationName(r))
 				ca.Serve(w, r, service.Caller{Principal: res.Principal})
 			case "sts":
+				setOp(r, metrics.SurfaceSTS, "sts")
 				sts.Serve(w, r, res.Principal)
 			case "kms":
+				setOp(r, metrics.SurfaceKMS, "kms")
 				kms.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
@@ -62,16 +71,69 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 					svcName = "kms"
 				}
 			}
+			setOp(r, svcName, "unauthenticated")
 			awsapi.WriteAuthError(w, r, a.log, svcName, missingAuth(), auth.QueryErrorCode)
 			return
 		}
+		setOp(r, metrics.SurfacePackage, packageFormat(r.URL.Path))
 		packages.ServeHTTP(w, r)
 	})
 	return a.middleware(mux)
 }
 
-// requestLog carries per-request attributes added by handlers for the access log.
-type requestLog struct{ attrs []slog.Attr }
+// requestLog carries per-request attributes added by handlers for the access
+// log, and what the metrics label the request by. One allocation per request
+// holds it and the counting request body.
+type requestLog struct {
+	attrs              []slog.Attr
+	surface, operation string
+	body               countingBody
+}
+
+// countingBody counts the request body bytes handlers read.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func setOp(r *http.Request, surface, operation string) {
+	if rl, ok := r.Context().Value(ctxKey{}).(*requestLog); ok {
+		rl.surface, rl.operation = surface, operation
+	}
+}
+
+// packageFormat is the format segment of a package endpoint path
+// (/{domain}-{owner}/{format}/...), or "unknown": a label from a closed set.
+func packageFormat(path string) string {
+	rest := strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[i+1:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			rest = rest[:j]
+		}
+		if _, ok := knownFormats[model.Format(rest)]; ok {
+			return rest
+		}
+	}
+	return "unknown"
+}
+
+var knownFormats = func() map[model.Format]struct{} {
+	m := map[model.Format]struct{}{}
+	for _, f := range model.ExternalConnections {
+		m[f] = struct{}{}
+	}
+	for _, f := range []model.Format{model.FormatNpm, model.FormatPypi, model.FormatMaven, model.FormatGeneric} {
+		m[f] = struct{}{}
+	}
+	return m
+}()
 
 type ctxKey struct{}
 
@@ -115,7 +177,11 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Amzn-RequestId", id)
-		rl := &requestLog{}
+		rl := &requestLog{surface: metrics.SurfaceOther, operation: "other"}
+		if r.Body != nil && r.Body != http.NoBody {
+			rl.body.ReadCloser = r.Body
+			r.Body = &rl.body
+		}
 		r = r.WithContext(contextWith(r.Context(), rl))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -128,6 +194,14 @@ func (a *App) middleware(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" {
 				return
 			}
+			if r.URL.Path == "/metrics" {
+				rl.surface, rl.operation = metrics.SurfaceMetrics, "scrape"
+			}
+			code := sw.status
+			if code == 0 { // nothing written: net/http answers 200
+				code = http.StatusOK
+			}
+			a.Metrics.Op(rl.surface, rl.operation).Done(code, time.Since(start), rl.body.n, sw.bytes)
 			attrs := []slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),

@@ -37,6 +37,7 @@ type Config struct {
 	MetadataTTL         time.Duration // how long upstream metadata is fresh
 	NegativeTTL         time.Duration // how long an upstream 404 is remembered
 	MaxPublishBytes     int64         // largest package upload accepted
+	NoMetrics           bool          // do not serve GET /metrics
 }
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
@@ -57,6 +58,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
+	fs.BoolVar(&c.NoMetrics, "no-metrics", false, "do not serve Prometheus metrics at GET /metrics")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

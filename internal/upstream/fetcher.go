@@ -78,6 +78,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for cache ages (default time.Now); tests inject one.
 	Now func() time.Time
+	// ObserveRequest, when set, is told the time to response headers of every
+	// upstream request (metrics).
+	ObserveRequest func(conn string, d time.Duration)
 }
 
 func (o *Options) defaults() {
@@ -119,10 +122,13 @@ type Stats struct {
 	CacheHits    int64 // metadata answered from a fresh cache entry (incl. negative)
 	StaleServed  int64 // metadata served stale because the upstream failed
 	AssetFetches int64 // FetchAndStore flights that went upstream
+	CacheMisses  int64 // metadata flights that had to ask the upstream (no fresh entry)
+	Coalesced    int64 // callers answered by a flight shared with another caller
 }
 
 type counters struct {
 	requests, errors, notModified, cacheHits, stale, assetFetches atomic.Int64
+	misses, coalesced                                             atomic.Int64
 	failedAt                                                      atomic.Int64 // unix nanos of the last failure, 0 after a success
 }
 
@@ -259,6 +265,8 @@ func (f *Fetcher) Stats(conn string) Stats {
 		CacheHits:    c.cacheHits.Load(),
 		StaleServed:  c.stale.Load(),
 		AssetFetches: c.assetFetches.Load(),
+		CacheMisses:  c.misses.Load(),
+		Coalesced:    c.coalesced.Load(),
 	}
 }
 
@@ -342,6 +350,9 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 	start := time.Now()
 	resp, err = f.client.Do(req.WithContext(ctx))
 	dur := time.Since(start)
+	if f.opt.ObserveRequest != nil {
+		f.opt.ObserveRequest(conn, dur)
+	}
 	if err != nil {
 		release()
 		c.errors.Add(1)
