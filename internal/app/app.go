@@ -208,3 +208,20 @@ func (a *App) Serve(ctx context.Context) error {
 
 // Close releases storage without serving (for callers that never called Serve).
 func (a *App) Close() error { return a.store.Close() }
+
+// Reload applies a re-read configuration to a running wharf: the upstream URLs
+// of the external connections change at once (no restart, nothing dropped from
+// the cache); other settings need a restart and are reported when they differ.
+func (a *App) Reload(ctx context.Context, next *config.Config) {
+	if err := a.Upstream.SetSources(upstream.Sources(next.Upstreams)); err != nil {
+		a.log.Error("reloading upstream URLs", "err", err)
+		return
+	}
+	a.log.Info("configuration reloaded", "upstreams", upstream.Sources(next.Upstreams).String())
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		a.log.Warn("external connection without upstream URL: " + w)
+	}
+	if next.Listen != a.cfg.Listen || next.DataDir != a.cfg.DataDir || next.Database != a.cfg.Database {
+		a.log.Warn("listen, data-dir and database changes take effect at the next start")
+	}
+}
