@@ -23,6 +23,7 @@ Usage:
   wharf serve [flags]   serve the CodeArtifact API, STS and package endpoints
   wharf keys create     create an access key for a user of any account (prints it once)
   wharf config check F  validate a configuration file (errors name the line)
+  wharf audit [filters] print the audit trail as JSON lines (wharf audit -h)
   wharf version         print the version
 
 Run 'wharf serve -h' for the serve flags.
@@ -44,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return keys(args[1:], stdout, stderr)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "wharf", version.Version)
 		return 0

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
@@ -50,6 +51,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// Events delivers the audit trail's package version events to webhooks.
+	Events *audit.Deliverer
 	// Metrics is the Prometheus registry served at /metrics.
 	Metrics *metrics.Metrics
 	// upstreamWarnings: external connections without an upstream URL (/healthz).
@@ -87,7 +90,15 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
 	}
 	a.Metrics.RegisterUpstream(fetcher)
-	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log}
+	a.Events = audit.NewDeliverer(st, a.cfg.Region, a.log.With("component", "events"))
+	rec := &audit.Recorder{Store: st, Log: a.log, Queued: a.Events.Wake, UpstreamURL: func(conn string) string {
+		if u := fetcher.Sources()[conn]; u != nil {
+			return u.Redacted()
+		}
+		return ""
+	}}
+	a.setWebhooks(rec, a.cfg.Webhooks)
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
 
@@ -185,6 +196,12 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	// Event delivery stops before the store closes; an in-flight delivery
+	// that is cut off is rescheduled, and the next start sends it.
+	dctx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan struct{})
+	go func() { defer close(eventsDone); a.Events.Run(dctx) }()
+	defer func() { stopEvents(); <-eventsDone }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -193,6 +210,8 @@ func (a *App) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.ready.Store(false)
+	stopEvents()
+	<-eventsDone
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
@@ -217,11 +236,24 @@ func (a *App) Reload(ctx context.Context, next *config.Config) {
 		a.log.Error("reloading upstream URLs", "err", err)
 		return
 	}
-	a.log.Info("configuration reloaded", "upstreams", upstream.Sources(next.Upstreams).String())
+	a.setWebhooks(a.Engine.Audit, next.Webhooks)
+	a.log.Info("configuration reloaded", "upstreams", upstream.Sources(next.Upstreams).String(), "webhooks", len(next.Webhooks))
 	for _, w := range a.refreshUpstreamWarnings(ctx) {
 		a.log.Warn("external connection without upstream URL: " + w)
 	}
 	if next.Listen != a.cfg.Listen || next.DataDir != a.cfg.DataDir || next.Database != a.cfg.Database {
 		a.log.Warn("listen, data-dir and database changes take effect at the next start")
 	}
+}
+
+// setWebhooks points event queuing and delivery at the configured webhooks.
+func (a *App) setWebhooks(rec *audit.Recorder, hooks []config.Webhook) {
+	urls := make([]string, 0, len(hooks))
+	secrets := map[string]string{}
+	for _, h := range hooks {
+		urls = append(urls, h.URL)
+		secrets[h.URL] = h.Secret
+	}
+	rec.SetWebhooks(urls)
+	a.Events.SetWebhooks(secrets)
 }

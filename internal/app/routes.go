@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/reqctx"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -26,7 +29,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
 	sts := &awsapi.STS{Log: a.log}
 	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
-	packages := a.packageRoutes(svc, a.Metrics.CountTokens(tokens))
+	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +51,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				return
 			}
 			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
+			reqctx.SetPrincipal(r.Context(), res.Principal.ARN)
 			switch res.Service {
 			case "codeartifact":
 				setOp(r, metrics.SurfaceCodeArtifact, ca.OperationName(r))
@@ -85,6 +89,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 // log, and what the metrics label the request by. One allocation per request
 // holds it and the counting request body.
 type requestLog struct {
+	info               reqctx.Info
 	attrs              []slog.Attr
 	surface, operation string
 	body               countingBody
@@ -102,8 +107,27 @@ func (c *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// principalOf records the principal of a valid token for the audit trail.
+type principalOf struct{ next endpoints.TokenValidator }
+
+func (p principalOf) Validate(ctx context.Context, token string) (model.AuthToken, error) {
+	at, err := p.next.Validate(ctx, token)
+	if err == nil {
+		reqctx.SetPrincipal(ctx, at.Principal.ARN)
+	}
+	return at, err
+}
+
+func reqLog(r *http.Request) (*requestLog, bool) {
+	if i := reqctx.From(r.Context()); i != nil {
+		rl, ok := i.Ext.(*requestLog)
+		return rl, ok
+	}
+	return nil, false
+}
+
 func setOp(r *http.Request, surface, operation string) {
-	if rl, ok := r.Context().Value(ctxKey{}).(*requestLog); ok {
+	if rl, ok := reqLog(r); ok {
 		rl.surface, rl.operation = surface, operation
 	}
 }
@@ -135,10 +159,8 @@ var knownFormats = func() map[model.Format]struct{} {
 	return m
 }()
 
-type ctxKey struct{}
-
 func logAttr(r *http.Request, attrs ...slog.Attr) {
-	if rl, ok := r.Context().Value(ctxKey{}).(*requestLog); ok {
+	if rl, ok := reqLog(r); ok {
 		rl.attrs = append(rl.attrs, attrs...)
 	}
 }
@@ -178,11 +200,12 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Amzn-RequestId", id)
 		rl := &requestLog{surface: metrics.SurfaceOther, operation: "other"}
+		rl.info.RequestID, rl.info.Ext = id, rl
 		if r.Body != nil && r.Body != http.NoBody {
 			rl.body.ReadCloser = r.Body
 			r.Body = &rl.body
 		}
-		r = r.WithContext(contextWith(r.Context(), rl))
+		r = r.WithContext(reqctx.With(r.Context(), &rl.info))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

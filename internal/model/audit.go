@@ -10,6 +10,7 @@ const (
 	AuditRetain        = "RetainPackageVersion"        // copied downstream from an upstream repository when fetched
 	AuditCopy          = "CopyPackageVersions"         // copied with the API
 	AuditStatus        = "UpdatePackageVersionsStatus" // status changed (API, npm deprecate/unpublish)
+	AuditUpdate        = "UpdatePackageVersion"        // metadata changed in place (e.g. npm deprecate)
 	AuditDispose       = "DisposePackageVersions"
 	AuditDeleteVersion = "DeletePackageVersions"
 	AuditDeletePackage = "DeletePackage"
@@ -29,17 +30,21 @@ const (
 // through the API. Records about a package version (OperationType set) are
 // also delivered as events.
 type AuditRecord struct {
-	ID        int64 // assigned by the store, increasing
-	Time      time.Time
-	RequestID string
-	Principal string // ARN; "" for wharf's own work outside a request
-	Action    string
+	ID        int64     `json:"id"` // assigned by the store, increasing
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"requestId,omitempty"`
+	Principal string    `json:"principal,omitempty"` // ARN; "" for wharf's own work outside a request
+	Action    string    `json:"action"`
 
-	DomainOwner, DomainName, Repository string
-	Format                              Format // "" for a policy on a domain or repository
-	Namespace, Package, Version         string
+	DomainOwner string `json:"domainOwner"`
+	DomainName  string `json:"domain"`
+	Repository  string `json:"repository,omitempty"`
+	Format      Format `json:"format,omitempty"` // "" for a policy on a domain or repository
+	Namespace   string `json:"namespace,omitempty"`
+	Package     string `json:"package,omitempty"`
+	Version     string `json:"version,omitempty"`
 
-	Detail AuditDetail
+	Detail AuditDetail `json:"detail"`
 }
 
 // AuditDetail is what an action changed.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
 )
@@ -37,6 +38,8 @@ type Engine struct {
 	Blobs Blobs
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Audit records every version the engine stores or changes (nil: none).
+	Audit *audit.Recorder
 }
 
 func (e *Engine) now() time.Time {
@@ -262,26 +265,37 @@ func (e *Engine) Retain(ctx context.Context, requester model.Repository, hit Hit
 	if err != nil {
 		return err
 	}
-	return e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
+	stored, created, err := e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
+	if created {
+		e.auditRetain(ctx, stored, assets, hit.Repo.Name)
+	}
+	return err
+}
+
+// auditRetain records a version copied downstream from an upstream repository.
+func (e *Engine) auditRetain(ctx context.Context, v model.PackageVersion, assets []model.Asset, from string) {
+	rec := audit.Version(model.AuditRetain, model.OpCreated, v, assets)
+	rec.Detail.SourceRepository = from
+	e.Audit.Record(ctx, rec)
 }
 
 // storeCopy writes v (with assets) into repo, creating the package with the given
 // default origin restrictions if it does not exist. A version already present is
-// left as it is.
-func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.PackageVersion, assets []model.Asset, defaults model.OriginRestrictions) error {
+// left as it is (created false).
+func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.PackageVersion, assets []model.Asset, defaults model.OriginRestrictions) (stored model.PackageVersion, created bool, err error) {
 	k := Key(repo, v.Format, v.Namespace, v.Name)
 	pkg, err := e.Store.GetPackage(ctx, k)
 	if apperr.Is(err, apperr.NotFound) {
 		pkg = model.Package{PackageKey: k, Origin: defaults}
 	} else if err != nil {
-		return err
+		return v, false, err
 	}
 	v.PackageKey = k
 	err = e.Store.CreateVersion(ctx, pkg, v, assets)
 	if apperr.Is(err, apperr.Conflict) {
-		return nil
+		return v, false, nil
 	}
-	return err
+	return v, err == nil, err
 }
 
 // Ingest stores a version fetched through an external connection: in the
@@ -307,11 +321,21 @@ func (e *Engine) Ingest(ctx context.Context, requester model.Repository, hop Ext
 		v.PublishedAt = e.now()
 	}
 	external := model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow}
-	if err := e.storeCopy(ctx, hop.Holder, v, assets, external); err != nil {
+	stored, created, err := e.storeCopy(ctx, hop.Holder, v, assets, external)
+	if err != nil {
 		return err
 	}
+	if created {
+		rec := audit.Version(model.AuditIngest, model.OpCreated, stored, assets)
+		rec.Detail.ExternalConnection = hop.Connection
+		e.Audit.Record(ctx, rec)
+	}
 	if requester.Name != hop.Holder.Name {
-		return e.storeCopy(ctx, requester, v, assets, external)
+		stored, created, err := e.storeCopy(ctx, requester, v, assets, external)
+		if created {
+			e.auditRetain(ctx, stored, assets, hop.Holder.Name)
+		}
+		return err
 	}
 	return nil
 }

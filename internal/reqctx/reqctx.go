@@ -18,7 +18,9 @@ type Info struct {
 type key struct{}
 
 // With returns ctx carrying info.
-func With(ctx context.Context, info *Info) context.Context { return context.WithValue(ctx, key{}, info) }
+func With(ctx context.Context, info *Info) context.Context {
+	return context.WithValue(ctx, key{}, info)
+}
 
 // From returns the request's Info, or nil outside a request (CLI tools, tests).
 func From(ctx context.Context) *Info {

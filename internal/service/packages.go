@@ -100,7 +100,12 @@ func (s *Service) PutPackageOriginConfiguration(ctx context.Context, c Caller, r
 		return model.Package{}, err
 	}
 	p := model.Package{PackageKey: k, Origin: o}
-	return p, s.Store.PutPackage(ctx, p)
+	if err := s.Store.PutPackage(ctx, p); err != nil {
+		return p, err
+	}
+	s.record(ctx, model.AuditRecord{Action: model.AuditOrigin, DomainOwner: k.DomainOwner, DomainName: k.DomainName, Repository: k.Repository,
+		Format: k.Format, Namespace: k.Namespace, Package: k.Name, Detail: model.AuditDetail{Publish: o.Publish, Upstream: o.Upstream}})
+	return p, nil
 }
 
 // VersionFilter selects versions for ListPackageVersions.

@@ -90,3 +90,10 @@ func DefaultEncryptionKey(region, account string) string {
 	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
 	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
+
+// record appends to the audit trail through the package engine's recorder.
+func (s *Service) record(ctx context.Context, recs ...model.AuditRecord) {
+	if s.Packages != nil {
+		s.Packages.Audit.Record(ctx, recs...)
+	}
+}

@@ -1,8 +1,9 @@
 -- wharf metadata schema, version 20: the audit trail (append-only: wharf
 -- never updates or deletes a row) and the event outbox (one row per pending
--- delivery of a package version state change to a webhook).
+-- delivery of a package version state change to a webhook). Idempotent (IF NOT
+-- EXISTS): tests that rewind the schema version re-apply it.
 
-CREATE TABLE audit_records (
+CREATE TABLE IF NOT EXISTS audit_records (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     at           BIGINT  NOT NULL, -- unix nanoseconds
     request_id   TEXT    NOT NULL,
@@ -17,11 +18,11 @@ CREATE TABLE audit_records (
     version      TEXT    NOT NULL,
     detail       TEXT    NOT NULL -- JSON (model.AuditDetail)
 );
-CREATE INDEX audit_records_package ON audit_records (domain_owner, domain_name, repository, format, namespace, package, id);
-CREATE INDEX audit_records_principal ON audit_records (principal, id);
-CREATE INDEX audit_records_at ON audit_records (at);
+CREATE INDEX IF NOT EXISTS audit_records_package ON audit_records (domain_owner, domain_name, repository, format, namespace, package, id);
+CREATE INDEX IF NOT EXISTS audit_records_principal ON audit_records (principal, id);
+CREATE INDEX IF NOT EXISTS audit_records_at ON audit_records (at);
 
-CREATE TABLE event_outbox (
+CREATE TABLE IF NOT EXISTS event_outbox (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     audit_id     BIGINT  NOT NULL REFERENCES audit_records (id),
     webhook      TEXT    NOT NULL,
@@ -29,4 +30,4 @@ CREATE TABLE event_outbox (
     next_attempt BIGINT  NOT NULL, -- unix nanoseconds
     last_error   TEXT    NOT NULL DEFAULT ''
 );
-CREATE INDEX event_outbox_due ON event_outbox (next_attempt, id);
+CREATE INDEX IF NOT EXISTS event_outbox_due ON event_outbox (next_attempt, id);
