@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -40,6 +41,12 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(a.healthDetail()))
 	})
+	con := console.New(svc, a.store, a.cfg.PublicURL, a.log)
+	mux.Handle("/console/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setOp(r, metrics.SurfaceConsole, "page")
+		con.ServeHTTP(w, r)
+	}))
+	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
 	if !a.cfg.NoMetrics {
 		mux.Handle("GET /metrics", a.Metrics.Handler())
 	}

@@ -227,3 +227,17 @@ func (s *Service) ListPackageVersionDependencies(ctx context.Context, c Caller, 
 	_, v, err := s.version(ctx, c, ref, version, "codeartifact:ListPackageVersionDependencies")
 	return v, err
 }
+
+// PackageAudit returns the audit trail of a package in a repository, oldest
+// first (at most limit records; the console shows it). Reading it needs what
+// describing the package needs.
+func (s *Service) PackageAudit(ctx context.Context, c Caller, ref PackageRef, limit int) ([]model.AuditRecord, error) {
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DescribePackage")
+	if err != nil {
+		return nil, err
+	}
+	ns := k.Namespace
+	recs, _, err := s.Store.ListAudit(ctx, store.AuditFilter{DomainOwner: k.DomainOwner, DomainName: k.DomainName, Repository: k.Repository,
+		Format: k.Format, Namespace: &ns, Package: k.Name}, store.Page{Limit: limit})
+	return recs, err
+}
