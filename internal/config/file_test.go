@@ -135,3 +135,14 @@ func TestEveryFlagIsAKey(t *testing.T) {
 		t.Fatalf("bad env value: %v", err)
 	}
 }
+
+// The example in docs/ is a valid configuration.
+func TestDocumentedExample(t *testing.T) {
+	c, err := CheckFile(filepath.Join("..", "..", "docs", "wharf.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Upstreams) != 2 || len(c.Webhooks) != 1 || c.LogFormat != "json" {
+		t.Fatalf("example parsed as %+v", c)
+	}
+}
