@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/policy"
@@ -49,6 +51,12 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// Events delivers the audit trail's package version events to webhooks.
+	Events *audit.Deliverer
+	// Metrics is the Prometheus registry served at /metrics.
+	Metrics *metrics.Metrics
+	// upstreamWarnings: external connections without an upstream URL (/healthz).
+	upstreamWarnings upstreamWarnings
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -76,11 +84,21 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
+		ObserveRequest: a.Metrics.ObserveUpstream,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
 	}
-	engine := &packages.Engine{Store: st, Blobs: envelope.New(disk, kp, keyFor), Log: a.log}
+	a.Metrics.RegisterUpstream(fetcher)
+	a.Events = audit.NewDeliverer(st, a.cfg.Region, a.log.With("component", "events"))
+	rec := &audit.Recorder{Store: st, Log: a.log, Queued: a.Events.Wake, UpstreamURL: func(conn string) string {
+		if u := fetcher.Sources()[conn]; u != nil {
+			return u.Redacted()
+		}
+		return ""
+	}}
+	a.setWebhooks(rec, a.cfg.Webhooks)
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
 
@@ -93,7 +111,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	m := metrics.New()
+	st = m.TimeStore(st)
+	a := &App{cfg: cfg, log: log, store: st, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -118,7 +138,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			_, err := policy.Parse(doc)
 			return err
 		},
-		Log: log,
+		Log:       log,
+		Upstreams: fetcher,
+		ConnectionsChanged: func(ctx context.Context) {
+			a.refreshUpstreamWarnings(ctx)
+		},
+	}
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		log.Warn("external connection without upstream URL: " + w)
 	}
 	// Signed bodies up to the publish limit are accepted: the verifier spools large
 	// ones to a temporary file while hashing, so memory stays flat.
@@ -169,6 +196,12 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	// Event delivery stops before the store closes; an in-flight delivery
+	// that is cut off is rescheduled, and the next start sends it.
+	dctx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan struct{})
+	go func() { defer close(eventsDone); a.Events.Run(dctx) }()
+	defer func() { stopEvents(); <-eventsDone }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -177,6 +210,8 @@ func (a *App) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.ready.Store(false)
+	stopEvents()
+	<-eventsDone
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
@@ -192,3 +227,33 @@ func (a *App) Serve(ctx context.Context) error {
 
 // Close releases storage without serving (for callers that never called Serve).
 func (a *App) Close() error { return a.store.Close() }
+
+// Reload applies a re-read configuration to a running wharf: the upstream URLs
+// of the external connections change at once (no restart, nothing dropped from
+// the cache); other settings need a restart and are reported when they differ.
+func (a *App) Reload(ctx context.Context, next *config.Config) {
+	if err := a.Upstream.SetSources(upstream.Sources(next.Upstreams)); err != nil {
+		a.log.Error("reloading upstream URLs", "err", err)
+		return
+	}
+	a.setWebhooks(a.Engine.Audit, next.Webhooks)
+	a.log.Info("configuration reloaded", "upstreams", upstream.Sources(next.Upstreams).String(), "webhooks", len(next.Webhooks))
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		a.log.Warn("external connection without upstream URL: " + w)
+	}
+	if next.Listen != a.cfg.Listen || next.DataDir != a.cfg.DataDir || next.Database != a.cfg.Database {
+		a.log.Warn("listen, data-dir and database changes take effect at the next start")
+	}
+}
+
+// setWebhooks points event queuing and delivery at the configured webhooks.
+func (a *App) setWebhooks(rec *audit.Recorder, hooks []config.Webhook) {
+	urls := make([]string, 0, len(hooks))
+	secrets := map[string]string{}
+	for _, h := range hooks {
+		urls = append(urls, h.URL)
+		secrets[h.URL] = h.Secret
+	}
+	rec.SetWebhooks(urls)
+	a.Events.SetWebhooks(secrets)
+}

@@ -213,6 +213,9 @@ func (s *Service) DeleteRepository(ctx context.Context, c Caller, ref RepoRef) (
 	if err := s.Store.DeleteRepository(ctx, r.DomainOwner, r.DomainName, r.Name); err != nil {
 		return model.Repository{}, err
 	}
+	if len(r.ExternalConnections) > 0 && s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
+	}
 	return r, nil
 }
 
@@ -272,6 +275,14 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, ref
 	if err := s.Store.UpdateRepository(ctx, r); err != nil {
 		return model.Repository{}, err
 	}
+	if s.Upstreams != nil && !s.Upstreams.Configured(name) && s.Log != nil {
+		s.Log.WarnContext(ctx, "external connection associated without an upstream URL: packages cannot be fetched through it",
+			"domain", r.DomainName, "repository", r.Name, "external_connection", name,
+			"hint", "start wharf with --upstream "+name+"=URL (or set it under upstreams in the config file and send SIGHUP)")
+	}
+	if s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
+	}
 	return r, nil
 }
 
@@ -293,6 +304,9 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 	r.ExternalConnections = kept
 	if err := s.Store.UpdateRepository(ctx, r); err != nil {
 		return model.Repository{}, err
+	}
+	if s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
 	}
 	return r, nil
 }

@@ -47,6 +47,12 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Upstreams says which external connections have an upstream URL, so that
+	// associating one without is reported (nil: not checked).
+	Upstreams packages.Configured
+	// ConnectionsChanged, when set, is called after an external connection is
+	// associated or disassociated (the /healthz detail is recomputed).
+	ConnectionsChanged func(ctx context.Context)
 }
 
 // Caller is the authenticated principal making a request.
@@ -83,4 +89,11 @@ func (s *Service) checkAccess(ctx context.Context, c Caller, action, domainOwner
 func DefaultEncryptionKey(region, account string) string {
 	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
 	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// record appends to the audit trail through the package engine's recorder.
+func (s *Service) record(ctx context.Context, recs ...model.AuditRecord) {
+	if s.Packages != nil {
+		s.Packages.Audit.Record(ctx, recs...)
+	}
 }

@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -37,6 +38,16 @@ type PackageFilter struct {
 	Prefix    string
 	Publish   string // ALLOW/BLOCK or ""
 	Upstream  string // ALLOW/BLOCK or ""
+}
+
+// AuditFilter selects audit records for ListAudit; empty fields match all.
+type AuditFilter struct {
+	DomainOwner, DomainName, Repository string
+	Format                              model.Format
+	Namespace                           *string // nil for any
+	Package                             string
+	Principal                           string
+	Since, Until                        time.Time // Since inclusive, Until exclusive; zero = unbounded
 }
 
 // Store is wharf's metadata store.
@@ -149,6 +160,24 @@ type Store interface {
 	UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error
 	DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error
 	ListPackageGroups(ctx context.Context, owner, domain, prefix string, p Page) ([]model.PackageGroup, string, error)
+
+	// Audit trail: append-only; nothing updates or deletes a record (deleting a
+	// domain or repository leaves its history). AppendAudit stores the records
+	// and, for each record that is a package version state change
+	// (Detail.OperationType set), one outbox row per webhook, in one
+	// transaction; it sets the records' IDs. ListAudit orders by ID; the
+	// cursor is the last ID returned.
+	AppendAudit(ctx context.Context, recs []model.AuditRecord, webhooks []string) error
+	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]model.AuditRecord, string, error)
+
+	// Event outbox. ClaimDeliveries returns up to limit deliveries due at now,
+	// in record order, and makes them due again only after lease (so that
+	// replicas sharing a database do not send the same one at once, and a
+	// crash mid-delivery retries it). FinishDelivery removes a delivered one;
+	// RetryDelivery counts a failed attempt and schedules the next.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64) error
+	RetryDelivery(ctx context.Context, id int64, next time.Time, lastErr string) error
 
 	Close() error
 }

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DistTagsGoWithPackage", testDistTagsGoWithPackage},
 		{"DeleteDomainGroupTags", testDeleteDomainGroupTags},
 		{"DeleteRepositoryLeavesGroups", testDeleteRepositoryLeavesGroups},
+		{"Audit", testAudit},
+		{"EventOutbox", testEventOutbox},
 		{"ConcurrentCreateDomain", testConcurrentCreateDomain},
 		{"ConcurrentCreateRepository", testConcurrentCreateRepository},
 		{"ConcurrentCreateVersion", testConcurrentCreateVersion},
