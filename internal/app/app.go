@@ -120,9 +120,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		},
 		Log: log,
 	}
-	// Signed bodies up to the publish limit are accepted: the verifier spools large
-	// ones to a temporary file while hashing, so memory stays flat.
-	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: cfg.MaxPublishBytes}
+	// The signature is checked before a large body is read: bodies whose hash is
+	// signed in X-Amz-Content-Sha256 (package uploads) stream to the handler up to
+	// the publish limit, held to that hash; others are hashed in memory up to
+	// --max-unsigned-body-bytes, and longer ones refused unread.
+	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, Region: cfg.Region,
+		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
 	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
 }

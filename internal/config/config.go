@@ -37,6 +37,10 @@ type Config struct {
 	MetadataTTL         time.Duration // how long upstream metadata is fresh
 	NegativeTTL         time.Duration // how long an upstream 404 is remembered
 	MaxPublishBytes     int64         // largest package upload accepted
+	// MaxUnsignedBodyBytes bounds a request body read (in memory) before its
+	// signature is known to be good: bodies whose SHA-256 is not declared in
+	// X-Amz-Content-Sha256 must be hashed to check the signature.
+	MaxUnsignedBodyBytes int64
 }
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
@@ -58,6 +62,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
+	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -104,6 +109,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if c.MaxUnsignedBodyBytes <= 0 {
+		errs = append(errs, errors.New("--max-unsigned-body-bytes must be positive"))
 	}
 	if c.MaxPublishBytes <= 0 {
 		errs = append(errs, errors.New("--max-publish-bytes must be positive"))
