@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -48,6 +49,9 @@ type Store interface {
 	// Authorization tokens, stored by hash.
 	PutToken(ctx context.Context, t model.AuthToken) error
 	GetToken(ctx context.Context, hash string) (model.AuthToken, error)
+	// DeleteExpiredTokens deletes at most limit tokens that expired at or before
+	// now and reports how many it deleted (bounded work per call).
+	DeleteExpiredTokens(ctx context.Context, now time.Time, limit int) (int64, error)
 
 	// Domains. CreateDomain fails with Conflict when (owner, name) exists.
 	// DeleteDomain fails with Conflict while the domain has repositories, and
