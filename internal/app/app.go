@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Region:   cfg.Region,
 		Tokens:   tokens,
 		Validate: func(doc string) error {
-			_, err := policy.Parse(doc)
+			_, err := policy.Check(doc)
 			return err
 		},
 		Log: log,
