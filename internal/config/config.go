@@ -31,6 +31,11 @@ type Config struct {
 	// credentials of the default account.
 	RootAccessKeyID     string
 	RootSecretAccessKey string
+	// MasterKeyFile (--master-key-file) or MasterKey (WHARF_MASTER_KEY) hold the
+	// master secret apart from the data it protects; when both are empty it is
+	// DATA/master.key, created on first start.
+	MasterKeyFile string
+	MasterKey     string
 	LogFormat           string // text | json
 	LogLevel            string // debug | info | warn | error
 	ShutdownTimeout     time.Duration
@@ -53,6 +58,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to serve on (HOST:PORT); one port serves the AWS APIs and every package endpoint")
 	fs.StringVar(&c.DataDir, "data-dir", "wharf-data", "directory for the embedded database, blobs and keys")
 	fs.StringVar(&c.Database, "database", "", "metadata store: empty for SQLite in --data-dir, or a postgres://user:pass@host/db URL (replicas sharing one database); also WHARF_DATABASE")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", "", "file holding the 32-byte master key (raw, base64 or hex), kept apart from --data-dir; default DATA/master.key, created on first start; or set WHARF_MASTER_KEY")
 	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region wharf reports in ARNs")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach wharf at, used in repository endpoints (default: the Host each request was sent to)")
 	fs.Var(upstream.Sources(c.Upstreams), "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
@@ -72,6 +78,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	if c.Database == "" {
 		c.Database = getenv("WHARF_DATABASE")
 	}
+	c.MasterKey = getenv("WHARF_MASTER_KEY")
 	c.RootAccessKeyID = getenv("WHARF_ROOT_ACCESS_KEY_ID")
 	c.RootSecretAccessKey = getenv("WHARF_ROOT_SECRET_ACCESS_KEY")
 	return c, c.Validate()
@@ -98,6 +105,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", c.PublicURL))
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if c.MasterKeyFile != "" && c.MasterKey != "" {
+		errs = append(errs, errors.New("set either --master-key-file or WHARF_MASTER_KEY, not both"))
 	}
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
 		errs = append(errs, errors.New("set both WHARF_ROOT_ACCESS_KEY_ID and WHARF_ROOT_SECRET_ACCESS_KEY, or neither"))

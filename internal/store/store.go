@@ -45,6 +45,8 @@ type Store interface {
 	// Access keys (SigV4 credentials).
 	PutAccessKey(ctx context.Context, k model.AccessKey) error
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+	// ListAccessKeyIDs lists every access key id (maintenance: re-sealing secrets).
+	ListAccessKeyIDs(ctx context.Context) ([]string, error)
 
 	// Authorization tokens, stored by hash.
 	PutToken(ctx context.Context, t model.AuthToken) error

@@ -95,3 +95,16 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time, limit in
 	})
 	return n, err
 }
+
+// ListAccessKeyIDs lists every access key id, ordered.
+func (s *Store) ListAccessKeyIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT access_key_id FROM access_keys ORDER BY access_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list access keys: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list access keys: %w", err)
+	}
+	return ids, nil
+}

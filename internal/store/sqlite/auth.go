@@ -94,3 +94,21 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time, limit in
 	})
 	return n, err
 }
+
+// ListAccessKeyIDs lists every access key id, ordered.
+func (s *Store) ListAccessKeyIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT access_key_id FROM access_keys ORDER BY access_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list access keys: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: list access keys: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

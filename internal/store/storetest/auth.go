@@ -27,6 +27,13 @@ func testAccessKeys(t *testing.T, s store.Store) {
 	got.CreatedAt, k.CreatedAt = time.Time{}, time.Time{}
 	deepEqual(t, "GetAccessKey", got, k)
 
+	k2 := k
+	k2.AccessKeyID = "AKIA0000000000000000"
+	ok(t, s.PutAccessKey(ctx(t), k2), "PutAccessKey second")
+	ids, err := s.ListAccessKeyIDs(ctx(t))
+	ok(t, err, "ListAccessKeyIDs")
+	deepEqual(t, "ListAccessKeyIDs", ids, []string{k2.AccessKeyID, k.AccessKeyID})
+
 	// Put replaces; a zero time stays zero.
 	k.SecretAccessKey = "secret-2"
 	ok(t, s.PutAccessKey(ctx(t), k), "PutAccessKey again")
