@@ -34,14 +34,14 @@ type Config struct {
 	// MasterKeyFile (--master-key-file) or MasterKey (WHARF_MASTER_KEY) hold the
 	// master secret apart from the data it protects; when both are empty it is
 	// DATA/master.key, created on first start.
-	MasterKeyFile string
-	MasterKey     string
-	LogFormat           string // text | json
-	LogLevel            string // debug | info | warn | error
-	ShutdownTimeout     time.Duration
-	MetadataTTL         time.Duration // how long upstream metadata is fresh
-	NegativeTTL         time.Duration // how long an upstream 404 is remembered
-	MaxPublishBytes     int64         // largest package upload accepted
+	MasterKeyFile   string
+	MasterKey       string
+	LogFormat       string // text | json
+	LogLevel        string // debug | info | warn | error
+	ShutdownTimeout time.Duration
+	MetadataTTL     time.Duration // how long upstream metadata is fresh
+	NegativeTTL     time.Duration // how long an upstream 404 is remembered
+	MaxPublishBytes int64         // largest package upload accepted
 	// MaxUnsignedBodyBytes bounds a request body read (in memory) before its
 	// signature is known to be good: bodies whose SHA-256 is not declared in
 	// X-Amz-Content-Sha256 must be hashed to check the signature.

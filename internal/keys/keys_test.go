@@ -188,7 +188,9 @@ func TestOpenMasterSources(t *testing.T) {
 	for name, open := range map[string]func() (*keys.Local, keys.Master, error){
 		"base64 file": func() (*keys.Local, keys.Master, error) { return keys.OpenMaster(dir, text, "") },
 		"hex env":     func() (*keys.Local, keys.Master, error) { return keys.OpenMaster(dir, "", hex.EncodeToString(raw)) },
-		"base64 env":  func() (*keys.Local, keys.Master, error) { return keys.OpenMaster(dir, "", base64.StdEncoding.EncodeToString(raw)) },
+		"base64 env": func() (*keys.Local, keys.Master, error) {
+			return keys.OpenMaster(dir, "", base64.StdEncoding.EncodeToString(raw))
+		},
 	} {
 		l, _, err := open()
 		if err != nil {
