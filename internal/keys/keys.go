@@ -24,6 +24,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 )
@@ -56,7 +58,14 @@ const (
 // Local is a Provider whose master secret lives in DATA/master.key.
 type Local struct {
 	master []byte
+	// keks caches derived key-encryption keys by ARN (a packument opens one
+	// wrapped key per version); bounded by maxCachedKEKs, beyond which keys are
+	// derived each time.
+	keks sync.Map // keyARN -> cipher.AEAD
+	nKEK atomic.Int32
 }
+
+const maxCachedKEKs = 1024
 
 var _ Provider = (*Local)(nil)
 
@@ -125,6 +134,21 @@ func (l *Local) kek(keyARN string) (cipher.AEAD, error) {
 	if keyARN == "" {
 		return nil, apperr.Validationf("a key ARN is required")
 	}
+	if a, ok := l.keks.Load(keyARN); ok {
+		return a.(cipher.AEAD), nil
+	}
+	a, err := l.deriveKEK(keyARN)
+	if err == nil && l.nKEK.Load() < maxCachedKEKs {
+		if _, loaded := l.keks.LoadOrStore(keyARN, a); !loaded {
+			l.nKEK.Add(1)
+		}
+	}
+	return a, err
+}
+
+// deriveKEK derives keyARN's key-encryption key (GCM is safe for concurrent use,
+// so one instance serves every caller).
+func (l *Local) deriveKEK(keyARN string) (cipher.AEAD, error) {
 	k, err := hkdf.Key(sha256.New, l.master, []byte(hkdfSalt), keyARN, 32)
 	if err != nil {
 		return nil, apperr.New(apperr.Internal, "keys: derive key").Wrap(err)

@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -104,11 +103,41 @@ func (s *Store) getAccessKey(ctx context.Context, id string) (model.AccessKey, b
 // JSON, which never starts with a NUL byte, so old plaintext rows are told apart.
 var versionMagic = []byte("\x00WHRS\x01")
 
-// versionContent is what a sealed version hides.
-type versionContent struct {
-	Summary  string `json:"s,omitempty"`
-	Readme   string `json:"r,omitempty"`
-	Metadata []byte `json:"m,omitempty"`
+// encodeContent frames what a sealed version hides: u32 summary length |
+// summary | u32 readme length | readme | metadata (the rest). Binary, not JSON:
+// metadata is bytes, and packuments open hundreds of versions per request.
+func encodeContent(v model.PackageVersion) []byte {
+	out := make([]byte, 0, 8+len(v.Summary)+len(v.Readme)+len(v.Metadata))
+	out = binary.BigEndian.AppendUint32(out, uint32(len(v.Summary)))
+	out = append(out, v.Summary...)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(v.Readme)))
+	out = append(out, v.Readme...)
+	return append(out, v.Metadata...)
+}
+
+func decodeContent(b []byte) (summary, readme string, metadata []byte, ok bool) {
+	field := func() (string, bool) {
+		if len(b) < 4 {
+			return "", false
+		}
+		n := binary.BigEndian.Uint32(b)
+		if uint64(len(b)-4) < uint64(n) {
+			return "", false
+		}
+		f := string(b[4 : 4+n])
+		b = b[4+n:]
+		return f, true
+	}
+	if summary, ok = field(); !ok {
+		return
+	}
+	if readme, ok = field(); !ok {
+		return
+	}
+	if len(b) > 0 {
+		metadata = b
+	}
+	return summary, readme, metadata, true
 }
 
 // versionAAD binds a sealed version to its row: moved to another version,
@@ -133,10 +162,7 @@ func (s *Store) sealVersion(ctx context.Context, v model.PackageVersion) (model.
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
-	pt, err := json.Marshal(versionContent{Summary: v.Summary, Readme: v.Readme, Metadata: v.Metadata})
-	if err != nil {
-		return model.PackageVersion{}, failure("sealing", err)
-	}
+	pt := encodeContent(v)
 	if len(wrapped) > 0xffff {
 		return model.PackageVersion{}, failure("wrapped data key too long", nil)
 	}
@@ -159,7 +185,9 @@ func (s *Store) sealVersion(ctx context.Context, v model.PackageVersion) (model.
 func sealedVersion(v model.PackageVersion) bool { return bytes.HasPrefix(v.Metadata, versionMagic) }
 
 // openVersion restores the content of a sealed version; others pass unchanged.
-func (s *Store) openVersion(ctx context.Context, v model.PackageVersion) (model.PackageVersion, error) {
+// arn resolves the domain's key once per call of the caller (a package's
+// versions share it), not once per version.
+func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn func() (string, error)) (model.PackageVersion, error) {
 	if !sealedVersion(v) {
 		return v, nil
 	}
@@ -176,11 +204,11 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion) (model.
 		return corrupt()
 	}
 	wrapped, b := b[:n], b[n:]
-	arn, err := s.keyFor(ctx, v.DomainOwner, v.DomainName)
+	keyARN, err := arn()
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
-	dek, err := s.keys.Decrypt(ctx, arn, wrapped)
+	dek, err := s.keys.Decrypt(ctx, keyARN, wrapped)
 	if err != nil {
 		if errors.Is(err, keys.ErrInvalidCiphertext) {
 			return corrupt()
@@ -199,11 +227,11 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion) (model.
 	if err != nil {
 		return corrupt()
 	}
-	var c versionContent
-	if err := json.Unmarshal(pt, &c); err != nil {
+	summary, readme, metadata, ok := decodeContent(pt)
+	if !ok {
 		return corrupt()
 	}
-	v.Summary, v.Readme, v.Metadata = c.Summary, c.Readme, c.Metadata
+	v.Summary, v.Readme, v.Metadata = summary, readme, metadata
 	return v, nil
 }
 
@@ -240,7 +268,21 @@ func (s *Store) GetVersion(ctx context.Context, k model.PackageKey, version stri
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
-	return s.openVersion(ctx, v)
+	return s.openVersion(ctx, v, s.domainKeyOnce(ctx, k))
+}
+
+// domainKeyOnce resolves k's domain key on first use and remembers the answer.
+func (s *Store) domainKeyOnce(ctx context.Context, k model.PackageKey) func() (string, error) {
+	var arn string
+	var err error
+	done := false
+	return func() (string, error) {
+		if !done {
+			arn, err = s.keyFor(ctx, k.DomainOwner, k.DomainName)
+			done = true
+		}
+		return arn, err
+	}
 }
 
 // ListVersions returns a package's versions with their content opened.
@@ -249,8 +291,9 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 	if err != nil {
 		return nil, err
 	}
+	arn := s.domainKeyOnce(ctx, k)
 	for i := range vs {
-		if vs[i], err = s.openVersion(ctx, vs[i]); err != nil {
+		if vs[i], err = s.openVersion(ctx, vs[i], arn); err != nil {
 			return nil, err
 		}
 	}
