@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
@@ -190,5 +193,59 @@ func TestGenericLargeAssetThroughAPI(t *testing.T) {
 	got.Asset.Close()
 	if err != nil || n != int64(len(body)) || hex.EncodeToString(h.Sum(nil)) != sha(body) {
 		t.Fatalf("read back %d bytes (%v), digest mismatch or short", n, err)
+	}
+}
+
+// A publish whose body is streamed (its SHA-256 signed in X-Amz-Content-Sha256,
+// as botocore sends it) but altered in transit: the signature is good, the body
+// fails its hash at the end, the client gets ValidationException and nothing of
+// it is kept.
+func TestStreamedPublishWithAlteredBodyKeepsNothing(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("tamper")}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("tamper"), Repository: aws.String("rr")}))
+	body := bytes.Repeat([]byte("signed bytes "), 200000) // 2.6 MB: over the in-memory bound, so streamed
+	url := srv.URL + "/v1/package/version/publish?asset=a.bin&domain=tamper&format=generic&namespace=ns&package=p&repository=rr&version=1.0.0"
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Content-Sha256", sha(body))
+	cred := aws.Credentials{AccessKeyID: apptest.AccessKeyID, SecretAccessKey: apptest.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, cred, req, sha(body), "codeartifact", apptest.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	altered := bytes.Clone(body)
+	altered[len(altered)-1] = '!'
+	req.Body = io.NopCloser(bytes.NewReader(altered))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ValidationException" || !strings.Contains(string(msg), "x-amz-content-sha256") {
+		t.Fatalf("altered streamed body: %d %s %s; want 400 ValidationException", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
+	}
+	if _, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String("tamper"), Repository: aws.String("rr"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("p"), PackageVersion: aws.String("1.0.0")}); err == nil {
+		t.Fatal("the altered publish left a version behind")
+	}
+	// The intact body, same signature scheme, publishes.
+	req, _ = http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("X-Amz-Content-Sha256", sha(body))
+	if err := v4.NewSigner().SignHTTP(ctx, cred, req, sha(body), "codeartifact", apptest.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("intact streamed body: %d %s", resp.StatusCode, msg)
 	}
 }

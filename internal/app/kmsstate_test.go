@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/wharf-dev/wharf/internal/apptest"
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // A domain whose KMS key is disabled or pending deletion serves nothing and
@@ -62,8 +64,28 @@ func TestDomainKeyStateGatesReadsAndPublishes(t *testing.T) {
 	if err := read(); err != nil {
 		t.Fatal(err)
 	}
+	// The same through a package endpoint: a Maven file put and read with a token.
+	tok := tokenFor(t, ca, "locked")
+	jarURL := srv.URL + "/locked-" + model.DefaultAccount + "/maven/rr/com/acme/lib/1.0/lib-1.0.jar"
+	endpoint := func(method string, body []byte) int {
+		req, _ := http.NewRequest(method, jarURL, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := endpoint(http.MethodPut, []byte("jar bytes")); st/100 != 2 {
+		t.Fatalf("maven PUT: %d", st)
+	}
 
 	must(km.DisableKey(ctx, &kms.DisableKeyInput{KeyId: key.KeyId}))
+	if st := endpoint(http.MethodGet, nil); st != http.StatusBadRequest {
+		t.Fatalf("maven GET with the domain key disabled: %d, want 400", st)
+	}
 	wantKeyError("read", read())
 	wantKeyError("publish", publish("2.0.0"))
 	_, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String("locked"), Repository: aws.String("rr"),
@@ -73,6 +95,9 @@ func TestDomainKeyStateGatesReadsAndPublishes(t *testing.T) {
 	must(km.EnableKey(ctx, &kms.EnableKeyInput{KeyId: key.KeyId}))
 	if err := read(); err != nil {
 		t.Fatalf("read after EnableKey: %v", err)
+	}
+	if st := endpoint(http.MethodGet, nil); st != http.StatusOK {
+		t.Fatalf("maven GET after EnableKey: %d", st)
 	}
 	must(km.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyId, PendingWindowInDays: aws.Int32(7)}))
 	wantKeyError("read", read())
