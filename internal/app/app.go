@@ -154,6 +154,13 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*seal
 			"(a backup, a stolen disk) can decrypt the stored secrets and packages. To keep it apart, move it "+
 			"elsewhere and start wharf with --master-key-file PATH (or WHARF_MASTER_KEY)", "master_key", master.Source)
 	}
+	if log != nil && !master.InDataDir {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, keys.MasterKeyFile)); err == nil {
+			log.Warn("a master key file is still in the data directory while the master key comes from "+master.Source+
+				": if this data was encrypted under that file, move it out of the data directory and use it as the master key; "+
+				"otherwise delete it", "unused", filepath.Join(cfg.DataDir, keys.MasterKeyFile))
+		}
+	}
 	var raw store.Store
 	if cfg.Database != "" {
 		raw, err = postgres.Open(ctx, cfg.Database)
