@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
@@ -28,6 +29,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/postgres"
+	"github.com/wharf-dev/wharf/internal/store/sealed"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
@@ -66,21 +68,14 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening blob store: %w", err)
 	}
-	kp, err := keys.NewLocal(a.cfg.DataDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening local key provider: %w", err)
-	}
-	a.keys = kp
+	kp := a.keys
+	domainKey := DomainKey(st)
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
 		if !ok {
 			return "", fmt.Errorf("blob namespace %q is not owner/domain", ns)
 		}
-		d, err := st.GetDomain(ctx, owner, domain)
-		if err != nil {
-			return "", err
-		}
-		return d.EncryptionKey, nil
+		return domainKey(ctx, owner, domain)
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
@@ -107,13 +102,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := OpenStore(ctx, cfg)
+	sealedStore, kp, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening metadata store: %w", err)
+		return nil, err
+	}
+	// The data migration that seals what an earlier wharf stored in plaintext.
+	if secrets, versions, err := sealedStore.Sweep(ctx); err != nil {
+		sealedStore.Close()
+		return nil, fmt.Errorf("sealing stored secrets and package metadata: %w", err)
+	} else if secrets+versions > 0 {
+		log.Info("sealed plaintext rows of an earlier wharf", "secret_access_keys", secrets, "package_versions", versions)
 	}
 	m := metrics.New()
-	st = m.TimeStore(st)
-	a := &App{cfg: cfg, log: log, store: st, Metrics: m}
+	st := m.TimeStore(sealedStore)
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -135,7 +137,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Region:   cfg.Region,
 		Tokens:   tokens,
 		Validate: func(doc string) error {
-			_, err := policy.Parse(doc)
+			_, err := policy.Check(doc)
 			return err
 		},
 		Log:       log,
@@ -147,20 +149,93 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	for _, w := range a.refreshUpstreamWarnings(ctx) {
 		log.Warn("external connection without upstream URL: " + w)
 	}
-	// Signed bodies up to the publish limit are accepted: the verifier spools large
-	// ones to a temporary file while hashing, so memory stays flat.
-	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: cfg.MaxPublishBytes}
+	// The signature is checked before a large body is read: bodies whose hash is
+	// signed in X-Amz-Content-Sha256 (package uploads) stream to the handler up to
+	// the publish limit, held to that hash; others are hashed in memory up to
+	// --max-unsigned-body-bytes, and longer ones refused unread.
+	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, Region: cfg.Region,
+		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
 	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
 }
 
-// OpenStore opens the configured metadata store: SQLite in the data directory by
-// default, PostgreSQL when --database is a postgres:// URL.
+// OpenStore opens the configured metadata store, sealing secrets and package
+// metadata under the configured master key (see openStore), for tools that
+// write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	if cfg.Database != "" {
-		return postgres.Open(ctx, cfg.Database)
+	st, _, err := openStore(ctx, cfg, nil)
+	return st, err
+}
+
+// openStore opens the master key and the metadata store: SQLite in the data
+// directory by default, PostgreSQL when --database is a postgres:// URL, behind
+// the sealing layer. With a logger, it warns when the master key sits in the
+// data directory.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sealed.Store, *keys.Local, error) {
+	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the master key: %w", err)
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	if log != nil && master.InDataDir {
+		log.Warn("the master key is kept in the data directory, beside the data it encrypts: a copy of the directory "+
+			"(a backup, a stolen disk) can decrypt the stored secrets and packages. To keep it apart, move it "+
+			"elsewhere and start wharf with --master-key-file PATH (or WHARF_MASTER_KEY)", "master_key", master.Source)
+	}
+	if log != nil && !master.InDataDir {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, keys.MasterKeyFile)); err == nil {
+			log.Warn("a master key file is still in the data directory while the master key comes from "+master.Source+
+				": if this data was encrypted under that file, move it out of the data directory and use it as the master key; "+
+				"otherwise delete it", "unused", filepath.Join(cfg.DataDir, keys.MasterKeyFile))
+		}
+	}
+	var raw store.Store
+	if cfg.Database != "" {
+		raw, err = postgres.Open(ctx, cfg.Database)
+	} else {
+		raw, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening metadata store: %w", err)
+	}
+	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
+}
+
+// DomainKey returns the key ARN that encrypts a domain's packages and metadata,
+// refusing while that key (one of wharf's KMS subset) is disabled or pending
+// deletion: the domain's content is then unreadable and nothing can be
+// published, as when CodeArtifact cannot use a domain's KMS key. Enabling the
+// key again restores both.
+func DomainKey(st store.Store) sealed.DomainKeyFunc {
+	return func(ctx context.Context, owner, domain string) (string, error) {
+		d, err := st.GetDomain(ctx, owner, domain)
+		if err != nil {
+			return "", err
+		}
+		arn, err := model.ParseARN(d.EncryptionKey)
+		if err != nil || arn.Service != "kms" {
+			return d.EncryptionKey, nil
+		}
+		id, ok := strings.CutPrefix(arn.Resource, "key/")
+		if !ok {
+			return d.EncryptionKey, nil
+		}
+		k, err := st.GetKMSKey(ctx, arn.Account, id)
+		if apperr.Is(err, apperr.NotFound) {
+			return d.EncryptionKey, nil // the account's default key, not one of the KMS subset's
+		}
+		if err != nil {
+			return "", err
+		}
+		switch k.State {
+		case model.KMSKeyDisabled:
+			return "", apperr.New(apperr.Validation, "The KMS key %s that encrypts domain %s is disabled (KMS DisabledException); "+
+				"enable it to read or publish the domain's packages", d.EncryptionKey, domain).WithReason("ENCRYPTION_KEY_ERROR")
+		case model.KMSKeyPendingDeletion:
+			return "", apperr.New(apperr.Validation, "The KMS key %s that encrypts domain %s is pending deletion (KMS KMSInvalidStateException); "+
+				"cancel the deletion and enable it to read or publish the domain's packages", d.EncryptionKey, domain).WithReason("ENCRYPTION_KEY_ERROR")
+		}
+		return d.EncryptionKey, nil
+	}
 }
 
 // Store is the metadata store (for tools and tests that add principals).
@@ -202,6 +277,10 @@ func (a *App) Serve(ctx context.Context) error {
 	eventsDone := make(chan struct{})
 	go func() { defer close(eventsDone); a.Events.Run(dctx) }()
 	defer func() { stopEvents(); <-eventsDone }()
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() { defer close(purged); a.purgeExpiredTokens(purgeCtx) }()
+	defer func() { stopPurge(); <-purged }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -216,6 +295,8 @@ func (a *App) Serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	err := a.server.Shutdown(sctx)
+	stopPurge()
+	<-purged // before the store it uses closes
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

@@ -163,6 +163,16 @@ func (s *Service) GetRepository(ctx context.Context, owner, domain, name string)
 	return r, err
 }
 
+// GetDomain returns a domain without authorizing a caller (the package endpoints
+// authenticate by token first).
+func (s *Service) GetDomain(ctx context.Context, owner, name string) (model.Domain, error) {
+	d, err := s.Store.GetDomain(ctx, owner, name)
+	if apperr.Is(err, apperr.NotFound) {
+		return model.Domain{}, apperr.NotFoundf("domain", name, "Domain not found: %s", name)
+	}
+	return d, err
+}
+
 // DescribeRepository returns a repository.
 func (s *Service) DescribeRepository(ctx context.Context, c Caller, ref RepoRef) (model.Repository, error) {
 	return s.repository(ctx, c, ref, "codeartifact:DescribeRepository")

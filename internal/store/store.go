@@ -55,10 +55,15 @@ type Store interface {
 	// Access keys (SigV4 credentials).
 	PutAccessKey(ctx context.Context, k model.AccessKey) error
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+	// ListAccessKeyIDs lists every access key id (maintenance: re-sealing secrets).
+	ListAccessKeyIDs(ctx context.Context) ([]string, error)
 
 	// Authorization tokens, stored by hash.
 	PutToken(ctx context.Context, t model.AuthToken) error
 	GetToken(ctx context.Context, hash string) (model.AuthToken, error)
+	// DeleteExpiredTokens deletes at most limit tokens that expired at or before
+	// now and reports how many it deleted (bounded work per call).
+	DeleteExpiredTokens(ctx context.Context, now time.Time, limit int) (int64, error)
 
 	// Domains. CreateDomain fails with Conflict when (owner, name) exists.
 	// DeleteDomain fails with Conflict while the domain has repositories, and

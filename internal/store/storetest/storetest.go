@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"AccessKeys", testAccessKeys},
 		{"Tokens", testTokens},
+		{"ExpiredTokensPurge", testExpiredTokensPurge},
 		{"Domains", testDomains},
 		{"DeleteDomain", testDeleteDomain},
 		{"ListDomains", testListDomains},
