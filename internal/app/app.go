@@ -25,6 +25,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/cached"
 	"github.com/wharf-dev/wharf/internal/store/postgres"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 	"github.com/wharf-dev/wharf/internal/upstream"
@@ -49,6 +50,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// debug serves pprof when --debug-addr is set.
+	debug *debugServer
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -89,10 +92,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := OpenStore(ctx, cfg)
+	inner, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening metadata store: %w", err)
 	}
+	// The read cache in front of the store: generations in memory for SQLite
+	// (this process is its only writer), in the database for PostgreSQL
+	// (replicas see each other's writes on their next request).
+	st := cached.New(inner, cached.Options{Shared: cfg.Database != ""})
 	a := &App{cfg: cfg, log: log, store: st}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
@@ -155,6 +162,14 @@ func (a *App) Listen() error {
 // Addr is the bound address.
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
+// DebugAddr is the bound pprof address, "" when --debug-addr is off or before Serve.
+func (a *App) DebugAddr() string {
+	if a.debug == nil {
+		return ""
+	}
+	return a.debug.Addr()
+}
+
 // Serve serves until ctx is cancelled, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context) error {
 	if a.listener == nil {
@@ -166,6 +181,14 @@ func (a *App) Serve(ctx context.Context) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.cfg.DebugAddr != "" && a.debug == nil {
+		d, err := startDebug(a.cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		a.debug = d
+		a.log.Info("serving pprof", "debug_addr", d.Addr())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
@@ -181,6 +204,9 @@ func (a *App) Serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	err := a.server.Shutdown(sctx)
+	if a.debug != nil {
+		err = errors.Join(err, a.debug.close(sctx))
+	}
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/store/cached"
 )
 
 // routes builds the one handler for the one port:
@@ -116,7 +117,7 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Amzn-RequestId", id)
 		rl := &requestLog{}
-		r = r.WithContext(contextWith(r.Context(), rl))
+		r = r.WithContext(cached.WithRequest(contextWith(r.Context(), rl)))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

@@ -37,6 +37,9 @@ type Config struct {
 	MetadataTTL         time.Duration // how long upstream metadata is fresh
 	NegativeTTL         time.Duration // how long an upstream 404 is remembered
 	MaxPublishBytes     int64         // largest package upload accepted
+	// DebugAddr, when set, serves net/http/pprof on its own listener (HOST:PORT),
+	// never on the public port.
+	DebugAddr string
 }
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
@@ -58,6 +61,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -77,6 +81,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("--listen must be HOST:PORT, got %q", c.Listen))
+	}
+	if c.DebugAddr != "" {
+		if _, port, err := net.SplitHostPort(c.DebugAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("--debug-addr must be HOST:PORT, got %q", c.DebugAddr))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

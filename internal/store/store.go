@@ -150,5 +150,13 @@ type Store interface {
 	DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error
 	ListPackageGroups(ctx context.Context, owner, domain, prefix string, p Page) ([]model.PackageGroup, string, error)
 
+	// Domain generations: a per-domain change counter that caches compare
+	// against (internal/store/cached). Generation is 0 for a domain never
+	// bumped; BumpGeneration increments and returns the new value. Counters
+	// are never reset, not even by DeleteDomain, so a re-created domain never
+	// repeats a value a cache may still hold.
+	Generation(ctx context.Context, owner, domain string) (int64, error)
+	BumpGeneration(ctx context.Context, owner, domain string) (int64, error)
+
 	Close() error
 }
