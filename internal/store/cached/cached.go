@@ -282,7 +282,9 @@ func (s *Store) GetDomain(ctx context.Context, owner, name string) (model.Domain
 // GetRepository is cached.
 func (s *Store) GetRepository(ctx context.Context, owner, domain, name string) (model.Repository, error) {
 	return lookup(s, ctx, domKey{owner, domain}, "repo|"+owner+"|"+domain+"|"+name,
-		func(r model.Repository) int64 { return int64(512 + 64*len(r.Upstreams) + 64*len(r.ExternalConnections)) },
+		func(r model.Repository) int64 {
+			return int64(512 + 64*len(r.Upstreams) + 64*len(r.ExternalConnections))
+		},
 		func() (model.Repository, error) { return s.inner.GetRepository(ctx, owner, domain, name) })
 }
 
@@ -489,7 +491,9 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 	return s.inner.GetAccessKey(ctx, id)
 }
 
-func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error { return s.inner.PutToken(ctx, t) }
+func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
+	return s.inner.PutToken(ctx, t)
+}
 
 func (s *Store) ListDomains(ctx context.Context, owner string, p store.Page) ([]model.Domain, string, error) {
 	return s.inner.ListDomains(ctx, owner, p)
@@ -515,9 +519,13 @@ func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, err
 	return s.inner.GetCache(ctx, key)
 }
 
-func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error { return s.inner.PutCache(ctx, e) }
+func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
+	return s.inner.PutCache(ctx, e)
+}
 
-func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error { return s.inner.PutKMSKey(ctx, k) }
+func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
+	return s.inner.PutKMSKey(ctx, k)
+}
 
 func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
 	return s.inner.GetKMSKey(ctx, account, keyID)
