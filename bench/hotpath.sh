@@ -26,9 +26,15 @@ W=http://127.0.0.1:$port
 eval "$("$work/hotload" setup -url $W -versions 1000 -tarball-kb 23)"
 ABBR='application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*'
 mkdir -p "$work/www" "$work/nginx"
+chmod 755 "$work" "$work/www" # nginx's workers are not root: they must reach the files
 curl -sf -H "Authorization: Bearer $TOKEN" "$TARBALL" -o "$work/www/tarball.tgz"
 curl -sf -H "Authorization: Bearer $TOKEN" "$PACKUMENT" -o "$work/www/full.json"
 curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept: $ABBR" "$PACKUMENT" -o "$work/www/abbr.json"
+# wharf's gzip answers, byte for byte, for nginx's gzip_static (same bytes, no on-the-fly compression)
+curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" "$PACKUMENT" -o "$work/www/full.json.gz"
+curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" -H "Accept: $ABBR" "$PACKUMENT" -o "$work/www/abbr.json.gz"
+cmp -s <(gzip -dc "$work/www/full.json.gz") "$work/www/full.json" || { echo "wharf's gzip packument differs from its identity one" >&2; exit 1; }
+cmp -s <(gzip -dc "$work/www/abbr.json.gz") "$work/www/abbr.json" || { echo "wharf's gzip abbreviated packument differs from its identity one" >&2; exit 1; }
 cat >"$work/nginx/nginx.conf" <<NGX
 worker_processes auto;
 pid $work/nginx/nginx.pid;
@@ -37,14 +43,18 @@ events { worker_connections 1024; }
 http {
   access_log off;
   sendfile on; tcp_nopush on; keepalive_requests 1000000;
-  gzip on; gzip_types application/json; gzip_min_length 1000;
+  gzip off; gzip_static on; gzip_vary on;
   client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
   server { listen 127.0.0.1:$nport; root $work/www; default_type application/json; }
 }
 NGX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
 N=http://127.0.0.1:$nport
-rate() { wrk -t2 -c64 -d${D}s "$@" | awk '/Requests\/sec/ {print $2}'; }
+rate() { # wrk's req/s; refuses a run with any non-2xx/3xx answer
+	local out; out=$(wrk -t2 -c64 -d${D}s "$@")
+	if grep -q 'Non-2xx' <<<"$out"; then echo "error answers in: wrk $*" >&2; echo "$out" >&2; exit 1; fi
+	awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
 prof() { # name, then curl-free wrk args: profile while wrk runs
 	[ -n "${PROFILE_DIR:-}" ] || return 0
 	mkdir -p "$PROFILE_DIR"
@@ -56,7 +66,11 @@ prof() { # name, then curl-free wrk args: profile while wrk runs
 	curl -s "http://127.0.0.1:$dport/debug/pprof/allocs" -o "$PROFILE_DIR/$name.allocs"
 }
 AUTH="Authorization: Bearer $TOKEN"
-printf 'sizes: tarball %s B, full packument %s B, abbreviated %s B\n' "$(stat -c%s "$work/www/tarball.tgz")" "$(stat -c%s "$work/www/full.json")" "$(stat -c%s "$work/www/abbr.json")"
+etag=$(curl -sfI -H "$AUTH" "$PACKUMENT" | tr -d '\r' | awk 'tolower($1)=="etag:" {print $2}')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" -H "If-None-Match: $etag" "$PACKUMENT")
+echo "If-None-Match $etag -> $code"
+printf 'sizes: tarball %s B, full packument %s B (gzip %s B), abbreviated %s B (gzip %s B)\n' "$(stat -c%s "$work/www/tarball.tgz")" \
+	"$(stat -c%s "$work/www/full.json")" "$(stat -c%s "$work/www/full.json.gz")" "$(stat -c%s "$work/www/abbr.json")" "$(stat -c%s "$work/www/abbr.json.gz")"
 printf '%-34s %12s %12s %7s\n' case wharf nginx ratio
 row() { printf '%-34s %12s %12s %7.3f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"; }
 w=$(rate -H "$AUTH" "$TARBALL"); n=$(rate "$N/tarball.tgz"); row "tarball 23 KB" "$w" "$n"

@@ -18,6 +18,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -83,7 +84,10 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
 	}
-	engine := &packages.Engine{Store: st, Blobs: envelope.New(disk, kp, keyFor), Log: a.log}
+	// Small blobs (tarballs, wheels, jars of up to 1 MiB) are kept decrypted in
+	// memory once read: content-addressed, so never stale (internal/blob/memcache).
+	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
+	engine := &packages.Engine{Store: st, Blobs: blobs, Log: a.log}
 	return engine, fetcher, nil
 }
 

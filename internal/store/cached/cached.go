@@ -381,7 +381,39 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	return t, nil
 }
 
+// accessKeys is the pseudo-domain whose generation guards cached access keys.
+var accessKeys = domKey{"", "#access-keys"}
+
+// GetAccessKey is cached once found (SigV4 verification reads it on every
+// signed request). An unknown id is asked again every time: `wharf keys
+// create` adds keys to the SQLite file from another process, and only adds.
+// Every change through this store (PutAccessKey) bumps the access keys'
+// generation, in shared mode on every replica.
+func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
+	g, err := s.gen(ctx, accessKeys)
+	if err != nil {
+		return model.AccessKey{}, err
+	}
+	key := "ak|" + id
+	now := s.opt.Now()
+	s.mu.RLock()
+	e := s.m[key]
+	s.mu.RUnlock()
+	if e != nil && e.gen == g && (!s.opt.Shared || now.Sub(e.at) < s.opt.MaxAge) {
+		return e.val.(model.AccessKey), nil
+	}
+	k, err := s.inner.GetAccessKey(ctx, id)
+	if err == nil {
+		s.put(key, &entry{dom: accessKeys, gen: g, at: now, val: k, size: 512})
+	}
+	return k, err
+}
+
 // ---- writes: pass through, then bump ----
+
+func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
+	return s.after(ctx, accessKeys, s.inner.PutAccessKey(ctx, k))
+}
 
 func (s *Store) CreateDomain(ctx context.Context, d model.Domain) error {
 	return s.after(ctx, domKey{d.Owner, d.Name}, s.inner.CreateDomain(ctx, d))
@@ -483,13 +515,6 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 
 // ---- not cached: pass through ----
 
-func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
-	return s.inner.PutAccessKey(ctx, k)
-}
-
-func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
-	return s.inner.GetAccessKey(ctx, id)
-}
 
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 	return s.inner.PutToken(ctx, t)
