@@ -515,7 +515,6 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 
 // ---- not cached: pass through ----
 
-
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 	return s.inner.PutToken(ctx, t)
 }
