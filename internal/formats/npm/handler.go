@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -53,6 +55,7 @@ type Handler struct {
 	o        Options
 	log      *slog.Logger
 	rendered *renderCache // nil when disabled
+	renders  singleflight.Group
 }
 
 var _ endpoints.Handler = (*Handler)(nil)
@@ -359,32 +362,53 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 			d.serve(w, r)
 			return nil
 		}
+		// One rendering per packument and generation however many clients
+		// ask at once (each was authorized above; the result is the same).
+		v, err, _ := h.renders.Do(cacheKey+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
+			// Not bound to the first asker: its leaving must not fail the others.
+			return h.render(context.WithoutCancel(ctx), req, n, abbreviated, cacheKey, gen)
+		})
+		if err != nil {
+			return err
+		}
+		v.(*rendered).serve(w, r)
+		return nil
 	}
-	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	d, err := h.render(ctx, req, n, abbreviated, "", 0)
 	if err != nil {
 		return err
+	}
+	d.serve(w, r)
+	return nil
+}
+
+// render resolves n through the chain and renders its packument, keeping it in
+// the cache under gen when cacheKey is set and the result is cacheable.
+func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, abbreviated bool, cacheKey string, gen int64) (*rendered, error) {
+	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return nil, err
 	}
 	res, err := h.resolve(ctx, req, chain, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(res.entries) == 0 {
-		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams", n, req.Repo.Name)
+		return nil, apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams", n, req.Repo.Name)
 	}
 	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", abbreviated)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ct := "application/json"
 	if abbreviated {
 		ct = AbbreviatedType
 	}
 	d := newRendered(body, ct, res.stale, res.ups)
-	if h.rendered != nil && !res.uncacheable && !res.stale {
+	if cacheKey != "" && !res.uncacheable && !res.stale {
 		h.rendered.put(cacheKey, gen, d)
 	}
-	d.serve(w, r)
-	return nil
+	return d, nil
 }
 
 // notFoundStamp is the stamp of an upstream lookup that found nothing.
