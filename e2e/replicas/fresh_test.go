@@ -106,7 +106,7 @@ func call(t *testing.T, method, url, tok, body string, header ...string) answer 
 }
 
 type packument struct {
-	DistTags map[string]string         `json:"dist-tags"`
+	DistTags map[string]string          `json:"dist-tags"`
 	Versions map[string]json.RawMessage `json:"versions"`
 }
 
