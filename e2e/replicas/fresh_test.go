@@ -13,9 +13,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
@@ -272,4 +276,66 @@ func keys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A new upstream packument is seen by the next request once wharf revalidates
+// it (here: on every request, --metadata-ttl 1ns), though the rendered
+// packument was cached: the rendering is keyed by the upstream document too.
+func TestFreshUpstreamPackument(t *testing.T) {
+	var mu sync.Mutex
+	versions := []string{"1.0.0"}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/uppkg" {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		vs := slices.Clone(versions)
+		mu.Unlock()
+		doc := map[string]any{"name": "uppkg", "dist-tags": map[string]string{"latest": vs[len(vs)-1]}}
+		vm := map[string]any{}
+		for _, v := range vs {
+			vm[v] = map[string]any{"name": "uppkg", "version": v, "dist": map[string]string{
+				"tarball": "http://" + r.Host + "/uppkg/-/uppkg-" + v + ".tgz", "integrity": "sha512-AAAA"}}
+		}
+		doc["versions"] = vm
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(doc)
+	}))
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL)
+	srv := apptest.Start(t, apptest.Options{Upstreams: map[string]*url.URL{"public:npmjs": u},
+		Mutate: func(c *config.Config) { c.MetadataTTL = time.Nanosecond }})
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	if _, err := ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("fresh")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("fresh"), Repository: aws.String("store")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("fresh"), Repository: aws.String("store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
+		t.Fatal(err)
+	}
+	tok := aws.ToString(mustTok(t)(ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("fresh")})).AuthorizationToken)
+	get := func() []string {
+		t.Helper()
+		a := call(t, http.MethodGet, srv.URL+"/fresh-000000000000/npm/store/uppkg", tok, "")
+		var p packument
+		if a.status != http.StatusOK || json.Unmarshal(a.body, &p) != nil {
+			t.Fatalf("GET: %d %.200s", a.status, a.body)
+		}
+		return keys(p.Versions)
+	}
+	for range 2 {
+		if got := fmt.Sprint(get()); got != "[1.0.0]" {
+			t.Fatalf("before the upstream changes: %s", got)
+		}
+	}
+	mu.Lock()
+	versions = append(versions, "1.1.0")
+	mu.Unlock()
+	if got := fmt.Sprint(get()); got != "[1.0.0 1.1.0]" {
+		t.Fatalf("after the upstream published 1.1.0: %s", got)
+	}
 }
