@@ -20,7 +20,8 @@ go build -o "$work/hotload" ./bench/hotload
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); dport=$(free_port); nport=$(free_port)
 export WHARF_ROOT_ACCESS_KEY_ID=AKIAWHARFBENCHADMIN1 WHARF_ROOT_SECRET_ACCESS_KEY=wharf-bench-secret-0123456789abcdefghijklm
-"$bin" serve --listen 127.0.0.1:$port --data-dir "$work/data" --log-level warn --debug-addr 127.0.0.1:$dport >"$work/wharf.log" 2>&1 &
+"$bin" serve --listen 127.0.0.1:$port --data-dir "$work/data" --debug-addr 127.0.0.1:$dport >"$work/wharf.log" 2>&1 &
+wpid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 W=http://127.0.0.1:$port
 eval "$("$work/hotload" setup -url $W -versions 1000 -tarball-kb 23)"
@@ -41,7 +42,7 @@ pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  access_log $work/nginx/access.log; # wharf logs every request at its default level too
   sendfile on; tcp_nopush on; keepalive_requests 1000000;
   gzip off; gzip_static on; gzip_vary on;
   client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
@@ -78,9 +79,19 @@ w=$(rate -H "$AUTH" "$PACKUMENT"); n=$(rate "$N/full.json"); row "full packument
 w=$(rate -H "$AUTH" -H "Accept: $ABBR" "$PACKUMENT"); n=$(rate "$N/abbr.json"); row "abbreviated packument" "$w" "$n"
 w=$(rate -H "$AUTH" -H "Accept-Encoding: gzip" "$PACKUMENT"); n=$(rate -H "Accept-Encoding: gzip" "$N/full.json"); row "full packument, gzip" "$w" "$n"
 w=$(rate -H "$AUTH" -H "Accept-Encoding: gzip" -H "Accept: $ABBR" "$PACKUMENT"); n=$(rate -H "Accept-Encoding: gzip" "$N/abbr.json"); row "abbreviated packument, gzip" "$w" "$n"
-"$work/hotload" api -url $W -op DescribeRepository -c 64 -d ${D}s
-"$work/hotload" api -url $W -op GetAuthorizationToken -c 64 -d ${D}s
-echo "wharf RSS after the run: $(ps -o rss= -p $(pgrep -f "$bin serve --listen 127.0.0.1:$port" | head -1)) KiB"
+# The load generator (aws-sdk-go-v2, signing every call) shares the 2 cores
+# with wharf; wharf's own CPU time per call is printed beside the rate.
+ticks() { awk '{print $14 + $15}' /proc/$wpid/stat; }
+api() {
+	local t0 out calls
+	t0=$(ticks)
+	out=$("$work/hotload" api -url $W -op "$1" -c 64 -d ${D}s)
+	calls=$(awk '{print $2}' <<<"$out")
+	echo "$out; wharf CPU $(( ($(ticks) - t0) * 1000000 / $(getconf CLK_TCK) / calls )) µs/call"
+}
+api DescribeRepository
+api GetAuthorizationToken
+echo "wharf RSS after the run: $(ps -o rss= -p $wpid) KiB (peak $(awk '/VmHWM/ {print $2}' /proc/$wpid/status) KiB)"
 prof tarball -H "$AUTH" "$TARBALL"
 prof full -H "$AUTH" "$PACKUMENT"
 prof abbreviated -H "$AUTH" -H "Accept: $ABBR" "$PACKUMENT"

@@ -357,7 +357,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		if gen, err = h.o.Engine.Generation(ctx, req.Repo); err != nil {
 			return err
 		}
-		cacheKey = req.Repo.ARN() + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
+		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
 		if d := h.rendered.get(cacheKey, gen); d != nil && h.upstreamsUnchanged(ctx, d.upstreams) {
 			d.serve(w, r)
 			return nil
