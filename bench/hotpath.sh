@@ -34,8 +34,13 @@ curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept: $ABBR" "$PACKUMENT" -o "$
 # wharf's gzip answers, byte for byte, for nginx's gzip_static (same bytes, no on-the-fly compression)
 curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" "$PACKUMENT" -o "$work/www/full.json.gz"
 curl -sf -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" -H "Accept: $ABBR" "$PACKUMENT" -o "$work/www/abbr.json.gz"
-cmp -s <(gzip -dc "$work/www/full.json.gz") "$work/www/full.json" || { echo "wharf's gzip packument differs from its identity one" >&2; exit 1; }
-cmp -s <(gzip -dc "$work/www/abbr.json.gz") "$work/www/abbr.json" || { echo "wharf's gzip abbreviated packument differs from its identity one" >&2; exit 1; }
+for f in full abbr; do
+	if ! gzip -t "$work/www/$f.json.gz" 2>/dev/null; then # a wharf that does not compress
+		echo "note: wharf answered $f.json uncompressed to Accept-Encoding: gzip; nginx serves gzip -6 of it"
+		gzip -6 -c "$work/www/$f.json" >"$work/www/$f.json.gz"
+	fi
+	cmp -s <(gzip -dc "$work/www/$f.json.gz") "$work/www/$f.json" || { echo "wharf's gzip $f.json differs from its identity one" >&2; exit 1; }
+done
 cat >"$work/nginx/nginx.conf" <<NGX
 worker_processes auto;
 pid $work/nginx/nginx.pid;

@@ -343,39 +343,21 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	e := s.m[key]
 	s.mu.RUnlock()
 	if e != nil {
-		g, err := s.gen(ctx, e.dom)
-		if err != nil {
-			return model.AuthToken{}, err
-		}
-		if e.gen == g && (!s.opt.Shared || s.opt.Now().Sub(e.at) < s.opt.MaxAge) {
-			return e.val.(model.AuthToken), nil
-		}
-	}
-	// The token's domain is known only once it is loaded; read the generation
-	// of the domain it names before loading it again, keeping the read-then-load
-	// order (a token row never changes domain).
-	if e != nil {
-		g, err := s.gen(ctx, e.dom)
-		if err != nil {
-			return model.AuthToken{}, err
-		}
-		t, err := s.inner.GetToken(ctx, hash)
-		if err == nil && (domKey{t.DomainOwner, t.DomainName}) == e.dom {
-			s.put(key, &entry{dom: e.dom, gen: g, at: s.opt.Now(), val: t, size: 512})
-		}
-		return t, err
+		// A token row never changes domain, so the entry's domain is the one
+		// whose generation to read, before loading again on a miss.
+		return lookup(s, ctx, e.dom, key, constSize[model.AuthToken](512),
+			func() (model.AuthToken, error) { return s.inner.GetToken(ctx, hash) })
 	}
 	t, err := s.inner.GetToken(ctx, hash)
 	if err != nil {
 		return t, err
 	}
-	// First sight: file it under the generation read now. A domain deleted
-	// between the load and this read leaves the entry under the new
-	// generation; the token row itself is what a deleted domain's cleanup (or
-	// the validator's domain check) answers for, as without the cache.
+	// First sight: the domain is known only now, so its generation is read
+	// after the load. A domain deleted in between leaves the entry under the
+	// new generation, serving what the store itself would still answer (the
+	// token row outlives its domain; the validator checks the domain).
 	d := domKey{t.DomainOwner, t.DomainName}
-	g, gerr := s.gen(ctx, d)
-	if gerr == nil {
+	if g, gerr := s.gen(ctx, d); gerr == nil {
 		s.put(key, &entry{dom: d, gen: g, at: s.opt.Now(), val: t, size: 512})
 	}
 	return t, nil
@@ -409,7 +391,24 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 	return k, err
 }
 
+// upstreamCache is the pseudo-domain whose generation guards cached upstream
+// metadata entries (they belong to no domain: one copy serves all).
+var upstreamCache = domKey{"", "#upstream-cache"}
+
+// GetCache is cached (absence included): a fresh upstream packument is then
+// read from memory, not from the database, on every request that consults it.
+// Every PutCache bumps the upstream entries' generation. Bodies are shared
+// (upstream.Doc's contract: do not modify).
+func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
+	return lookup(s, ctx, upstreamCache, "cache|"+key, func(e model.CacheEntry) int64 { return int64(len(e.Body) + len(e.Key) + 128) },
+		func() (model.CacheEntry, error) { return s.inner.GetCache(ctx, key) })
+}
+
 // ---- writes: pass through, then bump ----
+
+func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
+	return s.after(ctx, upstreamCache, s.inner.PutCache(ctx, e))
+}
 
 func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
 	return s.after(ctx, accessKeys, s.inner.PutAccessKey(ctx, k))
@@ -537,14 +536,6 @@ func (s *Store) ListTags(ctx context.Context, resourceARN string) ([]model.Tag, 
 
 func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f store.PackageFilter, p store.Page) ([]model.Package, string, error) {
 	return s.inner.ListPackages(ctx, owner, domain, repo, f, p)
-}
-
-func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
-	return s.inner.GetCache(ctx, key)
-}
-
-func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
-	return s.inner.PutCache(ctx, e)
 }
 
 func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
