@@ -117,7 +117,12 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Amzn-RequestId", id)
 		rl := &requestLog{}
-		r = r.WithContext(cached.WithRequest(contextWith(r.Context(), rl)))
+		ctx := contextWith(r.Context(), rl)
+		if a.cfg.Database != "" {
+			// Replicas: each domain's cache generation is read once per request.
+			ctx = cached.WithRequest(ctx)
+		}
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
