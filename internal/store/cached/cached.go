@@ -216,6 +216,9 @@ func (s *Store) put(key string, e *entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.m[key]; old != nil {
+		if old.dom == e.dom && old.gen > e.gen {
+			return // a slower load under an older generation must not replace a newer one
+		}
 		s.bytes -= old.size
 	}
 	s.m[key] = e
