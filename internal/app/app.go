@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/metrics"
@@ -28,6 +29,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/cached"
 	"github.com/wharf-dev/wharf/internal/store/postgres"
 	"github.com/wharf-dev/wharf/internal/store/sealed"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
@@ -59,6 +61,8 @@ type App struct {
 	Metrics *metrics.Metrics
 	// upstreamWarnings: external connections without an upstream URL (/healthz).
 	upstreamWarnings upstreamWarnings
+	// debug serves pprof when --debug-addr is set.
+	debug *debugServer
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -93,7 +97,13 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		return ""
 	}}
 	a.setWebhooks(rec, a.cfg.Webhooks)
-	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log, Audit: rec}
+	// Small blobs (tarballs, wheels, jars of up to 1 MiB) are kept decrypted in
+	// memory once read: content-addressed, so never stale (internal/blob/memcache).
+	// The domain's key must still be usable for its plaintext to be served from
+	// memory: keyFor refuses while the key is disabled or pending deletion.
+	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
+	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
 
@@ -102,7 +112,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	sealedStore, kp, err := openStore(ctx, cfg, log)
+	sealedStore, kp, err := openStore(ctx, cfg, log, true)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +173,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 // metadata under the configured master key (see openStore), for tools that
 // write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, _, err := openStore(ctx, cfg, nil)
+	st, _, err := openStore(ctx, cfg, nil, false)
 	return st, err
 }
 
@@ -171,7 +181,12 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 // directory by default, PostgreSQL when --database is a postgres:// URL, behind
 // the sealing layer. With a logger, it warns when the master key sits in the
 // data directory.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sealed.Store, *keys.Local, error) {
+//
+// With readCache (the server), the read cache sits between the backend and the
+// sealing layer: it holds sealed rows, so the domain key's state is consulted
+// (KMS keys are never cached) every time sealed content is opened, and a key
+// disabled after a row was cached still makes it unreadable.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, error) {
 	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the master key: %w", err)
@@ -196,6 +211,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*seal
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening metadata store: %w", err)
+	}
+	if readCache {
+		// Generations in memory for SQLite (this process is its only writer of
+		// what is cached), in the database for PostgreSQL (replicas see each
+		// other's writes on their next request).
+		raw = cached.New(raw, cached.Options{Shared: cfg.Database != ""})
 	}
 	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
 }
@@ -257,6 +278,14 @@ func (a *App) Listen() error {
 // Addr is the bound address.
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
+// DebugAddr is the bound pprof address, "" when --debug-addr is off or before Serve.
+func (a *App) DebugAddr() string {
+	if a.debug == nil {
+		return ""
+	}
+	return a.debug.Addr()
+}
+
 // Serve serves until ctx is cancelled, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context) error {
 	if a.listener == nil {
@@ -268,6 +297,14 @@ func (a *App) Serve(ctx context.Context) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.cfg.DebugAddr != "" && a.debug == nil {
+		d, err := startDebug(a.cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		a.debug = d
+		a.log.Info("serving pprof", "debug_addr", d.Addr())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
@@ -297,6 +334,9 @@ func (a *App) Serve(ctx context.Context) error {
 	err := a.server.Shutdown(sctx)
 	stopPurge()
 	<-purged // before the store it uses closes
+	if a.debug != nil {
+		err = errors.Join(err, a.debug.close(sctx))
+	}
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

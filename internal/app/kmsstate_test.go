@@ -81,6 +81,14 @@ func TestDomainKeyStateGatesReadsAndPublishes(t *testing.T) {
 	if st := endpoint(http.MethodPut, []byte("jar bytes")); st/100 != 2 {
 		t.Fatalf("maven PUT: %d", st)
 	}
+	// Read once more through each surface, so the read caches (decrypted small
+	// blobs, cached rows) hold this domain's content when its key is disabled.
+	if st := endpoint(http.MethodGet, nil); st != http.StatusOK {
+		t.Fatalf("maven GET: %d", st)
+	}
+	if err := read(); err != nil {
+		t.Fatal(err)
+	}
 
 	must(km.DisableKey(ctx, &kms.DisableKeyInput{KeyId: key.KeyId}))
 	if st := endpoint(http.MethodGet, nil); st != http.StatusBadRequest {

@@ -21,6 +21,11 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "not found: " + r.URL.Path})
 	})
 	rt := endpoints.NewRouter(svc, tokens, a.cfg.PublicURL, a.log, notFound)
+	domainKey := DomainKey(a.store)
+	rt.DomainKeyUsable = func(ctx context.Context, owner, domain string) error {
+		_, err := domainKey(ctx, owner, domain)
+		return err
+	}
 	rt.Authorize = func(ctx context.Context, p model.Principal, action string, repo model.Repository) error {
 		return svc.Authorize(ctx, p, action, repo.DomainOwner, repo.DomainName, repo.Name)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/reqctx"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/store/cached"
 )
 
 // routes builds the one handler for the one port:
@@ -212,7 +213,12 @@ func (a *App) middleware(next http.Handler) http.Handler {
 			rl.body.ReadCloser = r.Body
 			r.Body = &rl.body
 		}
-		r = r.WithContext(reqctx.With(r.Context(), &rl.info))
+		ctx := reqctx.With(r.Context(), &rl.info)
+		if a.cfg.Database != "" {
+			// Replicas: each domain's cache generation is read once per request.
+			ctx = cached.WithRequest(ctx)
+		}
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

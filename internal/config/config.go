@@ -49,6 +49,9 @@ type Config struct {
 	ConfigFile string
 	// Webhooks receive package version events (from the file's webhooks list).
 	Webhooks []Webhook
+	// DebugAddr, when set, serves net/http/pprof on its own listener (HOST:PORT),
+	// never on the public port.
+	DebugAddr string
 }
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
@@ -74,6 +77,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
 	fs.BoolVar(&c.NoMetrics, "no-metrics", false, "do not serve Prometheus metrics at GET /metrics")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
 	// Layers, lowest first: the file, WHARF_* variables, the command line.
 	var file *File
@@ -117,6 +121,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("--listen must be HOST:PORT, got %q", c.Listen))
+	}
+	if c.DebugAddr != "" {
+		if _, port, err := net.SplitHostPort(c.DebugAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("--debug-addr must be HOST:PORT, got %q", c.DebugAddr))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

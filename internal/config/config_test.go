@@ -43,6 +43,7 @@ func TestParseServeRejects(t *testing.T) {
 		{[]string{"--upstream", "public:npmjs"}, nil, "NAME=URL"},
 		{[]string{"--upstream", "public:npmjs=http://a/", "--upstream", "public:npmjs=http://b/"}, nil, "given twice"},
 		{[]string{"--listen", "8080"}, nil, "HOST:PORT"},
+		{[]string{"--debug-addr", "6060"}, nil, "--debug-addr must be HOST:PORT"},
 		{[]string{"--region", "mars"}, nil, "region"},
 		{[]string{"--public-url", "wharf.example"}, nil, "public-url"},
 		{[]string{"--log-format", "xml"}, nil, "log-format"},

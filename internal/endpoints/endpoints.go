@@ -56,10 +56,13 @@ type Router struct {
 	Svc       *service.Service
 	Tokens    TokenValidator
 	Authorize Authorizer
-	PublicURL string
-	Log       *slog.Logger
-	formats   map[model.Format]Handler
-	fallback  http.Handler
+	// DomainKeyUsable, when set, refuses every request to a domain whose
+	// encryption key cannot be used (disabled or pending deletion).
+	DomainKeyUsable func(ctx context.Context, owner, domain string) error
+	PublicURL       string
+	Log             *slog.Logger
+	formats         map[model.Format]Handler
+	fallback        http.Handler
 }
 
 // NewRouter builds a router; fallback answers paths that are no package endpoint.
@@ -143,6 +146,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = auth.CheckDomain(at, d)
+	}
+	if err == nil && rt.DomainKeyUsable != nil {
+		// Caches above the encryption (rendered indexes, decrypted small blobs)
+		// must not outlive the domain key's usability.
+		err = rt.DomainKeyUsable(ctx, owner, domain)
 	}
 	if err != nil {
 		h.WriteError(w, r, err)

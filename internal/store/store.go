@@ -184,5 +184,13 @@ type Store interface {
 	FinishDelivery(ctx context.Context, id int64) error
 	RetryDelivery(ctx context.Context, id int64, next time.Time, lastErr string) error
 
+	// Domain generations: a per-domain change counter that caches compare
+	// against (internal/store/cached). Generation is 0 for a domain never
+	// bumped; BumpGeneration increments and returns the new value. Counters
+	// are never reset, not even by DeleteDomain, so a re-created domain never
+	// repeats a value a cache may still hold.
+	Generation(ctx context.Context, owner, domain string) (int64, error)
+	BumpGeneration(ctx context.Context, owner, domain string) (int64, error)
+
 	Close() error
 }

@@ -7,8 +7,6 @@ package npm
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +14,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -44,13 +44,18 @@ type Options struct {
 	Check endpoints.Checker
 	// MaxPublishBytes bounds a publish request body (base64 and all).
 	MaxPublishBytes int64
-	Log             *slog.Logger
+	// RenderCacheBytes bounds the rendered-packument cache (default 24 MiB;
+	// negative disables it).
+	RenderCacheBytes int64
+	Log              *slog.Logger
 }
 
 // Handler is the npm endpoints.Handler.
 type Handler struct {
-	o   Options
-	log *slog.Logger
+	o        Options
+	log      *slog.Logger
+	rendered *renderCache // nil when disabled
+	renders  singleflight.Group
 }
 
 var _ endpoints.Handler = (*Handler)(nil)
@@ -63,7 +68,14 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Handler{o: o, log: o.Log.With("format", "npm")}
+	h := &Handler{o: o, log: o.Log.With("format", "npm")}
+	switch {
+	case o.RenderCacheBytes == 0:
+		h.rendered = newRenderCache(24 << 20)
+	case o.RenderCacheBytes > 0:
+		h.rendered = newRenderCache(o.RenderCacheBytes)
+	}
+	return h
 }
 
 // Public: only ping answers without a token (npm ping is a reachability check).
@@ -213,6 +225,11 @@ type resolved struct {
 	stale   bool
 	up      *Upstream // the external packument, when one was consulted
 	hop     packages.ExternalHop
+	// ups records each upstream lookup and its outcome, so a rendered
+	// packument can tell later whether the upstream side changed;
+	// uncacheable is set when a lookup failed (what was served is a fallback).
+	ups         []upstreamStamp
+	uncacheable bool
 }
 
 // upstreamAllowed reports whether the repository allows versions of n from
@@ -283,13 +300,18 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 		}
 		doc, err := h.o.Upstream.FetchMetadata(ctx, hop.Connection, n.Escaped(), "application/json")
 		if apperr.Is(err, apperr.NotFound) {
+			res.ups = append(res.ups, upstreamStamp{conn: hop.Connection, path: n.Escaped(), stamp: notFoundStamp})
 			continue
+		}
+		if err == nil {
+			res.ups = append(res.ups, upstreamStamp{conn: hop.Connection, path: n.Escaped(), stamp: docStamp(doc)})
 		}
 		var up *Upstream
 		if err == nil {
 			up, err = ParseUpstream(n, doc.Body)
 		}
 		if err != nil {
+			res.uncacheable = true
 			if len(res.entries) > 0 {
 				// Serve what the domain holds; say the upstream part is missing.
 				h.log.WarnContext(ctx, "upstream packument unavailable; serving internal versions", "package", n.String(), "conn", hop.Connection, "error", err)
@@ -324,39 +346,101 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 	if err := h.o.Check(ctx, req, endpoints.ActionRead); err != nil {
 		return err
 	}
-	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	abbreviated := acceptsAbbreviated(r.Header.Get("Accept"))
+	// A rendered packument is served again while the domain's generation (every
+	// metadata write bumps it) and the upstream documents it was built from are
+	// unchanged. The generation is read before anything it guards.
+	var cacheKey string
+	var gen int64
+	if h.rendered != nil {
+		var err error
+		if gen, err = h.o.Engine.Generation(ctx, req.Repo); err != nil {
+			return err
+		}
+		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
+		if d := h.rendered.get(cacheKey, gen); d != nil && h.upstreamsUnchanged(ctx, d.upstreams) {
+			d.serve(w, r)
+			return nil
+		}
+		// One rendering per packument and generation however many clients
+		// ask at once (each was authorized above; the result is the same).
+		v, err, _ := h.renders.Do(cacheKey+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
+			// Not bound to the first asker: its leaving must not fail the others.
+			return h.render(context.WithoutCancel(ctx), req, n, abbreviated, cacheKey, gen)
+		})
+		if err != nil {
+			return err
+		}
+		v.(*rendered).serve(w, r)
+		return nil
+	}
+	d, err := h.render(ctx, req, n, abbreviated, "", 0)
 	if err != nil {
 		return err
+	}
+	d.serve(w, r)
+	return nil
+}
+
+// render resolves n through the chain and renders its packument, keeping it in
+// the cache under gen when cacheKey is set and the result is cacheable.
+func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, abbreviated bool, cacheKey string, gen int64) (*rendered, error) {
+	chain, err := h.o.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return nil, err
 	}
 	res, err := h.resolve(ctx, req, chain, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(res.entries) == 0 {
-		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams%s", n, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNpm, h.o.Upstream))
+		return nil, apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams%s", n, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNpm, h.o.Upstream))
 	}
-	abbreviated := acceptsAbbreviated(r.Header.Get("Accept"))
 	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", abbreviated)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ct := "application/json"
 	if abbreviated {
 		ct = AbbreviatedType
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Vary", "Accept, Authorization")
-	w.Header().Set("Cache-Control", "private, max-age=0, must-revalidate")
-	if res.stale {
-		w.Header().Set(StaleHeader, "true")
+	d := newRendered(body, ct, res.stale, res.ups)
+	if cacheKey != "" && !res.uncacheable && !res.stale {
+		h.rendered.put(cacheKey, gen, d)
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
+	return d, nil
+}
+
+// notFoundStamp is the stamp of an upstream lookup that found nothing.
+const notFoundStamp = "404"
+
+// docStamp identifies an upstream document as fetched: FetchedAt moves on
+// every refresh or revalidation, so equal stamps mean the very same body.
+func docStamp(d upstream.Doc) string {
+	return strconv.FormatInt(d.FetchedAt.UnixNano(), 10) + "|" + d.ETag + "|" + strconv.Itoa(len(d.Body)) + "|" + strconv.FormatBool(d.Stale)
+}
+
+// upstreamsUnchanged repeats a rendered packument's upstream lookups (from the
+// fetcher's cache while fresh) and reports whether each still gives what it
+// gave then.
+func (h *Handler) upstreamsUnchanged(ctx context.Context, ups []upstreamStamp) bool {
+	for _, u := range ups {
+		if h.o.Upstream == nil {
+			return false
+		}
+		doc, err := h.o.Upstream.FetchMetadata(ctx, u.conn, u.path, "application/json")
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			if u.stamp != notFoundStamp {
+				return false
+			}
+		case err != nil:
+			return false
+		case docStamp(doc) != u.stamp:
+			return false
+		}
 	}
-	return writeBody(w, r, http.StatusOK, ct, body)
+	return true
 }
 
 // acceptsAbbreviated reports whether the client asked for the abbreviated

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PackageGroups", testPackageGroups},
 		{"ListPackageGroups", testListPackageGroups},
 		{"DistTags", testDistTags},
+		{"Generations", testGenerations},
 		{"DistTagsGoWithPackage", testDistTagsGoWithPackage},
 		{"DeleteDomainGroupTags", testDeleteDomainGroupTags},
 		{"DeleteRepositoryLeavesGroups", testDeleteRepositoryLeavesGroups},

@@ -1,0 +1,184 @@
+// Command hotload prepares a running wharf for the hot-path measurements of
+// bench/PROFILE.md and drives its signed API with many goroutines from a
+// separate process (wrk drives the package endpoints; see bench/hotpath.sh).
+//
+//	hotload setup -url http://127.0.0.1:8080 -versions 1000 -tarball-kb 23
+//	    creates domain "hot" with repository "js", publishes package "big" with
+//	    that many versions and package "tb" with one tarball of that size, and
+//	    prints shell assignments: TOKEN, PACKUMENT, TARBALL.
+//	hotload api -url ... -op DescribeRepository -c 64 -d 10s
+//	    SigV4-signed calls through aws-sdk-go-v2, reports calls/s.
+//
+// Credentials come from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY.
+package main
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: hotload setup|api [flags]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "wharf base URL")
+	versions := fs.Int("versions", 1000, "versions of the large package")
+	tarKB := fs.Int("tarball-kb", 23, "size of the tarball package's tarball in KB")
+	op := fs.String("op", "DescribeRepository", "DescribeRepository or GetAuthorizationToken")
+	conc := fs.Int("c", 64, "concurrent callers")
+	dur := fs.Duration("d", 10*time.Second, "duration")
+	_ = fs.Parse(os.Args[2:])
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}}
+	ca := codeartifact.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(os.Getenv("WHARF_ROOT_ACCESS_KEY_ID"), os.Getenv("WHARF_ROOT_SECRET_ACCESS_KEY"), ""),
+		BaseEndpoint: base, HTTPClient: hc, RetryMaxAttempts: 1,
+	})
+	ctx := context.Background()
+	var err error
+	switch os.Args[1] {
+	case "setup":
+		err = setup(ctx, ca, hc, *base, *versions, *tarKB)
+	case "api":
+		err = load(ctx, ca, *op, *conc, *dur)
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hotload:", err)
+		os.Exit(1)
+	}
+}
+
+func publishDoc(name, version string, tarball []byte) string {
+	s512 := sha512.Sum512(tarball)
+	s1 := sha1.Sum(tarball)
+	// A version document the size of a typical public one (~500 bytes of
+	// package.json fields besides dist).
+	return fmt.Sprintf(`{"_id":%q,"name":%q,"description":"a package for measuring wharf","dist-tags":{"latest":%q},
+		"versions":{%q:{"name":%q,"version":%q,"description":"a package for measuring wharf","license":"MIT",
+		"keywords":["bench","wharf","hot","path"],"author":{"name":"wharf","email":"wharf@example.invalid"},
+		"repository":{"type":"git","url":"git+https://example.invalid/wharf/bench.git"},"main":"index.js",
+		"engines":{"node":">= 0.10.0"},"scripts":{"test":"mocha --check-leaks --reporter spec test/"},
+		"dependencies":{"accepts":"~1.3.8","array-flatten":"1.1.1","body-parser":"1.20.1","content-disposition":"0.5.4","cookie":"0.5.0","debug":"2.6.9"},
+		"devDependencies":{"mocha":"^10.0.0","supertest":"^6.3.0"},
+		"dist":{"integrity":"sha512-%s","shasum":"%s","tarball":"http://x/y.tgz"}}},
+		"readme":"# bench\n\nA readme.",
+		"_attachments":{%q:{"content_type":"application/octet-stream","data":%q,"length":%d}}}`,
+		name, name, version, version, name, version, base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s1[:]),
+		name+"-"+version+".tgz", base64.StdEncoding.EncodeToString(tarball), len(tarball))
+}
+
+func setup(ctx context.Context, ca *codeartifact.Client, hc *http.Client, base string, n, tarKB int) error {
+	if _, err := ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("hot")}); err != nil {
+		return err
+	}
+	if _, err := ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("hot"), Repository: aws.String("js")}); err != nil {
+		return err
+	}
+	ep, err := ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("hot"), Repository: aws.String("js"), Format: types.PackageFormatNpm})
+	if err != nil {
+		return err
+	}
+	tok, err := ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("hot")})
+	if err != nil {
+		return err
+	}
+	endpoint := strings.TrimSuffix(aws.ToString(ep.RepositoryEndpoint), "/")
+	token := aws.ToString(tok.AuthorizationToken)
+	put := func(url, body string) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("PUT %s: %s: %s", url, resp.Status, msg)
+		}
+		return nil
+	}
+	small := []byte(strings.Repeat("wharf bench tarball ", 50))
+	for i := range n {
+		if err := put(endpoint+"/big", publishDoc("big", fmt.Sprintf("4.%d.%d", i/100, i%100), small)); err != nil {
+			return err
+		}
+	}
+	big := make([]byte, tarKB*1000)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(r.Uint32())
+	}
+	if err := put(endpoint+"/tb", publishDoc("tb", "1.0.0", big)); err != nil {
+		return err
+	}
+	fmt.Printf("TOKEN=%s\nPACKUMENT=%s/big\nTARBALL=%s/tb/-/tb-1.0.0.tgz\n", token, endpoint, endpoint)
+	return nil
+}
+
+func load(ctx context.Context, ca *codeartifact.Client, op string, conc int, dur time.Duration) error {
+	call := func() error {
+		switch op {
+		case "DescribeRepository":
+			_, err := ca.DescribeRepository(ctx, &codeartifact.DescribeRepositoryInput{Domain: aws.String("hot"), Repository: aws.String("js")})
+			return err
+		case "GetAuthorizationToken":
+			_, err := ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("hot")})
+			return err
+		}
+		return fmt.Errorf("unknown op %q", op)
+	}
+	if err := call(); err != nil {
+		return err
+	}
+	var calls, fails atomic.Int64
+	var firstErr atomic.Value
+	stop := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				if err := call(); err != nil {
+					fails.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				calls.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	fmt.Printf("%s: %d calls in %.1fs with %d goroutines: %.0f calls/s, %d failed", op, calls.Load(), el.Seconds(), conc, float64(calls.Load())/el.Seconds(), fails.Load())
+	if e := firstErr.Load(); e != nil {
+		fmt.Printf(" (first: %v)", e)
+	}
+	fmt.Println()
+	return nil
+}

@@ -1,0 +1,180 @@
+package npm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// rendered is a packument as served: the body, its gzip form (made on first
+// demand, once), and strong validators for each.
+type rendered struct {
+	body        []byte
+	contentType string
+	etag        string // of the identity body
+	stale       bool
+
+	// upstreams are the external documents the packument was built from, as
+	// they stood (see upstreamStamp); empty when none was consulted.
+	upstreams []upstreamStamp
+
+	gzOnce sync.Once
+	gz     []byte
+}
+
+// upstreamStamp names an upstream metadata lookup and what it returned.
+type upstreamStamp struct {
+	conn, path string
+	stamp      string
+}
+
+func newRendered(body []byte, contentType string, stale bool, ups []upstreamStamp) *rendered {
+	sum := sha256.Sum256(body)
+	return &rendered{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, stale: stale, upstreams: ups}
+}
+
+// gzipped returns the gzip form, compressing once.
+func (d *rendered) gzipped() []byte {
+	d.gzOnce.Do(func() {
+		var b bytes.Buffer
+		b.Grow(len(d.body) / 6)
+		zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
+		_, _ = zw.Write(d.body)
+		_ = zw.Close()
+		d.gz = b.Bytes()
+	})
+	return d.gz
+}
+
+// gzipETag is the strong validator of the gzip form: a different
+// representation, so a different tag (RFC 9110 §8.8.3).
+func (d *rendered) gzipETag() string { return strings.TrimSuffix(d.etag, `"`) + `-gz"` }
+
+func (d *rendered) size() int64 { return int64(2*len(d.body)/1 + 512) }
+
+// serve answers r with d: 304 when If-None-Match names either representation,
+// gzip when the client accepts it.
+func (d *rendered) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Vary", "Accept, Accept-Encoding, Authorization")
+	h.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	if d.stale {
+		h.Set(StaleHeader, "true")
+	}
+	useGzip := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	etag := d.etag
+	if useGzip {
+		etag = d.gzipETag()
+	}
+	h.Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagListMatches(inm, d.etag, d.gzipETag()) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := d.body
+	if useGzip {
+		body = d.gzipped()
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Type", d.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding value admits gzip (and does
+// not refuse it with q=0).
+func acceptsGzip(ae string) bool {
+	for part := range strings.SplitSeq(ae, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.TrimSpace(coding)
+		if !strings.EqualFold(coding, "gzip") && !strings.EqualFold(coding, "x-gzip") {
+			continue
+		}
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// etagListMatches implements If-None-Match's weak comparison over a list
+// ("*", or tags with or without W/).
+func etagListMatches(list string, tags ...string) bool {
+	for part := range strings.SplitSeq(list, ",") {
+		t := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if t == "*" {
+			return true
+		}
+		for _, want := range tags {
+			if t == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renderCache keeps rendered packuments per (repository, package, form,
+// endpoint base), each valid for one domain generation (and, when upstream
+// documents went into it, only while they are unchanged). Bounded by bytes;
+// over budget it drops arbitrary entries.
+type renderCache struct {
+	mu       sync.Mutex
+	m        map[string]renderEntry
+	bytes    int64
+	maxBytes int64
+}
+
+type renderEntry struct {
+	gen int64
+	doc *rendered
+}
+
+func newRenderCache(maxBytes int64) *renderCache {
+	return &renderCache{m: map[string]renderEntry{}, maxBytes: maxBytes}
+}
+
+func (c *renderCache) get(key string, gen int64) *rendered {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen != gen {
+		return nil
+	}
+	return e.doc
+}
+
+func (c *renderCache) put(key string, gen int64, d *rendered) {
+	sz := d.size() + int64(len(key))
+	if sz > c.maxBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[key]; ok {
+		c.bytes -= old.doc.size() + int64(len(key))
+	}
+	c.m[key] = renderEntry{gen: gen, doc: d}
+	c.bytes += sz
+	for k, old := range c.m {
+		if c.bytes <= c.maxBytes {
+			break
+		}
+		delete(c.m, k)
+		c.bytes -= old.doc.size() + int64(len(k))
+	}
+}
