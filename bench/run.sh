@@ -506,7 +506,7 @@ case_list() {
   local b
   for b in sqlite postgres; do
     log "case list: $LIST_VERSIONS versions on $b (bulk load, then pages)"
-    "$WORK/bin/wharfbench" list -backend $b -versions "$LIST_VERSIONS" -budget 30s -dir "$WORK/list-$b" >"$WORK/log/list-$b.txt" 2>"$WORK/log/list-$b.err" ||
+    "$WORK/bin/wharfbench" list -backend $b -versions "$LIST_VERSIONS" -budget 20s -dir "$WORK/list-$b" >"$WORK/log/list-$b.txt" 2>"$WORK/log/list-$b.err" ||
       die "wharfbench list $b (see $WORK/log/list-$b.err)"
     rm -rf "$WORK/list-$b"
     local f=$WORK/log/list-$b.txt k
@@ -657,7 +657,7 @@ write_results() {
     if [[ -s $FRAG/list.md ]]; then
       echo "## List pages with 1,000,000 versions in one domain (bench/cmd/wharfbench list, pages of 100, one client)"
       echo
-      echo "The rows go straight into wharf's tables (the store's own column encodings from internal/store/sqlcommon): SQLite through a second connection, 40 rows per INSERT, 50,000 per transaction; PostgreSQL (a throwaway server as internal/store/postgres/pgtest starts it) by \`COPY\`, then \`ANALYZE\`. The domain and repository are created through the API; wharf runs in the load generator's process, the SDK talks to it over loopback HTTP. A kind of page stops after 30 s, so slow pages give fewer samples."
+      echo "The rows go straight into wharf's tables (the store's own column encodings from internal/store/sqlcommon): SQLite through a second connection, 40 rows per INSERT, 50,000 per transaction; PostgreSQL (a throwaway server as internal/store/postgres/pgtest starts it) by \`COPY\`, then \`ANALYZE\`. The domain and repository are created through the API; wharf runs in the load generator's process, the SDK talks to it over loopback HTTP. A kind of page stops after 20 s, so slow pages give fewer samples."
       echo
       echo "| backend | versions | packages | bulk load |"
       echo "|---|---|---|---|"
@@ -677,7 +677,27 @@ write_results() {
       echo
     fi
     echo "Raw tool output of the run (wrk, wharfbench, npm, pip, mvn logs) stays in the work directory with \`WHARF_BENCH_KEEP=1\`."
-  } >"$OUT"
+  } >"$WORK/section.md"
+  # The section replaces the previous run's between its markers; the rest of the
+  # file (the Go benchmarks' results) is kept as it is.
+  python3 - "$WORK/section.md" "$OUT" <<'EOF'
+import os, sys
+begin, end = "<!-- bench/run.sh: begin (generated; rerun bench/run.sh to replace) -->", "<!-- bench/run.sh: end -->"
+sec = open(sys.argv[1]).read()
+out = sys.argv[2]
+old = open(out).read() if os.path.exists(out) else ""
+if not old:
+    open(out, "w").write(sec)
+    sys.exit(0)
+sec = "".join("#" + l if l.startswith("#") else l for l in sec.splitlines(True))
+block = begin + "\n\n" + sec + "\n## Go benchmarks (`go test ./bench`, recorded separately)\n\n" + end + "\n"
+if begin in old and end in old:
+    new = old[:old.index(begin)] + block + old[old.index(end) + len(end) + 1:]
+else:
+    title, _, rest = old.partition("\n")
+    new = title + "\n\n" + block + rest
+open(out, "w").write(new)
+EOF
   log "results written to $OUT"
   [[ $OUT == "$WORK"/* ]] && cat "$OUT" && export WHARF_BENCH_KEEP=1
   return 0
