@@ -121,10 +121,10 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	src := io.TeeReader(blob.ContextReader(ctx, r), h)
 	buf := make([]byte, s.chunkSize, s.chunkSize+tagLen)
 	for {
-		n, err := io.ReadFull(src, buf)
+		n, err := fillChunk(src, buf)
 		final := false
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
+		case err == io.EOF:
 			final = true
 		case err != nil:
 			return model.Hashes{}, 0, err
@@ -144,6 +144,26 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return model.Hashes{}, 0, err
 	}
 	return sum, h.Size(), nil
+}
+
+// fillChunk reads into buf until it is full (nil) or r ends cleanly (io.EOF,
+// with n < len(buf)). Unlike io.ReadFull it never turns an error into an end:
+// io.ErrUnexpectedEOF from r (net/http's report of a body shorter than its
+// Content-Length) is a failed read, and storing what came before it would keep
+// a truncated download as if it were whole.
+func fillChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, io.EOF
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Open implements blob.Store. The size is the plaintext size. The reader
