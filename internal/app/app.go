@@ -76,6 +76,8 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
+		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
+		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)

@@ -109,7 +109,7 @@ func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.UR
 			return d, nil
 		}
 		ae := unavailable(conn, err)
-		ae.Message += " and no copy of " + path + " is cached"
+		ae.Message = fmt.Sprintf("upstream %s is unavailable and no copy of %s is cached: %v", conn, path, err)
 		return Doc{}, ae
 
 	case res.status == http.StatusNotModified:
@@ -160,6 +160,8 @@ func (f *Fetcher) getMetadata(ctx context.Context, conn string, u *url.URL, acce
 			conditional = true
 		}
 	}
+	ctx, stall := newStallTimer(ctx, f.opt.ReadTimeout)
+	defer stall.stop()
 	resp, release, err := f.send(ctx, conn, req)
 	if err != nil {
 		return metaResult{}, err
@@ -184,12 +186,18 @@ func (f *Fetcher) getMetadata(ctx context.Context, conn string, u *url.URL, acce
 	if resp.ContentLength > limit {
 		return fail(fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrTooLarge, u.Redacted(), resp.ContentLength, limit))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(&stallReader{r: io.LimitReader(resp.Body, limit+1), s: stall})
 	if err != nil {
-		return fail(fmt.Errorf("reading %s: %w", u.Redacted(), err))
+		if stall.fired() {
+			err = fmt.Errorf("%w: no data for %s", context.DeadlineExceeded, stall.d)
+		}
+		return fail(fmt.Errorf("reading %s after %d bytes: %w", u.Redacted(), len(body), err))
 	}
 	if int64(len(body)) > limit {
 		return fail(fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, u.Redacted(), limit))
+	}
+	if resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength {
+		return fail(fmt.Errorf("%s ended after %d of its %d bytes", u.Redacted(), len(body), resp.ContentLength))
 	}
 	return metaResult{
 		status:       http.StatusOK,
