@@ -37,6 +37,17 @@ type Doc struct {
 // header ("" for none). Documents asked with different Accept values are cached
 // separately. See the package doc for the order of the layers.
 func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) (Doc, error) {
+	return f.FetchMetadataValid(ctx, conn, path, accept, nil)
+}
+
+// FetchMetadataValid is FetchMetadata with a check of each new 200 body before
+// it is cached: a body valid refuses (a close-delimited document cut short, an
+// error page instead of JSON) counts as a failed fetch — the cached copy, if
+// any, is served stale, and nothing is cached — instead of being kept and
+// revalidated as if it were the document. valid must be cheap and must not
+// keep the body. Concurrent callers of one path share one flight and so the
+// first caller's check.
+func (f *Fetcher) FetchMetadataValid(ctx context.Context, conn, path, accept string, valid func(contentType string, body []byte) error) (Doc, error) {
 	u, err := f.resolvePath(conn, path)
 	if err != nil {
 		return Doc{}, err
@@ -56,7 +67,7 @@ func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) 
 	ch := f.meta.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.opt.MetadataTimeout)
 		defer cancel()
-		return f.refresh(fctx, conn, path, key, u, accept)
+		return f.refresh(fctx, conn, path, key, u, accept, valid)
 	})
 	select {
 	case r := <-ch:
@@ -70,7 +81,7 @@ func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) 
 }
 
 // refresh is the body of a metadata flight: layers 4 and 5.
-func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.URL, accept string) (Doc, error) {
+func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.URL, accept string, valid func(string, []byte) error) (Doc, error) {
 	c := f.stats[conn]
 	e, have := f.readCache(ctx, key)
 	if have && f.fresh(e) { // layer 4: refreshed by the flight just before ours
@@ -89,6 +100,12 @@ func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.UR
 		err = fmt.Errorf("not retried: %s failed less than %s ago", conn, f.opt.FailureBackoff)
 	} else {
 		res, err = f.getMetadata(ctx, conn, u, accept, cached)
+		if err == nil && res.status == http.StatusOK && valid != nil {
+			if verr := valid(res.contentType, res.body); verr != nil {
+				c.errors.Add(1)
+				err = fmt.Errorf("%s sent an unusable document: %w", u.Redacted(), verr)
+			}
+		}
 		switch {
 		case err == nil:
 			c.failedAt.Store(0)

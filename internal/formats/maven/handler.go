@@ -173,12 +173,8 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 			continue
 		}
 		rel := relPath(p)
-		wantSHA1 := ""
-		if doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, rel+".sha1", ""); err == nil {
-			if f := strings.Fields(string(doc.Body)); len(f) > 0 && len(f[0]) == 40 {
-				wantSHA1 = strings.ToLower(f[0])
-			}
-		} else if !apperr.Is(err, apperr.NotFound) {
+		want, err := h.upstreamChecksum(ctx, hop.Connection, rel)
+		if err != nil {
 			lastErr = err
 			continue
 		}
@@ -191,12 +187,10 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 				return model.Asset{}, false, nil
 			},
 			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-				var body io.Reader = ua.Body
-				if wantSHA1 != "" {
-					body = &verifyingReader{r: ua.Body, h: sha1.New(), want: wantSHA1, fail: func(got string) error {
-						return apperr.New(apperr.Internal, "upstream %s sent %s with SHA-1 %s, its .sha1 says %s; not stored", hop.Connection, p.File, got, wantSHA1).Wrap(upstream.ErrUnavailable)
-					}}
-				}
+				body := &verifyingReader{r: ua.Body, h: want.new(), want: want.hex, fail: func(got string) error {
+					return apperr.New(apperr.Internal, "upstream %s sent %s with %s %s, its .%s says %s; not stored",
+						hop.Connection, p.File, want.alg, got, want.alg, want.hex).Wrap(upstream.ErrUnavailable)
+				}}
 				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
 				if err != nil {
 					return model.Asset{}, err
@@ -213,6 +207,62 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 		lastErr = err
 	}
 	return model.Asset{}, lastErr
+}
+
+// upstreamSum is the checksum an upstream publishes beside a file.
+type upstreamSum struct {
+	alg string // sha1, sha256, sha512 or md5: the checksum file's extension
+	hex string
+	new func() hash.Hash
+}
+
+// upstreamChecksums are tried in order: .sha1 first because every Maven
+// repository publishes it (one request in the usual case), then the others a
+// repository may publish instead.
+var upstreamChecksums = []struct {
+	alg  string
+	size int
+	new  func() hash.Hash
+}{{"sha1", sha1.Size, sha1.New}, {"sha256", sha256.Size, sha256.New}, {"sha512", sha512.Size, sha512.New}, {"md5", md5.Size, md5.New}}
+
+// upstreamChecksum fetches the checksum the upstream publishes for rel. A file
+// with no checksum at all is refused (502) rather than stored: wharf would
+// otherwise keep whatever bytes arrived — a truncated body, an error page —
+// and serve its own .sha1 of them, which Maven accepts without a word. A
+// checksum file that is present but malformed is refused the same way.
+func (h *Handler) upstreamChecksum(ctx context.Context, conn, rel string) (upstreamSum, error) {
+	for _, c := range upstreamChecksums {
+		size := c.size
+		doc, err := h.Upstream.FetchMetadataValid(ctx, conn, rel+"."+c.alg, "", func(_ string, b []byte) error {
+			if f := strings.Fields(string(b)); len(f) == 0 || len(f[0]) != 2*size || !isHex(f[0]) {
+				return errors.New("not a checksum file")
+			}
+			return nil
+		})
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return upstreamSum{}, err
+		}
+		// The digest comes first; some repositories add "  file-name" after it.
+		f := strings.Fields(string(doc.Body))
+		if len(f) == 0 || len(f[0]) != 2*c.size {
+			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
+		}
+		sum := strings.ToLower(f[0])
+		if _, err := hex.DecodeString(sum); err != nil {
+			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
+		}
+		return upstreamSum{alg: c.alg, hex: sum, new: c.new}, nil
+	}
+	return upstreamSum{}, apperr.New(apperr.Internal,
+		"upstream %s publishes no checksum (.sha1, .sha256, .sha512 or .md5) for %s; wharf does not keep files it cannot verify", conn, rel).Wrap(upstream.ErrUnavailable)
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // verifyingReader fails the read that would return EOF when the content's
@@ -287,7 +337,10 @@ func (h *Handler) externalMetadata(ctx context.Context, chain packages.Chain, re
 		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
 			continue
 		}
-		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "")
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "", func(_ string, b []byte) error {
+			_, err := ParseMetadata(b)
+			return err
+		})
 		if err != nil {
 			lastErr = err
 			continue

@@ -281,7 +281,7 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 			}
 			continue
 		}
-		doc, err := h.o.Upstream.FetchMetadata(ctx, hop.Connection, n.Escaped(), "application/json")
+		doc, err := h.o.Upstream.FetchMetadataValid(ctx, hop.Connection, n.Escaped(), "application/json", validJSON)
 		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
@@ -317,6 +317,15 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 		break
 	}
 	return res, nil
+}
+
+// validJSON keeps a cut-short or non-JSON upstream answer out of the metadata
+// cache (json.Valid scans without allocating).
+func validJSON(_ string, b []byte) error {
+	if !json.Valid(b) {
+		return ErrBadUpstream
+	}
+	return nil
 }
 
 func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {

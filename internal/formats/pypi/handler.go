@@ -1,7 +1,9 @@
 package pypi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -9,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -250,7 +253,7 @@ func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, reque
 		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatPypi, "", name); err != nil || !ok {
 			continue
 		}
-		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01")
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01", validPage)
 		if err != nil {
 			lastErr = err
 			continue
@@ -413,4 +416,21 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
+}
+
+// validPage keeps a cut-short or garbled answer out of the metadata cache: a
+// PEP 691 page must be JSON, an HTML page must at least look like markup (it
+// has no end marker to check; its files are verified by hash anyway).
+func validPage(contentType string, b []byte) error {
+	t := bytes.TrimSpace(b)
+	if strings.Contains(strings.ToLower(contentType), "json") || (len(t) > 0 && t[0] == '{') {
+		if !json.Valid(t) {
+			return errors.New("PEP 691 project page is not valid JSON")
+		}
+		return nil
+	}
+	if len(t) > 0 && (t[0] != '<' || !utf8.Valid(t)) {
+		return errors.New("project page is neither JSON nor HTML")
+	}
+	return nil
 }
