@@ -38,7 +38,7 @@ type faultEnv struct {
 	base  map[types.PackageFormat]string // endpoint of "app" per format
 }
 
-func newFaultEnv(t *testing.T) *faultEnv {
+func newFaultEnv(t *testing.T, mutate ...func(*config.Config)) *faultEnv {
 	up := upstreamtest.New(t)
 	other := upstreamtest.New(t) // the redirect target: another host
 	up.Target = other.URL
@@ -49,6 +49,9 @@ func newFaultEnv(t *testing.T) *faultEnv {
 			// Short, so the stall faults end quickly; the test asserts the
 			// status, never the time.
 			c.UpstreamHeaderTimeout, c.UpstreamReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+			for _, m := range mutate {
+				m(c)
+			}
 		},
 	})
 	ctx := context.Background()
@@ -74,7 +77,16 @@ func newFaultEnv(t *testing.T) *faultEnv {
 // get fetches path under format's endpoint and returns status and body.
 func (e *faultEnv) get(f types.PackageFormat, path string) (int, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.base[f]+path, nil)
+	return e.do(f, http.MethodGet, path, "", nil)
+}
+
+// do sends a request with the token to path under format's endpoint.
+func (e *faultEnv) do(f types.PackageFormat, method, path, contentType string, body io.Reader) (int, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.base[f]+path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if f == types.PackageFormatNpm {
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	} else {
@@ -83,12 +95,12 @@ func (e *faultEnv) get(f types.PackageFormat, path string) (int, []byte) {
 	c := &http.Client{Timeout: 2 * time.Minute} // a safety net, never the assertion
 	resp, err := c.Do(req)
 	if err != nil {
-		e.t.Fatalf("GET %s: %v", path, err)
+		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatalf("GET %s: reading: %v", path, err)
+		e.t.Fatalf("%s %s: reading: %v", method, path, err)
 	}
 	return resp.StatusCode, b
 }

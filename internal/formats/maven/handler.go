@@ -31,6 +31,35 @@ type Handler struct {
 	Upstream *upstream.Fetcher
 	Check    endpoints.Checker
 	Log      *slog.Logger
+	// Limits bound a deploy (zero fields: DefaultLimits).
+	Limits Limits
+}
+
+// Limits bound what a deploy may PUT: any file streams to the blob store
+// within MaxFileBytes; a POM and maven-metadata.xml are parsed in memory, so
+// they have their own, smaller limits.
+type Limits struct {
+	MaxFileBytes     int64 // --max-publish-bytes
+	MaxPomBytes      int64
+	MaxMetadataBytes int64
+}
+
+// DefaultLimits are the limits of `wharf serve` without flags.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 2 << 30, MaxPomBytes: 16 << 20, MaxMetadataBytes: 4 << 20}
+}
+
+func (l *Limits) defaults() {
+	d := DefaultLimits()
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = d.MaxFileBytes
+	}
+	if l.MaxPomBytes <= 0 {
+		l.MaxPomBytes = d.MaxPomBytes
+	}
+	if l.MaxMetadataBytes <= 0 {
+		l.MaxMetadataBytes = d.MaxMetadataBytes
+	}
 }
 
 // New builds the handler.
@@ -38,13 +67,10 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h := &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h.Limits.defaults()
+	return h
 }
-
-const (
-	maxPom      = 16 << 20
-	maxMetadata = 4 << 20
-)
 
 // Public: every maven request needs the token.
 func (h *Handler) Public(*http.Request, string) bool { return false }
@@ -384,6 +410,12 @@ func (h *Handler) versionMetadata(ctx context.Context, chain packages.Chain, p P
 
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
 	ctx := r.Context()
+	lim := h.limits()
+	if r.ContentLength > lim.MaxFileBytes {
+		h.WriteError(w, r, apperr.New(apperr.TooLarge, "%s of %d bytes exceeds the limit of %d bytes", p.File, r.ContentLength, lim.MaxFileBytes))
+		return
+	}
+	r.Body = readCloser{blob.LimitReader(r.Body, lim.MaxFileBytes), r.Body}
 	switch {
 	case p.Checksum != "":
 		h.putChecksum(w, r, req, p)
@@ -439,9 +471,9 @@ func (h *Handler) putChecksum(w http.ResponseWriter, r *http.Request, req *endpo
 // wharf serves one generated from the versions it holds.
 func (h *Handler) putMetadata(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
 	ctx := r.Context()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMetadata))
+	body, err := io.ReadAll(blob.LimitReader(r.Body, h.limits().MaxMetadataBytes))
 	if err != nil {
-		h.WriteError(w, r, apperr.New(apperr.TooLarge, "maven-metadata.xml over %d bytes", maxMetadata))
+		h.WriteError(w, r, bodyErr(err, "maven-metadata.xml"))
 		return
 	}
 	m, err := ParseMetadata(body)
@@ -498,9 +530,9 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	var body io.Reader = r.Body
 	var pom *Pom
 	if strings.HasSuffix(p.File, ".pom") {
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPom))
+		b, err := io.ReadAll(blob.LimitReader(r.Body, h.limits().MaxPomBytes))
 		if err != nil {
-			h.WriteError(w, r, apperr.New(apperr.TooLarge, "POM over %d bytes", maxPom))
+			h.WriteError(w, r, bodyErr(err, "POM"))
 			return
 		}
 		pp, err := ParsePom(b, p.Group, p.Artifact, p.Version)
@@ -520,7 +552,7 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if cur, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
 		hs := blob.NewHasher()
 		if _, err := io.Copy(hs, body); err != nil {
-			h.WriteError(w, r, apperr.Validationf("reading %s: %v", p.File, err))
+			h.WriteError(w, r, bodyErr(err, p.File))
 			return
 		}
 		if hs.Sum().SHA256 == cur.Hashes.SHA256 {
@@ -586,6 +618,28 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	h.Log.InfoContext(ctx, "maven deploy", "repository", req.Repo.Name, "group", p.Group, "artifact", p.Artifact, "version", p.Version, "file", p.File)
 	w.WriteHeader(http.StatusCreated)
+}
+
+// limits are h.Limits with defaults for zero fields.
+func (h *Handler) limits() Limits {
+	l := h.Limits
+	l.defaults()
+	return l
+}
+
+// readCloser pairs a limited reader with the body it reads.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// bodyErr reports a failed read of an uploaded body: over a limit is 413,
+// anything else (a client that hung up mid-body) 400.
+func bodyErr(err error, what string) error {
+	if apperr.Is(err, apperr.TooLarge) {
+		return apperr.New(apperr.TooLarge, "%s: %s", what, apperr.As(err).Message)
+	}
+	return apperr.Validationf("reading %s: %v", what, err)
 }
 
 // ---- responses ----

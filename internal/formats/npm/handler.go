@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -44,7 +45,10 @@ type Options struct {
 	Check endpoints.Checker
 	// MaxPublishBytes bounds a publish request body (base64 and all).
 	MaxPublishBytes int64
-	Log             *slog.Logger
+	// Limits bound the metadata of a publish (zero fields: DefaultLimits);
+	// readmes and descriptions kept from upstream packuments are cut to them.
+	Limits Limits
+	Log    *slog.Logger
 }
 
 // Handler is the npm endpoints.Handler.
@@ -63,6 +67,7 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	o.Limits.defaults()
 	return &Handler{o: o, log: o.Log.With("format", "npm")}
 }
 
@@ -530,6 +535,10 @@ func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, cha
 			if v.Readme == "" && res.up.DistTags["latest"] == version {
 				v.Readme = res.up.Readme // registries keep only the latest readme, at the top
 			}
+			// The publish limits hold for what is kept from upstream too:
+			// every later reader of the version pays for its size.
+			v.Readme = truncateUTF8(v.Readme, h.o.Limits.MaxReadmeBytes)
+			v.Summary = truncateUTF8(v.Summary, h.o.Limits.MaxDescriptionBytes)
 			return true, eng.Ingest(ctx, req.Repo, hop, v, []model.Asset{asset})
 		})
 	return err
@@ -552,7 +561,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		return err
 	}
 	assets := map[string]model.Asset{}
-	doc, err := ParsePublish(blob.LimitReader(r.Body, limit), func(att string, data io.Reader) error {
+	doc, err := ParsePublishLimited(blob.LimitReader(r.Body, limit), h.o.Limits, func(att string, data io.Reader) error {
 		if len(assets) > 0 {
 			return apperr.Validationf("a publish carries one tarball; got a second attachment %q", att)
 		}
@@ -582,6 +591,15 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 	info, err := ParseVersion(n, version, raw)
 	if err != nil {
 		return apperr.Validationf("version %s: %v", version, err)
+	}
+	if err := CheckDist(info.Dist); err != nil {
+		return apperr.Validationf("version %s: %v", version, err)
+	}
+	if l := h.o.Limits.MaxReadmeBytes; int64(len(info.Fields.Readme)) > l {
+		return apperr.New(apperr.TooLarge, "readme of version %s is %d bytes, over the limit of %d bytes", version, len(info.Fields.Readme), l)
+	}
+	if l := h.o.Limits.MaxDescriptionBytes; int64(len(info.Fields.Summary)) > l {
+		return apperr.New(apperr.TooLarge, "description of version %s is %d bytes, over the limit of %d bytes", version, len(info.Fields.Summary), l)
 	}
 	var asset model.Asset
 	for att, a := range assets {
@@ -619,6 +637,18 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		}
 	}
 	return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true, "id": n.String(), "success": true})
+}
+
+// truncateUTF8 cuts s to at most max bytes without splitting a character.
+func truncateUTF8(s string, max int64) string {
+	if int64(len(s)) <= max {
+		return s
+	}
+	cut := int(max)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 func validTag(t string) error {
