@@ -2,7 +2,11 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -310,8 +314,13 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if !packageNameRe.MatchString(in.Version) {
 		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("version %q must be 1-255 characters without '#', '/' or whitespace", in.Version)
 	}
-	if in.Asset == "" || len([]rune(in.Asset)) > 255 || hasControl(in.Asset) {
-		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("asset name must be 1-255 characters without control characters")
+	for what, v := range map[string]string{"namespace": in.Namespace, "package": in.Package, "version": in.Version} {
+		if v == "." || v == ".." {
+			return model.PackageVersion{}, model.Asset{}, apperr.Validationf("%s must not be %q", what, v)
+		}
+	}
+	if err := checkGenericAssetName(in.Asset); err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
 	}
 	if len(in.SHA256) != 64 {
 		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("x-amz-content-sha256 must be the 64-hex-digit SHA-256 of the asset")
@@ -361,4 +370,35 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 		}
 	}
 	return existing, asset, nil
+}
+
+// checkGenericAssetName applies the CodeArtifact User Guide's rules for generic
+// asset names: 1-255 characters, each a Unicode letter (Ll, Lm, Lo, Lt, Lu), a
+// letter number (Nl), a decimal digit (Nd), a space, or one of
+// ~!@^&()-_+[]{};,. ; not "." or ".."; no leading, trailing or doubled space.
+// So a name can never be a path ("../../x", "a/b") wherever it ends up.
+func checkGenericAssetName(name string) error {
+	bad := func(why string) error {
+		return apperr.Validationf("asset name %q is invalid: %s", name, why)
+	}
+	if name == "" || utf8.RuneCountInString(name) > 255 {
+		return bad("it must be 1-255 characters")
+	}
+	if name == "." || name == ".." {
+		return bad(`it must not be "." or ".."`)
+	}
+	if strings.HasPrefix(name, " ") || strings.HasSuffix(name, " ") || strings.Contains(name, "  ") {
+		return bad("spaces may not lead, trail or repeat")
+	}
+	for _, r := range name {
+		switch {
+		case r == utf8.RuneError:
+			return bad("it is not valid UTF-8")
+		case unicode.In(r, unicode.Ll, unicode.Lm, unicode.Lo, unicode.Lt, unicode.Lu, unicode.Nl, unicode.Nd):
+		case r == ' ' || strings.ContainsRune("~!@^&()-_+[]{};,.", r):
+		default:
+			return bad(fmt.Sprintf("character %q is not allowed (letters, digits, spaces and ~!@^&()-_+[]{};,. are)", r))
+		}
+	}
+	return nil
 }
