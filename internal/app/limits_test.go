@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/base64"
 	"fmt"
@@ -126,5 +127,50 @@ func TestPublishLimits(t *testing.T) {
 	check("maven jar within the limit", st, b, 201)
 	if n := e.versions(maven, "org.example", "lim"); n != 1 {
 		t.Errorf("maven: %d versions, want the one within the limit", n)
+	}
+}
+
+// TestPypiUploadMustBeADistribution: bytes that are not a wheel of the
+// claimed project and version are refused with 400 and a reason, and kept
+// nowhere; the real wheel is accepted.
+func TestPypiUploadMustBeADistribution(t *testing.T) {
+	e := newFaultEnv(t)
+	wheel := func(name, version string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, _ := zw.Create(name + "-" + version + ".dist-info/METADATA")
+		fmt.Fprintf(w, "Metadata-Version: 2.1\nName: %s\nVersion: %s\n\n", name, version)
+		_ = zw.Close()
+		return buf.Bytes()
+	}
+	upload := func(file []byte) (int, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range map[string]string{":action": "file_upload", "name": "distck", "version": "1.0"} {
+			_ = mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("content", "distck-1.0-py3-none-any.whl")
+		_, _ = fw.Write(file)
+		_ = mw.Close()
+		return e.do(types.PackageFormatPypi, http.MethodPost, "legacy/", mw.FormDataContentType(), &buf)
+	}
+	before := e.blobFiles()
+	for what, b := range map[string][]byte{
+		"arbitrary bytes": []byte("#!/bin/sh\nrm -rf /\n"),
+		"another project": wheel("other", "1.0"),
+		"another version": wheel("distck", "2.0"),
+		"a truncated zip": wheel("distck", "1.0")[:40],
+		"an empty file":   nil,
+	} {
+		st, body := upload(b)
+		if st != http.StatusBadRequest || !strings.Contains(string(body), "not a valid distribution") {
+			t.Errorf("%s: %d %q, want 400 saying why", what, st, body)
+		}
+	}
+	if n := e.blobFiles(); n != before {
+		t.Fatalf("refused uploads left %d blob files", n-before)
+	}
+	if st, body := upload(wheel("distck", "1.0")); st != http.StatusOK {
+		t.Fatalf("the real wheel: %d %q", st, body)
 	}
 }

@@ -160,9 +160,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 			// instead of committing it.
 			content = &md5Reader{r: part, h: md5.New(), want: wantMD5}
 		}
-		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, blob.LimitReader(content, lim.MaxFileBytes), expect)
+		// The bytes must be a distribution of the name and version the form
+		// claims (twine reads them from the file itself, so they agree).
+		dc := newDistChecker(content, filename, name, version)
+		defer dc.Close()
+		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, blob.LimitReader(dc, lim.MaxFileBytes), expect)
 		if err != nil {
-			if apperr.Is(err, apperr.Validation) && expect != "" && !errors.Is(err, errMD5) {
+			if apperr.Is(err, apperr.Validation) && expect != "" && !errors.Is(err, errMD5) && !errors.Is(err, errNotDist) {
 				err = apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (sha256_digest %s)", expect)
 			}
 			h.WriteError(w, r, err)
