@@ -215,7 +215,7 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 				body := &verifyingReader{r: ua.Body, h: want.new(), want: want.hex, fail: func(got string) error {
 					return apperr.New(apperr.Internal, "upstream %s sent %s with %s %s, its .%s says %s; not stored",
-						hop.Connection, p.File, want.alg, got, want.alg, want.hex).Wrap(upstream.ErrUnavailable)
+						hop.Connection, p.File, algName[want.alg], got, want.alg, want.hex).Wrap(upstream.ErrUnavailable)
 				}}
 				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
 				if err != nil {
@@ -241,6 +241,8 @@ type upstreamSum struct {
 	hex string
 	new func() hash.Hash
 }
+
+var algName = map[string]string{"sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512", "md5": "MD5"}
 
 // upstreamChecksums are tried in order: .sha1 first because every Maven
 // repository publishes it (one request in the usual case), then the others a
