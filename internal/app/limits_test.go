@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -172,5 +173,29 @@ func TestPypiUploadMustBeADistribution(t *testing.T) {
 	}
 	if st, body := upload(wheel("distck", "1.0")); st != http.StatusOK {
 		t.Fatalf("the real wheel: %d %q", st, body)
+	}
+}
+
+// TestNpmPackumentShowsTheLatestReadme: version listings carry no readmes, and
+// the full packument still shows the latest version's.
+func TestNpmPackumentShowsTheLatestReadme(t *testing.T) {
+	e := newFaultEnv(t)
+	publish := func(version, readme string) {
+		tgz := []byte("tarball of " + version)
+		body := `{"name":"rdm","dist-tags":{"latest":"` + version + `"},"versions":{"` + version + `":{"name":"rdm","version":"` + version +
+			`","dist":{"tarball":"x"}}},"readme":"` + readme + `","_attachments":{"rdm-` + version + `.tgz":{"data":"` +
+			base64.StdEncoding.EncodeToString(tgz) + `"}}}`
+		if st, b := e.do(types.PackageFormatNpm, http.MethodPut, "rdm", "application/json", strings.NewReader(body)); st != 200 {
+			t.Fatalf("publish %s: %d %s", version, st, b)
+		}
+	}
+	publish("1.0.0", "old readme")
+	publish("2.0.0", "new readme")
+	st, b := e.get(types.PackageFormatNpm, "rdm")
+	var doc struct {
+		Readme string `json:"readme"`
+	}
+	if st != 200 || json.Unmarshal(b, &doc) != nil || doc.Readme != "new readme" {
+		t.Fatalf("packument: %d, readme %q", st, doc.Readme)
 	}
 }

@@ -109,6 +109,8 @@ type Store interface {
 	// Conflict when an asset of that name with other content exists, nil when identical.
 	AddAsset(ctx context.Context, k model.PackageKey, version string, a model.Asset) error
 	GetVersion(ctx context.Context, k model.PackageKey, version string) (model.PackageVersion, error)
+	// ListVersions lists a package's versions, each without its Readme (which
+	// GetVersion returns): a listing must not cost every version's readme.
 	ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error)
 	UpdateVersion(ctx context.Context, v model.PackageVersion) error
 	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error

@@ -218,6 +218,7 @@ type resolved struct {
 	stale   bool
 	up      *Upstream // the external packument, when one was consulted
 	hop     packages.ExternalHop
+	held    map[string]model.PackageKey // where each version of the chain is stored
 }
 
 // upstreamAllowed reports whether the repository allows versions of n from
@@ -242,14 +243,15 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 	if err != nil {
 		return nil, err
 	}
-	res := &resolved{tags: map[string]string{}}
+	res := &resolved{tags: map[string]string{}, held: map[string]model.PackageKey{}}
 	have := map[string]bool{}
 	for _, hit := range hits {
 		have[hit.Version.Version] = true
 		if !packages.Visible(hit.Version) {
 			continue
 		}
-		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt, Readme: hit.Version.Readme})
+		res.held[hit.Version.Version] = hit.Version.PackageKey
+		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt})
 	}
 	allowed, err := h.upstreamAllowed(ctx, req.Repo, n)
 	if err != nil {
@@ -350,6 +352,11 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams", n, req.Repo.Name)
 	}
 	abbreviated := acceptsAbbreviated(r.Header.Get("Accept"))
+	if !abbreviated {
+		if err := h.latestReadme(ctx, res); err != nil {
+			return err
+		}
+	}
 	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", abbreviated)
 	if err != nil {
 		return err
@@ -371,6 +378,32 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		return nil
 	}
 	return writeBody(w, r, http.StatusOK, ct, body)
+}
+
+// latestReadme loads the readme of the version "latest" names, the only one
+// a packument shows. Version listings carry no readmes (each may be up to the
+// readme limit), so a package with many versions does not cost every readme
+// on every request.
+func (h *Handler) latestReadme(ctx context.Context, res *resolved) error {
+	versions := make(map[string]json.RawMessage, len(res.entries))
+	for _, e := range res.entries {
+		versions[e.Version] = nil
+	}
+	latest := DistTags(res.tags, versions)["latest"]
+	k, ok := res.held[latest]
+	if !ok {
+		return nil
+	}
+	v, err := h.o.Engine.Store.GetVersion(ctx, k, latest)
+	if err != nil {
+		return err
+	}
+	for i := range res.entries {
+		if res.entries[i].Version == latest {
+			res.entries[i].Readme = v.Readme
+		}
+	}
+	return nil
 }
 
 // acceptsAbbreviated reports whether the client asked for the abbreviated

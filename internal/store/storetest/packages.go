@@ -196,9 +196,14 @@ func testVersions(t *testing.T, s store.Store) {
 	if len(vs) != 3 {
 		t.Fatalf("ListVersions = %d versions, want 3", len(vs))
 	}
-	checkVersion(t, "ListVersions[0]", vs[0], v1)
-	checkVersion(t, "ListVersions[1]", vs[1], v10)
-	checkVersion(t, "ListVersions[2]", vs[2], v2)
+	// A listing carries no readme; GetVersion does.
+	if vs[0].Readme != "" {
+		t.Errorf("ListVersions returned a readme of %d bytes", len(vs[0].Readme))
+	}
+	noReadme := func(v model.PackageVersion) model.PackageVersion { v.Readme = ""; return v }
+	checkVersion(t, "ListVersions[0]", vs[0], noReadme(v1))
+	checkVersion(t, "ListVersions[1]", vs[1], noReadme(v10))
+	checkVersion(t, "ListVersions[2]", vs[2], noReadme(v2))
 
 	// UpdateVersion replaces the fields and keeps the assets.
 	v1.Status, v1.Revision, v1.Summary = model.StatusArchived, "rev-2", "archived"
