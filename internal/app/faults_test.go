@@ -276,3 +276,60 @@ func TestUpstreamMetadataFaultsCacheNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestMavenUpstreamChecksums: a file is verified against the first checksum
+// its upstream publishes (.sha1, .sha256, .sha512, .md5); with none, it is
+// refused with 502 and not stored.
+func TestMavenUpstreamChecksums(t *testing.T) {
+	e := newFaultEnv(t)
+	jar := "/org/example/nosum/1.0/nosum-1.0.jar"
+	payload := randomBytes(9, 50<<10)
+	e.up.Set(jar, "", payload)
+	before := e.blobFiles()
+	st, body := e.get(types.PackageFormatMaven, strings.TrimPrefix(jar, "/"))
+	if st != http.StatusBadGateway || !strings.Contains(string(body), "no checksum") {
+		t.Fatalf("no checksum upstream: %d %q, want 502 saying why", st, body)
+	}
+	if e.blobFiles() != before || e.versions(types.PackageFormatMaven, "org.example", "nosum") != 0 {
+		t.Fatal("an unverifiable file was kept")
+	}
+	// Only a .sha256: a wrong one refuses, the right one is used.
+	wrong, right := "/org/example/s256/1.0/s256-1.0.jar", "/org/example/s256/2.0/s256-2.0.jar"
+	e.up.Set(wrong, "", payload)
+	e.up.Set(wrong+".sha256", "text/plain", []byte(strings.Repeat("0", 64)))
+	if st, body := e.get(types.PackageFormatMaven, strings.TrimPrefix(wrong, "/")); st != http.StatusBadGateway || !strings.Contains(string(body), "SHA-256") {
+		t.Fatalf("wrong .sha256: %d %q, want 502 naming the SHA-256", st, body)
+	}
+	e.up.Set(right, "", payload)
+	e.up.Set(right+".sha256", "text/plain", []byte(sha(payload)+"  s256-2.0.jar\n"))
+	if st, body := e.get(types.PackageFormatMaven, strings.TrimPrefix(right, "/")); st != http.StatusOK || string(body) != string(payload) {
+		t.Fatalf("with a .sha256: %d, %d bytes", st, len(body))
+	}
+}
+
+// TestUpstreamConnectionRefused: an upstream nobody listens on answers 502.
+func TestUpstreamConnectionRefused(t *testing.T) {
+	up := upstreamtest.New(t)
+	u, _ := url.Parse(up.URL)
+	up.Close() // the port is free now: connections are refused
+	srv := apptest.Start(t, apptest.Options{Upstreams: map[string]*url.URL{"public:npmjs": u}})
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	d := aws.String("refused")
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: d}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String("npm-store")}))
+	must(ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: d, Repository: aws.String("npm-store"), ExternalConnection: aws.String("public:npmjs")}))
+	tok := must(ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: d}))
+	ep := must(ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: d, Repository: aws.String("npm-store"), Format: types.PackageFormatNpm}))
+	req, _ := http.NewRequest(http.MethodGet, strings.TrimRight(*ep.RepositoryEndpoint, "/")+"/lodash", nil)
+	req.Header.Set("Authorization", "Bearer "+*tok.AuthorizationToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "unavailable") {
+		t.Fatalf("%d %s, want 502", resp.StatusCode, b)
+	}
+}

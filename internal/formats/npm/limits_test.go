@@ -1,9 +1,11 @@
 package npm
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 )
@@ -97,5 +99,22 @@ func TestTruncateUTF8(t *testing.T) {
 		if got := truncateUTF8(s, max); got != want {
 			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", s, max, got, want)
 		}
+	}
+}
+
+// TestVerifyReaderPassesReadErrors: a stream that fails (a short body's
+// io.ErrUnexpectedEOF, a reset) fails through VerifyReader — only a clean end
+// is checked against the digest and reported as io.EOF.
+func TestVerifyReaderPassesReadErrors(t *testing.T) {
+	want, _ := ExpectedDigest(Dist{Shasum: "a9993e364706816aba3e25717850c26c9cd0d89d"}) // sha1("abc")
+	if b, err := io.ReadAll(VerifyReader(strings.NewReader("abc"), want)); err != nil || string(b) != "abc" {
+		t.Fatalf("good stream: %q, %v", b, err)
+	}
+	short := io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(io.ErrUnexpectedEOF))
+	if _, err := io.ReadAll(VerifyReader(short, want)); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("short stream: %v, want io.ErrUnexpectedEOF", err)
+	}
+	if _, err := io.ReadAll(VerifyReader(strings.NewReader("ab"), want)); !errors.Is(err, ErrBadUpstream) {
+		t.Fatalf("wrong bytes: %v, want ErrBadUpstream", err)
 	}
 }
