@@ -1,9 +1,13 @@
 package maven
 
 import (
+	"crypto/sha1"
+	"errors"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzParsePath: a layout path that parses has only plain segments, and its
@@ -69,4 +73,23 @@ func FuzzParsePom(f *testing.F) {
 			_ = v
 		}
 	})
+}
+
+// TestVerifyingReaderEndings: only a clean end whose digest matches is an end.
+func TestVerifyingReaderEndings(t *testing.T) {
+	fail := func(string) error { return errors.New("digest mismatch") }
+	want := "a9993e364706816aba3e25717850c26c9cd0d89d" // sha1("abc")
+	read := func(r io.Reader) error {
+		_, err := io.ReadAll(&verifyingReader{r: r, h: sha1.New(), want: want, fail: fail})
+		return err
+	}
+	if err := read(strings.NewReader("abc")); err != nil {
+		t.Fatalf("good: %v", err)
+	}
+	if err := read(strings.NewReader("ab")); err == nil {
+		t.Fatal("short but clean: accepted")
+	}
+	if err := read(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF))); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("ErrUnexpectedEOF after the right bytes: %v", err)
+	}
 }

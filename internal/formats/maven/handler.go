@@ -296,7 +296,9 @@ func isHex(s string) bool {
 // verifyingReader fails the read that would return EOF when the content's
 // digest differs from the expected one, so the blob store aborts the object
 // instead of committing it (every EOF re-checks, so a reader that swallows one
-// error still sees the next).
+// error still sees the next). Only a clean io.EOF is checked and passed on:
+// any other error (a short body's io.ErrUnexpectedEOF, a reset) is returned
+// as is, so the store fails on it too rather than keeping a prefix.
 type verifyingReader struct {
 	r    io.Reader
 	h    hash.Hash
@@ -307,7 +309,7 @@ type verifyingReader struct {
 func (v *verifyingReader) Read(p []byte) (int, error) {
 	n, err := v.r.Read(p)
 	v.h.Write(p[:n])
-	if errors.Is(err, io.EOF) {
+	if err == io.EOF {
 		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
 			return n, v.fail(got)
 		}
