@@ -123,3 +123,25 @@ func TestDistCheckerFailsTheLastRead(t *testing.T) {
 		t.Fatalf("good wheel: %d bytes, %v", len(b), err)
 	}
 }
+
+func TestValidPage(t *testing.T) {
+	for _, ok := range []struct{ ct, body string }{
+		{"application/vnd.pypi.simple.v1+json", `{"files":[]}`},
+		{"text/html", "\xef\xbb\xbf\n<!DOCTYPE html><html></html>"},
+		{"text/html", ""},
+		{"", `  {"files":[]}`},
+	} {
+		if err := validPage(ok.ct, []byte(ok.body)); err != nil {
+			t.Errorf("%q %q: %v", ok.ct, ok.body, err)
+		}
+	}
+	for _, bad := range []struct{ ct, body string }{
+		{"application/vnd.pypi.simple.v1+json", `{"files":[`},
+		{"text/html", "\x00\x01garbage"},
+		{"", `{"files":`},
+	} {
+		if err := validPage(bad.ct, []byte(bad.body)); err == nil {
+			t.Errorf("%q %q accepted", bad.ct, bad.body)
+		}
+	}
+}

@@ -457,7 +457,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 // PEP 691 page must be JSON, an HTML page must at least look like markup (it
 // has no end marker to check; its files are verified by hash anyway).
 func validPage(contentType string, b []byte) error {
-	t := bytes.TrimSpace(b)
+	t := bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))) // a UTF-8 byte order mark is allowed
 	if strings.Contains(strings.ToLower(contentType), "json") || (len(t) > 0 && t[0] == '{') {
 		if !json.Valid(t) {
 			return errors.New("PEP 691 project page is not valid JSON")
