@@ -3,8 +3,10 @@ package app_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -12,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
 	"github.com/wharf-dev/wharf/internal/config"
@@ -128,6 +133,18 @@ func TestPublishLimits(t *testing.T) {
 	check("maven jar within the limit", st, b, 201)
 	if n := e.versions(maven, "org.example", "lim"); n != 1 {
 		t.Errorf("maven: %d versions, want the one within the limit", n)
+	}
+
+	// Generic: an asset over --max-publish-bytes.
+	ctx := context.Background()
+	ca := e.srv.CodeArtifact()
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("faults"), Repository: aws.String("gen")}))
+	_, err := ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("faults"), Repository: aws.String("gen"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("big"), PackageVersion: aws.String("1.0"),
+		AssetName: aws.String("big.bin"), AssetContent: bytes.NewReader(jar), AssetSHA256: aws.String(sha(jar))})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusRequestEntityTooLarge {
+		t.Errorf("generic asset over --max-publish-bytes: %v, want 413", err)
 	}
 }
 

@@ -47,6 +47,9 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
+	// MaxAssetBytes bounds one generic asset (PublishPackageVersion); 0 means
+	// no bound of its own (the request body limit still applies).
+	MaxAssetBytes int64
 }
 
 // Caller is the authenticated principal making a request.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 )
@@ -329,7 +330,13 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
-	asset, err := s.Packages.PutAsset(ctx, repo, in.Asset, in.Body, in.SHA256)
+	body := in.Body
+	if s.MaxAssetBytes > 0 {
+		// The asset is bounded here too, not only by how the request body was
+		// read for its signature: the service must not depend on that.
+		body = blob.LimitReader(body, s.MaxAssetBytes)
+	}
+	asset, err := s.Packages.PutAsset(ctx, repo, in.Asset, body, in.SHA256)
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
