@@ -19,6 +19,11 @@ pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(./...)
 
 # `go test -list` prints a package's target names, then "ok  <package> ...".
+if ! list=$(go test -list '^Fuzz' "${pkgs[@]}" 2>&1); then
+  echo "$list" | grep -v '^ok' | tail -30
+  echo "fuzz.sh: listing the fuzz targets failed (a package does not build?)" >&2
+  exit 1
+fi
 targets=()
 names=()
 while read -r line; do
@@ -31,7 +36,7 @@ while read -r line; do
       ;;
     *) names=() ;;
   esac
-done < <(go test -list '^Fuzz' "${pkgs[@]}" 2>&1)
+done <<<"$list"
 
 if [ ${#targets[@]} -eq 0 ]; then
   echo "fuzz.sh: no fuzz targets found" >&2
