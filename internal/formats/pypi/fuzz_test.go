@@ -79,3 +79,22 @@ func FuzzParseFilename(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitPath: the path under simple/ splits into segments that are never
+// ".", ".." or hold a slash, however they were escaped.
+func FuzzSplitPath(f *testing.F) {
+	for _, s := range []string{"requests/", "requests/2.0/requests-2.0.tar.gz", "%2e%2e/x", "a%2fb/c", "a%5c..", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		segs, err := splitPath(rest)
+		if err != nil {
+			return
+		}
+		for _, s := range segs {
+			if s == "." || s == ".." || strings.ContainsAny(s, "/\\") {
+				t.Fatalf("%q gave segment %q", rest, s)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -108,14 +109,10 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
 		return
 	}
-	segs := strings.Split(rest, "/")
-	for i, s := range segs {
-		u, err := url.PathUnescape(s)
-		if err != nil || u == "." || u == ".." || strings.ContainsAny(u, "/\\") {
-			h.WriteError(w, r, apperr.Validationf("invalid path %q", p))
-			return
-		}
-		segs[i] = u
+	segs, err := splitPath(rest)
+	if err != nil {
+		h.WriteError(w, r, apperr.Validationf("invalid path %q", p))
+		return
 	}
 	switch {
 	case rest == "":
@@ -136,6 +133,20 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 	default:
 		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
 	}
+}
+
+// splitPath unescapes the segments of a path under simple/; "." and "..",
+// and segments that decode to a slash or backslash, are refused.
+func splitPath(rest string) ([]string, error) {
+	segs := strings.Split(rest, "/")
+	for i, s := range segs {
+		u, err := url.PathUnescape(s)
+		if err != nil || u == "." || u == ".." || strings.ContainsAny(u, "/\\") {
+			return nil, fmt.Errorf("invalid segment %q", s)
+		}
+		segs[i] = u
+	}
+	return segs, nil
 }
 
 func (h *Handler) logf(r *http.Request, msg string, args ...any) {
