@@ -29,26 +29,43 @@ import (
 
 // faultEnv is wharf with npm, PyPI and Maven external connections all pointing
 // at one misbehaving upstream, and a repository "app" chained on a store
-// repository per format.
+// repository per format. A second wharf on the same upstream, impatient, has
+// 1-second upstream timeouts and serves only the stall faults: the first keeps
+// the defaults, so a loaded machine never turns a slow good answer into a 504.
 type faultEnv struct {
-	t     *testing.T
-	srv   *apptest.Server
-	up    *upstreamtest.Server
-	token string
-	base  map[types.PackageFormat]string // endpoint of "app" per format
+	t         *testing.T
+	srv       *apptest.Server
+	up        *upstreamtest.Server
+	token     string
+	base      map[types.PackageFormat]string // endpoint of "app" per format
+	impatient *faultEnv
 }
 
 func newFaultEnv(t *testing.T, mutate ...func(*config.Config)) *faultEnv {
 	up := upstreamtest.New(t)
 	other := upstreamtest.New(t) // the redirect target: another host
 	up.Target = other.URL
+	e := startFaultWharf(t, up, 0, mutate)
+	e.impatient = startFaultWharf(t, up, time.Second, mutate)
+	return e
+}
+
+// via is the wharf that serves a request meeting fault.
+func (e *faultEnv) via(fault upstreamtest.Fault) *faultEnv {
+	if fault == upstreamtest.SlowHeaders || fault == upstreamtest.SlowBody {
+		return e.impatient
+	}
+	return e
+}
+
+func startFaultWharf(t *testing.T, up *upstreamtest.Server, timeout time.Duration, mutate []func(*config.Config)) *faultEnv {
 	u, _ := url.Parse(up.URL)
 	srv := apptest.Start(t, apptest.Options{
 		Upstreams: map[string]*url.URL{"public:npmjs": u, "public:pypi": u, "public:maven-central": u},
 		Mutate: func(c *config.Config) {
-			// Short, so the stall faults end quickly; the test asserts the
-			// status, never the time.
-			c.UpstreamHeaderTimeout, c.UpstreamReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+			if timeout > 0 { // the test asserts the status, never the time
+				c.UpstreamHeaderTimeout, c.UpstreamReadTimeout = timeout, timeout
+			}
 			for _, m := range mutate {
 				m(c)
 			}
@@ -105,7 +122,8 @@ func (e *faultEnv) do(f types.PackageFormat, method, path, contentType string, b
 	return resp.StatusCode, b
 }
 
-// blobFiles counts the files in the blob directory (committed and pending).
+// blobFiles counts the files in the blob directories (committed and pending)
+// of both wharfs.
 func (e *faultEnv) blobFiles() int {
 	n := 0
 	_ = filepath.WalkDir(filepath.Join(e.srv.DataDir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
@@ -114,12 +132,19 @@ func (e *faultEnv) blobFiles() int {
 		}
 		return nil
 	})
+	if e.impatient != nil {
+		n += e.impatient.blobFiles()
+	}
 	return n
 }
 
-// versions lists the versions of a package in every repository of the domain.
+// versions counts the versions of a package in every repository of the
+// domain, in both wharfs.
 func (e *faultEnv) versions(f types.PackageFormat, ns, pkg string) int {
 	n := 0
+	if e.impatient != nil {
+		n += e.impatient.versions(f, ns, pkg)
+	}
 	ca := e.srv.CodeArtifact()
 	for _, repo := range []string{"app", "npm-store", "pypi-store", "maven-store"} {
 		in := &codeartifact.ListPackageVersionsInput{Domain: aws.String("faults"), Repository: aws.String(repo), Format: f, Package: aws.String(pkg)}
@@ -204,7 +229,7 @@ func TestUpstreamFaultsStoreNothing(t *testing.T) {
 			blobs := e.blobFiles() // what earlier cases kept (deleting a package does not remove its blob)
 			for _, fault := range upstreamtest.Faults {
 				up.Fail(c.upPath, fault)
-				status, body := e.get(c.format, c.wharfGet)
+				status, body := e.via(fault).get(c.format, c.wharfGet)
 				if status != wantStatus(fault) || len(body) == 0 {
 					t.Errorf("%s: status %d (%q), want %d with a message", fault, status, body, wantStatus(fault))
 				}
@@ -266,11 +291,12 @@ func TestUpstreamMetadataFaultsCacheNothing(t *testing.T) {
 		}
 		for _, d := range docs {
 			up.Fail(d.upPath, fault)
-			if status, body := e.get(d.format, d.wharf); status != wantStatus(fault) {
+			w := e.via(fault)
+			if status, body := w.get(d.format, d.wharf); status != wantStatus(fault) {
 				t.Errorf("%s %s: status %d (%q), want %d", d.format, fault, status, body, wantStatus(fault))
 			}
 			up.Fail(d.upPath, upstreamtest.Good)
-			if status, body := e.get(d.format, d.wharf); status != http.StatusOK {
+			if status, body := w.get(d.format, d.wharf); status != http.StatusOK {
 				t.Errorf("%s after %s: status %d (%q), want 200 from the good answer", d.format, fault, status, body)
 			}
 		}

@@ -57,7 +57,7 @@ type Server struct {
 }
 
 type doc struct {
-	body        []byte
+	body, wrong []byte // wrong: the same length, every byte altered (WrongBytes)
 	contentType string
 }
 
@@ -78,7 +78,11 @@ func New(t testing.TB) *Server {
 func (s *Server) Set(path, contentType string, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.docs[path] = doc{body: body, contentType: contentType}
+	wrong := append([]byte(nil), body...)
+	for i := range wrong {
+		wrong[i] ^= 0x5a
+	}
+	s.docs[path] = doc{body: body, wrong: wrong, contentType: contentType}
 }
 
 // Fail makes path answer with f until set back to Good.
@@ -146,13 +150,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
 	case WrongBytes:
-		bad := append([]byte(nil), body...)
-		for i := range bad {
-			bad[i] ^= 0x5a
-		}
 		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Content-Length", strconv.Itoa(len(bad)))
-		_, _ = w.Write(bad)
+		w.Header().Set("Content-Length", strconv.Itoa(len(d.wrong)))
+		_, _ = w.Write(d.wrong)
 	case SlowBody:
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
