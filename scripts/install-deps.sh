@@ -8,7 +8,9 @@ packages=(ca-certificates git postgresql
   # Maven e2e (e2e/maven): mvn's plugins from Debian's /usr/share/maven-repo,
   # since Maven Central is not reachable.
   maven libmaven-deploy-plugin-java libmaven-dependency-plugin-java libmaven-install-plugin-java
-  libmaven-resources-plugin-java libmaven-compiler-plugin-java libmaven-jar-plugin-java libsurefire-java)
+  libmaven-resources-plugin-java libmaven-compiler-plugin-java libmaven-jar-plugin-java libsurefire-java
+  # The console test (internal/app TestConsoleInChromium) drives headless Chromium with chromedp.
+  chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,7 +18,7 @@ locals {
   domain = var.create_domain ? one(aws_codeartifact_domain.this[*].domain) : var.domain_name
 
   # Repositories only name an owner when joining an existing domain; null lets
-  # the provider use the caller's account, exactly as the seed did.
+  # the provider use the caller's account, as the original interface did.
   repository_domain_owner = var.create_domain ? null : var.domain_owner
 }
 
@@ -31,7 +31,7 @@ resource "aws_codeartifact_domain" "this" {
   tags           = var.tags
 }
 
-# The seed's domain had no count; this keeps existing state in place on upgrade.
+# The domain originally had no count; this keeps existing state in place on upgrade.
 moved {
   from = aws_codeartifact_domain.this
   to   = aws_codeartifact_domain.this[0]

@@ -12,7 +12,7 @@ variable "kms_key_arn" {
   description = "ARN of a customer-managed KMS key used to encrypt all assets in the domain. Set on creation and immutable thereafter."
   type        = string
 
-  # The seed only checked the prefix, so "arn:aws:kms:" passed and failed at apply.
+  # Originally only the prefix was checked, so "arn:aws:kms:" passed and failed at apply.
   # A key ARN or a key alias ARN, both of which CreateDomain accepts.
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$", var.kms_key_arn))
@@ -47,7 +47,7 @@ variable "external_connection" {
   type        = string
   default     = null
 
-  # The seed wrote `var.external_connection == null || contains(...)`. Before
+  # Originally `var.external_connection == null || contains(...)`. Before
   # Terraform 1.12 `||` evaluates both sides, and contains() refuses null, so
   # every plan that kept the default failed. Same rule, as a conditional.
   validation {
@@ -113,10 +113,10 @@ variable "tags" {
   }
 }
 
-# --- Additions to the seed's interface (optional; defaults keep the seed's behaviour) ---
+# --- Additions to the original interface (optional; defaults keep the original behaviour) ---
 
 variable "create_domain" {
-  description = "Create the domain (true, the seed's behaviour) or join an existing domain named domain_name (false), so one shared domain can hold a repository per team via for_each. When false, kms_key_arn is still required but ignored (the domain's key was fixed when it was created) and domain_policy_document must be null."
+  description = "Create the domain (true, the original behaviour) or join an existing domain named domain_name (false), so one shared domain can hold a repository per team via for_each. When false, kms_key_arn is still required but ignored (the domain's key was fixed when it was created) and domain_policy_document must be null."
   type        = bool
   default     = true
   nullable    = false

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # The seed pinned "~> 5.0", which refuses provider v6 (the current major).
+      # Originally pinned "~> 5.0", which refuses provider v6 (the current major).
       # Every argument used here exists unchanged in v5 and v6.
       version = ">= 5.0, < 7.0"
     }

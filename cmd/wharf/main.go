@@ -22,6 +22,8 @@ const usage = `wharf — AWS CodeArtifact, anywhere.
 Usage:
   wharf serve [flags]   serve the CodeArtifact API, STS and package endpoints
   wharf keys create     create an access key for a user of any account (prints it once)
+  wharf config check F  validate a configuration file (errors name the line)
+  wharf audit [filters] print the audit trail as JSON lines (wharf audit -h)
   wharf version         print the version
 
 Run 'wharf serve -h' for the serve flags.
@@ -41,6 +43,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "keys":
 		return keys(args[1:], stdout, stderr)
+	case "config":
+		return configCmd(args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "wharf", version.Version)
 		return 0
@@ -73,6 +79,26 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printWelcome(stdout, a)
+	// SIGHUP re-reads the configuration (file, environment, the same flags) and
+	// applies what can change while serving: the upstream URLs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				next, err := config.ParseServe(args, os.Getenv)
+				if err != nil {
+					log.Error("reloading configuration: keeping the running one", "err", err)
+					continue
+				}
+				a.Reload(ctx, next)
+			}
+		}
+	}()
 	if err := a.Serve(ctx); err != nil {
 		log.Error("serving", "err", err)
 		return 1
@@ -109,4 +135,18 @@ func printWelcome(w io.Writer, a *app.App) {
 	}
 	fmt.Fprintf(w, "  aws codeartifact create-domain --domain my-domain --endpoint-url %s\n", url)
 	fmt.Fprintf(w, "  aws codeartifact create-repository --domain my-domain --repository my-repo --endpoint-url %s\n\n", url)
+}
+
+// configCmd: `wharf config check FILE`.
+func configCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 2 || args[0] != "check" {
+		fmt.Fprintln(stderr, "usage: wharf config check FILE")
+		return 2
+	}
+	if _, err := config.CheckFile(args[1]); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", args[1])
+	return 0
 }

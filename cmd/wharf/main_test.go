@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wharf-dev/wharf/internal/app"
+	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 )
 
@@ -36,7 +38,17 @@ func TestKeysCreate(t *testing.T) {
 	if m == nil || !strings.Contains(out.String(), "[ci]") {
 		t.Fatalf("output:\n%s", out.String())
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "wharf.db"))
+	// Stored sealed: the database alone does not hold the secret.
+	raw, err := sqlite.Open(context.Background(), filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk, err := raw.GetAccessKey(context.Background(), m[1])
+	raw.Close()
+	if err != nil || strings.Contains(rk.SecretAccessKey, m[2]) {
+		t.Fatalf("stored secret %q (%v) holds the plaintext", rk.SecretAccessKey, err)
+	}
+	st, err := app.OpenStore(context.Background(), &config.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,8 +119,8 @@ func tree(t *testing.T, n int) []fixture {
 }
 
 // corp starts the wharf under test with public:npmjs pointing at up, and the
-// seed's layout: an npm-store repository holding the external connection and
-// an app repository whose upstream it is.
+// layout the Terraform module builds: an npm-store repository holding the
+// external connection and an app repository whose upstream it is.
 func corp(t *testing.T, up *fakePublic, mutate func(*config.Config)) *apptest.Server {
 	t.Helper()
 	srv := apptest.Start(t, apptest.Options{Upstreams: map[string]*url.URL{"public:npmjs": up.URL()}, Mutate: mutate})

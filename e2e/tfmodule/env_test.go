@@ -14,8 +14,8 @@ import (
 )
 
 // Package tfmodule_test proves the Terraform module in terraform-module-aws-codeartifact:
-// statically against the seed it was written from, with OpenTofu's validation, and
-// end to end by applying its examples against a wharf server.
+// statically against the interface it promises (static_test.go), with OpenTofu's
+// validation, and end to end by applying its examples against a wharf server.
 
 const moduleDirName = "terraform-module-aws-codeartifact"
 
@@ -39,16 +39,6 @@ func repoRoot(t *testing.T) string {
 }
 
 func moduleDir(t *testing.T) string { return filepath.Join(repoRoot(t), moduleDirName) }
-
-// seedPath is the seed document, which lives in ../shared beside the repository.
-func seedPath(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "seed", "codeartifact-module-seed.txt")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the seed is missing: expected %s (the repository is checked out with ../shared beside it): %v", p, err)
-	}
-	return p
-}
 
 // needTools fails the test: a missing tool is a broken setup, not a pass. Only
 // an explicit WHARF_SKIP_TOFU=1 (a developer's choice, never CI's) turns it into a skip.

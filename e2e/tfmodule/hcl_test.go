@@ -13,7 +13,7 @@ import (
 )
 
 // This file reads Terraform configuration the way the static tests need it:
-// as source text, so a type or default can be compared with the seed's tables
+// as source text, so a type or default can be compared with the interface tables
 // character for character, not as evaluated values.
 
 type tfVariable struct {
@@ -62,14 +62,6 @@ func parseConfig(t *testing.T, dir string) *tfConfig {
 		}
 		c.add(t, f, b)
 	}
-	return c
-}
-
-// parseConfigText parses one chunk of HCL (the seed's code, for instance).
-func parseConfigText(t *testing.T, name string, text []byte) *tfConfig {
-	t.Helper()
-	c := &tfConfig{Variables: map[string]*tfVariable{}, Outputs: map[string]*tfOutput{}, Modules: map[string]*hclsyntax.Block{}, src: map[string][]byte{}}
-	c.add(t, name, text)
 	return c
 }
 

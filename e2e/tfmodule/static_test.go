@@ -13,236 +13,220 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// seedDoc is what the seed document promises: its code and its two tables.
-type seedDoc struct {
-	code    *tfConfig
-	inputs  []seedInput
-	outputs []string
+// The module's interface, as every configuration written against it relies on it:
+// each input's name, type, default, description and validations (source text,
+// compared without white space), and each output. The first nine inputs and the
+// six outputs are the original interface the module was specified with; change
+// names what the module changed in it, and the README's "Changes to the original
+// interface" section must explain each such input. An entry changes only with the
+// module's interface, deliberately.
+type moduleInput struct {
+	Name, Type  string
+	Default     string // source text; "" for a required input
+	Description string
+	Validations []tfValidation
+	Change      string // "" when as originally specified
 }
 
-type seedInput struct {
-	Name, Type, Default, Required, Description string
+// Kinds of change to the original interface (moduleInput.Change).
+const (
+	added            = "added input (optional, so every original configuration keeps working)"
+	tightened        = "validation tightened to values the API accepts"
+	rewritten        = "validation rewritten: same rule and message, evaluable before Terraform 1.12"
+	gainedValidation = "validation added (values the API rejects)"
+)
+
+// requiredInput is the Default of an input that has none.
+const requiredInput = ""
+
+// repositoryNameRegex is CodeArtifact's RepositoryName rule; two validations use it.
+const repositoryNameRegex = `^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$`
+
+var interfaceInputs = []moduleInput{
+	{
+		Name: "domain_name", Type: "string", Default: requiredInput,
+		Description: "CodeArtifact domain name (the encryption/storage boundary). Lowercase, must be unique within the account/region.",
+		Validations: []tfValidation{{
+			Condition:    `can(regex("^[a-z][a-z0-9-]{1,48}[a-z0-9]$", var.domain_name))`,
+			ErrorMessage: "domain_name must be 3-50 chars, lowercase, start with a letter, and contain only a-z, 0-9, and hyphens.",
+		}},
+	},
+	{
+		Name: "kms_key_arn", Type: "string", Default: requiredInput,
+		Description: "ARN of a customer-managed KMS key used to encrypt all assets in the domain. Set on creation and immutable thereafter.",
+		Validations: []tfValidation{{
+			Condition:    `can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$", var.kms_key_arn))`,
+			ErrorMessage: "kms_key_arn must be a valid KMS key ARN (arn:aws:kms:<region>:<account-id>:key/<key-id> or :alias/<name>).",
+		}},
+		Change: tightened, // was can(regex("^arn:aws[a-z-]*:kms:", ...)): the prefix alone
+	},
+	{
+		Name: "repository_name", Type: "string", Default: requiredInput,
+		Description: "Name of the primary repository your build tools log in to and pull/publish from.",
+		Validations: []tfValidation{{
+			Condition:    `can(regex("` + repositoryNameRegex + `", var.repository_name))`,
+			ErrorMessage: "repository_name must be 2-100 chars using letters, numbers, and . _ - only, starting with a letter or number.",
+		}},
+		Change: tightened, // was ^[A-Za-z0-9._-]{2,100}$: a leading . _ - passed
+	},
+	{
+		Name: "repository_description", Type: "string", Default: `"Managed by Terraform"`,
+		Description: "Human-readable description for the primary repository.",
+		Validations: []tfValidation{{
+			Condition:    `var.repository_description == null || can(regex("^\\P{C}{0,1000}$", var.repository_description))`,
+			ErrorMessage: "repository_description must be at most 1000 chars with no control characters (such as newlines).",
+		}},
+		Change: gainedValidation,
+	},
+	{
+		Name: "external_connection", Type: "string", Default: "null",
+		Description: "Public registry to proxy and cache via a dedicated upstream repo (e.g. public:npmjs, public:pypi, public:maven-central). Null disables the public proxy.",
+		Validations: []tfValidation{{
+			Condition: `var.external_connection == null ? true : contains([
+				"public:npmjs", "public:pypi", "public:maven-central", "public:maven-googleandroid",
+				"public:maven-gradleplugins", "public:maven-commonsware", "public:maven-clojars",
+				"public:nuget-org", "public:ruby-gems-org", "public:crates-io",
+			], var.external_connection)`,
+			ErrorMessage: "external_connection must be null or a supported public:<registry> connection name.",
+		}},
+		Change: rewritten, // was `var.external_connection == null || contains(...)`
+	},
+	{
+		Name: "upstreams", Type: "list(string)", Default: "[]",
+		Description: "Names of additional internal repositories (within the same domain) to chain as upstreams, ordered by search priority. The managed public proxy is appended automatically when external_connection is set.",
+		Validations: []tfValidation{{
+			Condition:    `try(length(var.upstreams) <= 10 && alltrue([for u in var.upstreams : can(regex("` + repositoryNameRegex + `", u))]), false)`,
+			ErrorMessage: "upstreams must hold at most 10 repository names (CodeArtifact's direct-upstream limit), each 2-100 chars using letters, numbers, and . _ - only, starting with a letter or number.",
+		}},
+		Change: gainedValidation,
+	},
+	{
+		Name: "domain_policy_document", Type: "string", Default: "null",
+		Description: "Optional JSON resource policy attached to the domain (e.g. cross-account CreateRepository / ListRepositories grants). Null to omit.",
+		Validations: []tfValidation{{
+			Condition:    `var.domain_policy_document == null || (can(jsondecode(var.domain_policy_document)) && try(length(var.domain_policy_document) <= 7168, false))`,
+			ErrorMessage: "domain_policy_document must be null or a JSON policy document of at most 7168 chars.",
+		}},
+		Change: gainedValidation,
+	},
+	{
+		Name: "repository_policy_document", Type: "string", Default: "null",
+		Description: "Optional JSON resource policy attached to the primary repository (scope ReadFromRepository vs. PublishPackageVersion to principals). Null to omit.",
+		Validations: []tfValidation{{
+			Condition:    `var.repository_policy_document == null || (can(jsondecode(var.repository_policy_document)) && try(length(var.repository_policy_document) <= 7168, false))`,
+			ErrorMessage: "repository_policy_document must be null or a JSON policy document of at most 7168 chars.",
+		}},
+		Change: gainedValidation,
+	},
+	{
+		Name: "tags", Type: "map(string)", Default: "{}",
+		Description: "Tags applied to the domain and all repositories.",
+		Validations: []tfValidation{{
+			Condition: `var.tags == null || try(length(var.tags) <= 50 && alltrue([
+				for k, v in var.tags : can(regex("^\\P{C}{1,128}$", k)) && can(regex("^\\P{C}{0,256}$", v)) && !startswith(lower(k), "aws:")
+			]), false)`,
+			ErrorMessage: `tags must hold at most 50 tags; keys 1-128 chars not starting with "aws:", values at most 256 chars, without control characters.`,
+		}},
+		Change: gainedValidation,
+	},
+	{
+		Name: "create_domain", Type: "bool", Default: "true",
+		Description: "Create the domain (true, the original behaviour) or join an existing domain named domain_name (false), so one shared domain can hold a repository per team via for_each. When false, kms_key_arn is still required but ignored (the domain's key was fixed when it was created) and domain_policy_document must be null.",
+		Change:      added,
+	},
+	{
+		Name: "domain_owner", Type: "string", Default: "null",
+		Description: "Account ID that owns the existing domain when create_domain is false (cross-account hub-and-spoke). Null means the caller's account. Ignored when create_domain is true.",
+		Validations: []tfValidation{{
+			Condition:    `var.domain_owner == null || can(regex("^[0-9]{12}$", var.domain_owner))`,
+			ErrorMessage: "domain_owner must be null or a 12-digit AWS account ID.",
+		}},
+		Change: added,
+	},
 }
 
-// Inputs this module adds to the seed's interface. Each must be optional, so
-// every configuration written against the seed keeps working unchanged.
-var addedInputs = []string{"create_domain", "domain_owner"}
-
-// Seed validations this module tightens (only where a value could never apply);
-// the README lists each one with its reason. All others must be the seed's text.
-var tightenedValidations = []string{"kms_key_arn", "repository_name"}
-
-// Seed validations rewritten without changing the rule or the message: the seed's
-// form fails on Terraform before 1.12 (see the README).
-var rewrittenValidations = []string{"external_connection"}
-
-// Seed inputs that had no validation and gained one (values the API rejects).
-var addedValidations = []string{"repository_description", "upstreams", "domain_policy_document", "repository_policy_document", "tags"}
-
-func loadSeed(t *testing.T) seedDoc {
-	t.Helper()
-	raw, err := os.ReadFile(seedPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(raw), "\n")
-	index := func(from int, line string) int {
-		for i := from; i < len(lines); i++ {
-			if strings.TrimSpace(lines[i]) == line {
-				return i
-			}
-		}
-		t.Fatalf("seed: no line %q after line %d", line, from+1)
-		return -1
-	}
-	codeStart := index(0, "# versions.tf")
-	codeEnd := index(codeStart, "How to use it")
-	code := parseConfigText(t, "seed", []byte(strings.Join(lines[codeStart:codeEnd], "\n")))
-
-	inStart := index(codeEnd, "Inputs")
-	outStart := index(inStart, "Outputs")
-	outEnd := index(outStart, "Enterprise scenario")
-	var s seedDoc
-	s.code = code
-	for _, row := range tableRows(t, lines[inStart+1:outStart], 5) {
-		s.inputs = append(s.inputs, seedInput{row[0], row[1], row[2], row[3], row[4]})
-	}
-	for _, row := range tableRows(t, lines[outStart+1:outEnd], 2) {
-		s.outputs = append(s.outputs, row[0])
-	}
-	if len(s.inputs) == 0 || len(s.outputs) == 0 {
-		t.Fatal("seed: empty Inputs or Outputs table")
-	}
-	return s
+// interfaceOutputs are the module's outputs (all original) with their descriptions.
+var interfaceOutputs = map[string]string{
+	"domain_name":              "The name of the CodeArtifact domain.",
+	"domain_arn":               "ARN of the CodeArtifact domain.",
+	"domain_owner":             "AWS account ID that owns the domain (used as --domain-owner in CLI logins).",
+	"repository_name":          "Name of the primary repository to use with 'aws codeartifact login'.",
+	"repository_arn":           "ARN of the primary repository.",
+	"upstream_repository_name": "Name of the managed public-proxy upstream repository, or null when no external connection is configured.",
 }
 
-// tableRows reads a markdown table whose cells may be broken across lines (as the
-// seed's are: each code span ends a line). It joins the lines after the header's
-// |---| separator and cuts the cells into rows of width cells.
-func tableRows(t *testing.T, lines []string, width int) [][]string {
-	t.Helper()
-	sep := -1
-	for i, l := range lines {
-		if strings.HasPrefix(strings.TrimSpace(l), "|---") {
-			sep = i
-			break
-		}
-	}
-	if sep < 0 {
-		t.Fatalf("no table separator in %q", lines)
-	}
-	var cells []string
-	for _, l := range lines[sep+1:] {
-		for _, c := range strings.Split(l, "|") {
-			if c = strings.TrimSpace(c); c != "" {
-				cells = append(cells, c)
-			}
-		}
-	}
-	if len(cells)%width != 0 {
-		t.Fatalf("table cells %d are not a multiple of %d: %q", len(cells), width, cells)
-	}
-	var rows [][]string
-	for i := 0; i < len(cells); i += width {
-		rows = append(rows, cells[i:i+width])
-	}
-	return rows
+// interfaceResources are the module's resources in the order main.tf declares them
+// (the order of creation the README describes).
+var interfaceResources = []string{
+	"aws_codeartifact_domain.this",
+	"aws_codeartifact_domain_permissions_policy.this",
+	"aws_codeartifact_repository.upstream",
+	"aws_codeartifact_repository.this",
+	"aws_codeartifact_repository_permissions_policy.this",
 }
 
-func TestSeedInputsMatchModule(t *testing.T) {
-	seed := loadSeed(t)
+func TestInterfaceInputs(t *testing.T) {
 	mod := parseConfig(t, moduleDir(t))
-	for _, in := range seed.inputs {
-		v := mod.Variables[in.Name]
+	for _, want := range interfaceInputs {
+		v := mod.Variables[want.Name]
 		if v == nil {
-			t.Errorf("seed input %s: missing from the module", in.Name)
+			t.Errorf("input %s: missing from the module", want.Name)
 			continue
 		}
-		if squash(v.Type) != squash(in.Type) {
-			t.Errorf("input %s: type %s, seed table says %s", in.Name, v.Type, in.Type)
+		if squash(v.Type) != squash(want.Type) {
+			t.Errorf("input %s: type %s, want %s", want.Name, v.Type, want.Type)
 		}
-		switch in.Required {
-		case "Yes":
-			if v.HasDefault || in.Default != "—" {
-				t.Errorf("input %s: must be required with no default (module default %q)", in.Name, v.Default)
+		if v.HasDefault != (want.Default != requiredInput) || squash(v.Default) != squash(want.Default) {
+			t.Errorf("input %s: default %q (has default: %v), want %q (empty: required)", want.Name, v.Default, v.HasDefault, want.Default)
+		}
+		if want.Change == added && !v.HasDefault {
+			t.Errorf("added input %s must be optional so original configurations keep working", want.Name)
+		}
+		if v.Description != want.Description {
+			t.Errorf("input %s: description %q, want %q", want.Name, v.Description, want.Description)
+		}
+		if len(v.Validations) != len(want.Validations) {
+			t.Errorf("input %s: %d validations, want %d", want.Name, len(v.Validations), len(want.Validations))
+			continue
+		}
+		for i, wv := range want.Validations {
+			if mv := v.Validations[i]; squash(mv.Condition) != squash(wv.Condition) || mv.ErrorMessage != wv.ErrorMessage {
+				t.Errorf("input %s: validation %d is\n  %s / %q\nwant\n  %s / %q", want.Name, i, mv.Condition, mv.ErrorMessage, wv.Condition, wv.ErrorMessage)
 			}
-		case "No":
-			if !v.HasDefault || squash(v.Default) != squash(in.Default) {
-				t.Errorf("input %s: default %q, seed table says %q", in.Name, v.Default, in.Default)
-			}
-		default:
-			t.Errorf("seed input %s: Required cell %q", in.Name, in.Required)
 		}
 	}
-	// The seed's code must agree with its own table, and the module with the code.
-	for name, sv := range seed.code.Variables {
-		v := mod.Variables[name]
-		if v == nil {
-			t.Errorf("seed variable %s: missing from the module", name)
-			continue
-		}
-		if squash(v.Type) != squash(sv.Type) || v.HasDefault != sv.HasDefault || squash(v.Default) != squash(sv.Default) {
-			t.Errorf("variable %s: type/default (%s, %q) differ from the seed's (%s, %q)", name, v.Type, v.Default, sv.Type, sv.Default)
-		}
-		if v.Description != sv.Description {
-			t.Errorf("variable %s: description %q, seed %q", name, v.Description, sv.Description)
-		}
-		checkValidations(t, name, sv, v)
-	}
-	if len(seed.code.Variables) != len(seed.inputs) {
-		t.Errorf("seed: code has %d variables, table %d", len(seed.code.Variables), len(seed.inputs))
-	}
-	for name, v := range mod.Variables {
-		if seed.code.Variables[name] != nil {
-			continue
-		}
-		if !slices.Contains(addedInputs, name) {
-			t.Errorf("input %s is neither the seed's nor a documented addition", name)
-		}
-		if !v.HasDefault {
-			t.Errorf("added input %s must be optional so seed configurations keep working", name)
+	for name := range mod.Variables {
+		if !slices.ContainsFunc(interfaceInputs, func(w moduleInput) bool { return w.Name == name }) {
+			t.Errorf("input %s is not in the interface table (interfaceInputs): an interface change needs the table, the README and a reason", name)
 		}
 	}
 }
 
-func checkValidations(t *testing.T, name string, seed, mod *tfVariable) {
-	t.Helper()
-	switch {
-	case len(seed.Validations) == 0:
-		if len(mod.Validations) > 0 && !slices.Contains(addedValidations, name) {
-			t.Errorf("variable %s: validation added but not listed as a documented addition", name)
-		}
-		if len(mod.Validations) == 0 && slices.Contains(addedValidations, name) {
-			t.Errorf("variable %s: listed as gaining a validation but has none", name)
-		}
-	case len(mod.Validations) != len(seed.Validations):
-		t.Errorf("variable %s: %d validations, seed %d", name, len(mod.Validations), len(seed.Validations))
-	default:
-		for i, sv := range seed.Validations {
-			mv := mod.Validations[i]
-			if slices.Contains(tightenedValidations, name) {
-				// Tightened: the seed's message must still open the module's.
-				if !strings.HasPrefix(mv.ErrorMessage, seedMessageIntent(sv.ErrorMessage)) {
-					t.Errorf("variable %s: message %q lost the seed's intent %q", name, mv.ErrorMessage, sv.ErrorMessage)
-				}
-				if squash(mv.Condition) == squash(sv.Condition) {
-					t.Errorf("variable %s: listed as tightened but its condition is the seed's", name)
-				}
-				continue
-			}
-			if slices.Contains(rewrittenValidations, name) {
-				if mv.ErrorMessage != sv.ErrorMessage || squash(mv.Condition) == squash(sv.Condition) {
-					t.Errorf("variable %s: a rewritten validation keeps the seed's message and changes its condition", name)
-				}
-				continue
-			}
-			if squash(mv.Condition) != squash(sv.Condition) || mv.ErrorMessage != sv.ErrorMessage {
-				t.Errorf("variable %s: validation differs from the seed's:\n module %s / %q\n seed   %s / %q", name, mv.Condition, mv.ErrorMessage, sv.Condition, sv.ErrorMessage)
-			}
-		}
-	}
-}
-
-// seedMessageIntent is the seed's error message up to its first parenthesis or final period.
-func seedMessageIntent(m string) string {
-	if i := strings.Index(m, " ("); i >= 0 {
-		m = m[:i]
-	}
-	return strings.TrimSuffix(m, ".")
-}
-
-func TestSeedOutputsMatchModule(t *testing.T) {
-	seed := loadSeed(t)
+func TestInterfaceOutputs(t *testing.T) {
 	mod := parseConfig(t, moduleDir(t))
-	var got []string
+	for name, desc := range interfaceOutputs {
+		if o := mod.Outputs[name]; o == nil {
+			t.Errorf("output %s: missing from the module", name)
+		} else if o.Description != desc {
+			t.Errorf("output %s: description %q, want %q", name, o.Description, desc)
+		}
+	}
 	for name := range mod.Outputs {
-		got = append(got, name)
-	}
-	want := slices.Clone(seed.outputs)
-	sort.Strings(got)
-	sort.Strings(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("outputs %v, seed table %v", got, want)
-	}
-	for name, so := range seed.code.Outputs {
-		if o := mod.Outputs[name]; o == nil || o.Description != so.Description {
-			t.Errorf("output %s: description differs from the seed's %q", name, so.Description)
+		if _, ok := interfaceOutputs[name]; !ok {
+			t.Errorf("output %s is not in the interface table (interfaceOutputs)", name)
 		}
 	}
 }
 
-func TestSeedResourcesAndVersions(t *testing.T) {
-	seed := loadSeed(t)
+func TestInterfaceResourcesAndVersions(t *testing.T) {
 	mod := parseConfig(t, moduleDir(t))
-	if !slices.Equal(mod.Resources, seed.code.Resources) {
-		t.Errorf("resources (in order) %v, seed %v", mod.Resources, seed.code.Resources)
+	if !slices.Equal(mod.Resources, interfaceResources) {
+		t.Errorf("resources (in order) %v, want %v", mod.Resources, interfaceResources)
 	}
-	// The seed's aws_caller_identity was never read; the module drops it (see README).
+	// The original design declared an aws_caller_identity nothing read; the module
+	// has none (see README): it cost an STS call on every plan.
 	if len(mod.Data) != 0 {
-		t.Errorf("module data sources %v: the seed's only one was unused and is removed", mod.Data)
-	}
-	if !slices.Equal(seed.code.Data, []string{"aws_caller_identity.current"}) {
-		t.Errorf("seed data sources changed: %v", seed.code.Data)
+		t.Errorf("module data sources %v: want none", mod.Data)
 	}
 
 	src, err := os.ReadFile(filepath.Join(moduleDir(t), "versions.tf"))
@@ -250,7 +234,7 @@ func TestSeedResourcesAndVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(src), `required_version = ">= 1.5.0"`) {
-		t.Error(`versions.tf: required_version must stay the seed's ">= 1.5.0"`)
+		t.Error(`versions.tf: required_version must stay the original ">= 1.5.0"`)
 	}
 	if !regexp.MustCompile(`(?m)^\s*version\s*=\s*">= 5.0, < 7.0"`).Match(src) || !strings.Contains(string(src), `source = "hashicorp/aws"`) {
 		t.Error(`versions.tf: the AWS provider must be hashicorp/aws ">= 5.0, < 7.0" (v5 and v6)`)
@@ -312,24 +296,30 @@ func outOrder(c *tfConfig, name string) int {
 	return -1
 }
 
-// readmeSection returns the README's table under a "## <title>" heading.
-func readmeTable(t *testing.T, readme, title string) string {
+// readmeSection returns the README's text under a "## <title>" heading, up to the next one.
+func readmeSection(t *testing.T, readme, title string) string {
 	t.Helper()
-	i := strings.Index(readme, "\n## "+title+"\n")
-	if i < 0 {
+	_, body, ok := strings.Cut(readme, "\n## "+title+"\n")
+	if !ok {
 		t.Fatalf("README: no \"## %s\" section", title)
 	}
+	body, _, _ = strings.Cut(body, "\n## ")
+	return body
+}
+
+// readmeTable returns the table rows of a README section.
+func readmeTable(t *testing.T, readme, title string) string {
+	t.Helper()
 	var rows []string
-	for _, l := range strings.Split(readme[i+len(title)+5:], "\n") {
-		if strings.HasPrefix(l, "## ") {
-			break
-		}
+	for _, l := range strings.Split(readmeSection(t, readme, title), "\n") {
 		if strings.HasPrefix(l, "|") {
 			rows = append(rows, l)
 		}
 	}
 	return strings.Join(rows, "\n") + "\n"
 }
+
+const changesSection = "Changes to the original interface, and why"
 
 func TestReadmeTablesMatchCode(t *testing.T) {
 	mod := parseConfig(t, moduleDir(t))
@@ -344,13 +334,19 @@ func TestReadmeTablesMatchCode(t *testing.T) {
 	if got, want := readmeTable(t, readme, "Outputs"), renderOutputsTable(mod); got != want {
 		t.Errorf("README Outputs table differs from outputs.tf; it should read:\n%s", want)
 	}
-	// Every deviation from the seed is written down.
-	for _, name := range slices.Concat(addedInputs, tightenedValidations, rewrittenValidations, addedValidations) {
-		if !strings.Contains(readme, "`"+name+"`") {
-			t.Errorf("README does not mention %s", name)
+	// Every change to the original interface is explained.
+	changes := readmeSection(t, readme, changesSection)
+	for _, in := range interfaceInputs {
+		if in.Change != "" && !strings.Contains(changes, "`"+in.Name+"`") {
+			t.Errorf("README section %q does not explain input %s (%s)", changesSection, in.Name, in.Change)
 		}
 	}
-	for _, must := range []string{"aws_caller_identity", ">= 5.0, < 7.0", "aws codeartifact login", "skip_credentials_validation", "endpoints {"} {
+	for _, must := range []string{"aws_caller_identity", ">= 5.0, < 7.0"} {
+		if !strings.Contains(changes, must) {
+			t.Errorf("README section %q does not mention %q", changesSection, must)
+		}
+	}
+	for _, must := range []string{"aws codeartifact login", "skip_credentials_validation", "endpoints {"} {
 		if !strings.Contains(readme, must) {
 			t.Errorf("README does not mention %q", must)
 		}

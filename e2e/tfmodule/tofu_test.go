@@ -69,7 +69,7 @@ func tofuTest(t *testing.T, ts toolSet, dir string) map[string]*testRunResult {
 }
 
 // TestModuleModes runs the module's own tests/modes.tftest.hcl: creating the
-// domain (the seed's behaviour) and joining an existing one, with a mocked provider.
+// domain (the default) and joining an existing one, with a mocked provider.
 func TestModuleModes(t *testing.T) {
 	ts := findTools(t)
 	dir := copyModule(t)
@@ -221,7 +221,7 @@ func TestValidationRules(t *testing.T) {
 
 // TestValidationRulesTerraform repeats the rules with Terraform when it is installed
 // too: the module declares required_version >= 1.5.0, and Terraform before 1.12
-// evaluates both sides of || (the seed's external_connection rule broke on that).
+// evaluates both sides of || (the original external_connection rule broke on that).
 func TestValidationRulesTerraform(t *testing.T) {
 	ts := findTools(t)
 	tf, err := exec.LookPath("terraform")

@@ -15,17 +15,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/postgres"
+	"github.com/wharf-dev/wharf/internal/store/sealed"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
@@ -49,6 +53,12 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// Events delivers the audit trail's package version events to webhooks.
+	Events *audit.Deliverer
+	// Metrics is the Prometheus registry served at /metrics.
+	Metrics *metrics.Metrics
+	// upstreamWarnings: external connections without an upstream URL (/healthz).
+	upstreamWarnings upstreamWarnings
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -58,31 +68,34 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening blob store: %w", err)
 	}
-	kp, err := keys.NewLocal(a.cfg.DataDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening local key provider: %w", err)
-	}
-	a.keys = kp
+	kp := a.keys
+	domainKey := DomainKey(st)
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
 		if !ok {
 			return "", fmt.Errorf("blob namespace %q is not owner/domain", ns)
 		}
-		d, err := st.GetDomain(ctx, owner, domain)
-		if err != nil {
-			return "", err
-		}
-		return d.EncryptionKey, nil
+		return domainKey(ctx, owner, domain)
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
 		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
 		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,
+		ObserveRequest: a.Metrics.ObserveUpstream,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuring upstreams: %w", err)
 	}
-	engine := &packages.Engine{Store: st, Blobs: envelope.New(disk, kp, keyFor), Log: a.log}
+	a.Metrics.RegisterUpstream(fetcher)
+	a.Events = audit.NewDeliverer(st, a.cfg.Region, a.log.With("component", "events"))
+	rec := &audit.Recorder{Store: st, Log: a.log, Queued: a.Events.Wake, UpstreamURL: func(conn string) string {
+		if u := fetcher.Sources()[conn]; u != nil {
+			return u.Redacted()
+		}
+		return ""
+	}}
+	a.setWebhooks(rec, a.cfg.Webhooks)
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(envelope.New(disk, kp, keyFor)), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
 
@@ -91,11 +104,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := OpenStore(ctx, cfg)
+	sealedStore, kp, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening metadata store: %w", err)
+		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	// The data migration that seals what an earlier wharf stored in plaintext.
+	if secrets, versions, err := sealedStore.Sweep(ctx); err != nil {
+		sealedStore.Close()
+		return nil, fmt.Errorf("sealing stored secrets and package metadata: %w", err)
+	} else if secrets+versions > 0 {
+		log.Info("sealed plaintext rows of an earlier wharf", "secret_access_keys", secrets, "package_versions", versions)
+	}
+	m := metrics.New()
+	st := m.TimeStore(sealedStore)
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -117,26 +139,106 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Region:   cfg.Region,
 		Tokens:   tokens,
 		Validate: func(doc string) error {
-			_, err := policy.Parse(doc)
+			_, err := policy.Check(doc)
 			return err
 		},
-		Log:           log,
 		MaxAssetBytes: cfg.MaxPublishBytes,
+		Log:           log,
+		Upstreams:     fetcher,
+		ConnectionsChanged: func(ctx context.Context) {
+			a.refreshUpstreamWarnings(ctx)
+		},
 	}
-	// Signed bodies up to the publish limit are accepted: the verifier spools large
-	// ones to a temporary file while hashing, so memory stays flat.
-	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, MaxBodyBytes: cfg.MaxPublishBytes}
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		log.Warn("external connection without upstream URL: " + w)
+	}
+	// The signature is checked before a large body is read: bodies whose hash is
+	// signed in X-Amz-Content-Sha256 (package uploads) stream to the handler up to
+	// the publish limit, held to that hash; others are hashed in memory up to
+	// --max-unsigned-body-bytes, and longer ones refused unread.
+	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, Region: cfg.Region,
+		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
 	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
 }
 
-// OpenStore opens the configured metadata store: SQLite in the data directory by
-// default, PostgreSQL when --database is a postgres:// URL.
+// OpenStore opens the configured metadata store, sealing secrets and package
+// metadata under the configured master key (see openStore), for tools that
+// write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	if cfg.Database != "" {
-		return postgres.Open(ctx, cfg.Database)
+	st, _, err := openStore(ctx, cfg, nil)
+	return st, err
+}
+
+// openStore opens the master key and the metadata store: SQLite in the data
+// directory by default, PostgreSQL when --database is a postgres:// URL, behind
+// the sealing layer. With a logger, it warns when the master key sits in the
+// data directory.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sealed.Store, *keys.Local, error) {
+	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the master key: %w", err)
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	if log != nil && master.InDataDir {
+		log.Warn("the master key is kept in the data directory, beside the data it encrypts: a copy of the directory "+
+			"(a backup, a stolen disk) can decrypt the stored secrets and packages. To keep it apart, move it "+
+			"elsewhere and start wharf with --master-key-file PATH (or WHARF_MASTER_KEY)", "master_key", master.Source)
+	}
+	if log != nil && !master.InDataDir {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, keys.MasterKeyFile)); err == nil {
+			log.Warn("a master key file is still in the data directory while the master key comes from "+master.Source+
+				": if this data was encrypted under that file, move it out of the data directory and use it as the master key; "+
+				"otherwise delete it", "unused", filepath.Join(cfg.DataDir, keys.MasterKeyFile))
+		}
+	}
+	var raw store.Store
+	if cfg.Database != "" {
+		raw, err = postgres.Open(ctx, cfg.Database)
+	} else {
+		raw, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening metadata store: %w", err)
+	}
+	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
+}
+
+// DomainKey returns the key ARN that encrypts a domain's packages and metadata,
+// refusing while that key (one of wharf's KMS subset) is disabled or pending
+// deletion: the domain's content is then unreadable and nothing can be
+// published, as when CodeArtifact cannot use a domain's KMS key. Enabling the
+// key again restores both.
+func DomainKey(st store.Store) sealed.DomainKeyFunc {
+	return func(ctx context.Context, owner, domain string) (string, error) {
+		d, err := st.GetDomain(ctx, owner, domain)
+		if err != nil {
+			return "", err
+		}
+		arn, err := model.ParseARN(d.EncryptionKey)
+		if err != nil || arn.Service != "kms" {
+			return d.EncryptionKey, nil
+		}
+		id, ok := strings.CutPrefix(arn.Resource, "key/")
+		if !ok {
+			return d.EncryptionKey, nil
+		}
+		k, err := st.GetKMSKey(ctx, arn.Account, id)
+		if apperr.Is(err, apperr.NotFound) {
+			return d.EncryptionKey, nil // the account's default key, not one of the KMS subset's
+		}
+		if err != nil {
+			return "", err
+		}
+		switch k.State {
+		case model.KMSKeyDisabled:
+			return "", apperr.New(apperr.Validation, "The KMS key %s that encrypts domain %s is disabled (KMS DisabledException); "+
+				"enable it to read or publish the domain's packages", d.EncryptionKey, domain).WithReason("ENCRYPTION_KEY_ERROR")
+		case model.KMSKeyPendingDeletion:
+			return "", apperr.New(apperr.Validation, "The KMS key %s that encrypts domain %s is pending deletion (KMS KMSInvalidStateException); "+
+				"cancel the deletion and enable it to read or publish the domain's packages", d.EncryptionKey, domain).WithReason("ENCRYPTION_KEY_ERROR")
+		}
+		return d.EncryptionKey, nil
+	}
 }
 
 // Store is the metadata store (for tools and tests that add principals).
@@ -172,6 +274,16 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	// Event delivery stops before the store closes; an in-flight delivery
+	// that is cut off is rescheduled, and the next start sends it.
+	dctx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan struct{})
+	go func() { defer close(eventsDone); a.Events.Run(dctx) }()
+	defer func() { stopEvents(); <-eventsDone }()
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() { defer close(purged); a.purgeExpiredTokens(purgeCtx) }()
+	defer func() { stopPurge(); <-purged }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -180,10 +292,14 @@ func (a *App) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.ready.Store(false)
+	stopEvents()
+	<-eventsDone
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	err := a.server.Shutdown(sctx)
+	stopPurge()
+	<-purged // before the store it uses closes
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
@@ -195,3 +311,33 @@ func (a *App) Serve(ctx context.Context) error {
 
 // Close releases storage without serving (for callers that never called Serve).
 func (a *App) Close() error { return a.store.Close() }
+
+// Reload applies a re-read configuration to a running wharf: the upstream URLs
+// of the external connections change at once (no restart, nothing dropped from
+// the cache); other settings need a restart and are reported when they differ.
+func (a *App) Reload(ctx context.Context, next *config.Config) {
+	if err := a.Upstream.SetSources(upstream.Sources(next.Upstreams)); err != nil {
+		a.log.Error("reloading upstream URLs", "err", err)
+		return
+	}
+	a.setWebhooks(a.Engine.Audit, next.Webhooks)
+	a.log.Info("configuration reloaded", "upstreams", upstream.Sources(next.Upstreams).String(), "webhooks", len(next.Webhooks))
+	for _, w := range a.refreshUpstreamWarnings(ctx) {
+		a.log.Warn("external connection without upstream URL: " + w)
+	}
+	if next.Listen != a.cfg.Listen || next.DataDir != a.cfg.DataDir || next.Database != a.cfg.Database {
+		a.log.Warn("listen, data-dir and database changes take effect at the next start")
+	}
+}
+
+// setWebhooks points event queuing and delivery at the configured webhooks.
+func (a *App) setWebhooks(rec *audit.Recorder, hooks []config.Webhook) {
+	urls := make([]string, 0, len(hooks))
+	secrets := map[string]string{}
+	for _, h := range hooks {
+		urls = append(urls, h.URL)
+		secrets[h.URL] = h.Secret
+	}
+	rec.SetWebhooks(urls)
+	a.Events.SetWebhooks(secrets)
+}

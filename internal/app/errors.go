@@ -1,14 +1,8 @@
 package app
 
 import (
-	"context"
-
 	"github.com/wharf-dev/wharf/internal/apperr"
 )
-
-func contextWith(ctx context.Context, rl *requestLog) context.Context {
-	return context.WithValue(ctx, ctxKey{}, rl)
-}
 
 func missingAuth() error {
 	return apperr.New(apperr.Unauthenticated, "Missing Authentication Token").WithReason("MissingAuthenticationTokenException")

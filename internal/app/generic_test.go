@@ -7,9 +7,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
@@ -40,7 +44,7 @@ func TestGenericPackagesLifecycle(t *testing.T) {
 		}
 		return ca.PublishPackageVersion(ctx, in)
 	}
-	bin := bytes.Repeat([]byte("wharf-binary-"), 100000) // 1.3 MB: spooled, not buffered
+	bin := bytes.Repeat([]byte("wharf-binary-"), 100000) // 1.3 MB: streamed, held to its signed hash
 	notes := []byte("release notes")
 
 	out := must(publish("ra", "1.0.0", "cli-linux", bin, sha(bin), true))
@@ -52,8 +56,20 @@ func TestGenericPackagesLifecycle(t *testing.T) {
 		t.Fatalf("final asset status %s", out.Status)
 	}
 	// Wrong checksum: refused, nothing stored.
-	_, err := publish("ra", "2.0.0", "cli-linux", bin, sha(notes), false)
+	_, err := publish("ra", "2.0.0", "cli-linux", notes, sha(bin), false)
 	wantErr[*types.ValidationException](t, err)
+	// aws-sdk-go-v2 signs the body's own hash and sends the false checksum in
+	// X-Amz-Content-Sha256; for a body over the unsigned limit (1 MiB) wharf would
+	// have to read it all before knowing who sent it, so it refuses the signature
+	// instead (docs/compatibility.md S3). Nothing is stored either way.
+	_, err = publish("ra", "2.0.0", "cli-linux", bin, sha(notes), false)
+	if err == nil || !strings.Contains(err.Error(), "InvalidSignatureException") {
+		t.Fatalf("large body with a false assetSHA256: %v; want InvalidSignatureException", err)
+	}
+	if _, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String("gen"), Repository: aws.String("ra"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("tools"), Package: aws.String("cli"), PackageVersion: aws.String("2.0.0")}); err == nil {
+		t.Fatal("a refused publish left version 2.0.0 behind")
+	}
 	// A published version takes no new assets.
 	_, err = publish("ra", "1.0.0", "extra", notes, sha(notes), false)
 	wantErr[*types.ConflictException](t, err)
@@ -214,5 +230,59 @@ func TestGenericNamesThatArePaths(t *testing.T) {
 		if err := publish("ns", "pkg", fmt.Sprintf("1.%d", i), asset); err != nil {
 			t.Errorf("asset %q: %v", asset, err)
 		}
+	}
+}
+
+// A publish whose body is streamed (its SHA-256 signed in X-Amz-Content-Sha256,
+// as botocore sends it) but altered in transit: the signature is good, the body
+// fails its hash at the end, the client gets ValidationException and nothing of
+// it is kept.
+func TestStreamedPublishWithAlteredBodyKeepsNothing(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("tamper")}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("tamper"), Repository: aws.String("rr")}))
+	body := bytes.Repeat([]byte("signed bytes "), 200000) // 2.6 MB: over the in-memory bound, so streamed
+	url := srv.URL + "/v1/package/version/publish?asset=a.bin&domain=tamper&format=generic&namespace=ns&package=p&repository=rr&version=1.0.0"
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Content-Sha256", sha(body))
+	cred := aws.Credentials{AccessKeyID: apptest.AccessKeyID, SecretAccessKey: apptest.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, cred, req, sha(body), "codeartifact", apptest.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	altered := bytes.Clone(body)
+	altered[len(altered)-1] = '!'
+	req.Body = io.NopCloser(bytes.NewReader(altered))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ValidationException" || !strings.Contains(string(msg), "x-amz-content-sha256") {
+		t.Fatalf("altered streamed body: %d %s %s; want 400 ValidationException", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
+	}
+	if _, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String("tamper"), Repository: aws.String("rr"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("p"), PackageVersion: aws.String("1.0.0")}); err == nil {
+		t.Fatal("the altered publish left a version behind")
+	}
+	// The intact body, same signature scheme, publishes.
+	req, _ = http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("X-Amz-Content-Sha256", sha(body))
+	if err := v4.NewSigner().SignHTTP(ctx, cred, req, sha(body), "codeartifact", apptest.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("intact streamed body: %d %s", resp.StatusCode, msg)
 	}
 }

@@ -115,3 +115,23 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 	  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "codeartifact:*", "Resource": "*"}]}`)}))
 	must(admin.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")}))
 }
+
+// A Condition whose values its operator cannot compare is refused when the policy
+// is put, not silently stored to fail closed at every request.
+func TestPutPolicyRefusesUncomparableConditionValues(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("cond")}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("cond"), Repository: aws.String("rr")}))
+	for _, cond := range []string{
+		`{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}`,
+		`{"DateLessThan":{"aws:CurrentTime":"2024-02-30"}}`,
+	} {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"codeartifact:ReadFromRepository","Resource":"*","Condition":` + cond + `}]}`
+		_, err := ca.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("cond"), PolicyDocument: aws.String(doc)})
+		wantErr[*types.ValidationException](t, err)
+		_, err = ca.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("cond"), Repository: aws.String("rr"), PolicyDocument: aws.String(doc)})
+		wantErr[*types.ValidationException](t, err)
+	}
+}

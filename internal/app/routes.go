@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +12,11 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/console"
+	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/metrics"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/reqctx"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -23,7 +30,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
 	sts := &awsapi.STS{Log: a.log}
 	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
-	packages := a.packageRoutes(svc, tokens)
+	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -31,9 +38,18 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(a.healthDetail()))
 	})
+	con := console.New(svc, a.store, a.cfg.PublicURL, a.log)
+	mux.Handle("/console/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setOp(r, metrics.SurfaceConsole, "page")
+		con.ServeHTTP(w, r)
+	}))
+	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	if !a.cfg.NoMetrics {
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if signingService, _, signed := auth.ServiceOf(r); signed {
 			res, err := v.Verify(r)
@@ -42,12 +58,16 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				return
 			}
 			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
+			reqctx.SetPrincipal(r.Context(), res.Principal.ARN)
 			switch res.Service {
 			case "codeartifact":
+				setOp(r, metrics.SurfaceCodeArtifact, ca.OperationName(r))
 				ca.Serve(w, r, service.Caller{Principal: res.Principal})
 			case "sts":
+				setOp(r, metrics.SurfaceSTS, "sts")
 				sts.Serve(w, r, res.Principal)
 			case "kms":
+				setOp(r, metrics.SurfaceKMS, "kms")
 				kms.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
@@ -62,21 +82,92 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 					svcName = "kms"
 				}
 			}
+			setOp(r, svcName, "unauthenticated")
 			awsapi.WriteAuthError(w, r, a.log, svcName, missingAuth(), auth.QueryErrorCode)
 			return
 		}
+		setOp(r, metrics.SurfacePackage, packageFormat(r.URL.Path))
 		packages.ServeHTTP(w, r)
 	})
 	return a.middleware(mux)
 }
 
-// requestLog carries per-request attributes added by handlers for the access log.
-type requestLog struct{ attrs []slog.Attr }
+// requestLog carries per-request attributes added by handlers for the access
+// log, and what the metrics label the request by. One allocation per request
+// holds it and the counting request body.
+type requestLog struct {
+	info               reqctx.Info
+	attrs              []slog.Attr
+	surface, operation string
+	body               countingBody
+}
 
-type ctxKey struct{}
+// countingBody counts the request body bytes handlers read.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// principalOf records the principal of a valid token for the audit trail.
+type principalOf struct{ next endpoints.TokenValidator }
+
+func (p principalOf) Validate(ctx context.Context, token string) (model.AuthToken, error) {
+	at, err := p.next.Validate(ctx, token)
+	if err == nil {
+		reqctx.SetPrincipal(ctx, at.Principal.ARN)
+	}
+	return at, err
+}
+
+func reqLog(r *http.Request) (*requestLog, bool) {
+	if i := reqctx.From(r.Context()); i != nil {
+		rl, ok := i.Ext.(*requestLog)
+		return rl, ok
+	}
+	return nil, false
+}
+
+func setOp(r *http.Request, surface, operation string) {
+	if rl, ok := reqLog(r); ok {
+		rl.surface, rl.operation = surface, operation
+	}
+}
+
+// packageFormat is the format segment of a package endpoint path
+// (/{domain}-{owner}/{format}/...), or "unknown": a label from a closed set.
+func packageFormat(path string) string {
+	rest := strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[i+1:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			rest = rest[:j]
+		}
+		if _, ok := knownFormats[model.Format(rest)]; ok {
+			return rest
+		}
+	}
+	return "unknown"
+}
+
+var knownFormats = func() map[model.Format]struct{} {
+	m := map[model.Format]struct{}{}
+	for _, f := range model.ExternalConnections {
+		m[f] = struct{}{}
+	}
+	for _, f := range []model.Format{model.FormatNpm, model.FormatPypi, model.FormatMaven, model.FormatGeneric} {
+		m[f] = struct{}{}
+	}
+	return m
+}()
 
 func logAttr(r *http.Request, attrs ...slog.Attr) {
-	if rl, ok := r.Context().Value(ctxKey{}).(*requestLog); ok {
+	if rl, ok := reqLog(r); ok {
 		rl.attrs = append(rl.attrs, attrs...)
 	}
 }
@@ -115,8 +206,13 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Amzn-RequestId", id)
-		rl := &requestLog{}
-		r = r.WithContext(contextWith(r.Context(), rl))
+		rl := &requestLog{surface: metrics.SurfaceOther, operation: "other"}
+		rl.info.RequestID, rl.info.Ext = id, rl
+		if r.Body != nil && r.Body != http.NoBody {
+			rl.body.ReadCloser = r.Body
+			r.Body = &rl.body
+		}
+		r = r.WithContext(reqctx.With(r.Context(), &rl.info))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -128,6 +224,14 @@ func (a *App) middleware(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" {
 				return
 			}
+			if r.URL.Path == "/metrics" {
+				rl.surface, rl.operation = metrics.SurfaceMetrics, "scrape"
+			}
+			code := sw.status
+			if code == 0 { // nothing written: net/http answers 200
+				code = http.StatusOK
+			}
+			a.Metrics.Op(rl.surface, rl.operation).Done(code, time.Since(start), rl.body.n, sw.bytes)
 			attrs := []slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),

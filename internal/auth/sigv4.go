@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -49,13 +51,19 @@ type Verifier struct {
 	// MaxSkew bounds the distance between the signing time and Now; 0 means
 	// DefaultMaxSkew.
 	MaxSkew time.Duration
-	// MaxBodyBytes bounds a body that must be read to be hashed (requests without a
-	// usable X-Amz-Content-Sha256); 0 means DefaultMaxBodyBytes. Bodies beyond it
-	// are refused with apperr.TooLarge.
+	// Region, when set, is the only region a credential scope may name (wharf's
+	// --region), as an AWS endpoint accepts only its own. STS also accepts
+	// us-east-1, the signing region of its global endpoint.
+	Region string
+	// MaxBodyBytes bounds a body whose hash the signature covers through
+	// X-Amz-Content-Sha256 (package uploads); it is streamed to the handler and
+	// held to that hash, never buffered. 0 means DefaultMaxBodyBytes. Bodies
+	// beyond it fail with apperr.TooLarge.
 	MaxBodyBytes int64
-	// TempDir is where bodies larger than a megabyte are spooled while they are
-	// hashed; "" means os.TempDir().
-	TempDir string
+	// MaxUnsignedBody bounds, in memory, a body that must be read before the
+	// signature can be checked (no usable X-Amz-Content-Sha256). Longer ones are
+	// refused unread. 0 means DefaultMaxUnsignedBody.
+	MaxUnsignedBody int64
 }
 
 // Result is what a verified signature establishes.
@@ -84,12 +92,24 @@ func (s *sigRequest) scope() string {
 	return s.scopeDate + "/" + s.region + "/" + s.service + "/" + terminator
 }
 
-// Verify authenticates r. On success r.Body, if Verify had to read it to hash it,
-// has been replaced by an equivalent reader, so handlers read the same bytes.
+// Verify authenticates r. The signature is checked before any large body is
+// read: a body is read up front only when its hash is needed to check the
+// signature, and then at most MaxUnsignedBody bytes of it, in memory. A body whose
+// hash the signature covers through X-Amz-Content-Sha256 reaches the handler
+// through a reader that fails at its end if the bytes do not match that hash
+// (small ones are checked here, before the handler runs). On success r.Body may
+// have been replaced by such an equivalent reader.
+//
 // Refusals are apperr.Unauthenticated with Reason set to the AWS error code (see
 // the Reason constants); a body over MaxBodyBytes is apperr.TooLarge; a failing key
-// store is returned as is.
-func (v *Verifier) Verify(r *http.Request) (Result, error) {
+// store is returned as is. A refused request's body is drained (boundedly) and
+// closed.
+func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
+	defer func() {
+		if err != nil {
+			discardBody(r)
+		}
+	}()
 	sr, err := parseSignature(r)
 	if err != nil {
 		return Result{}, err
@@ -104,59 +124,103 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 	if err := v.checkTime(sr); err != nil {
 		return Result{}, err
 	}
-
-	pl, err := declaredPayloadHash(r, sr)
+	if err := v.checkRegion(sr); err != nil {
+		return Result{}, err
+	}
+	declared, err := declaredPayloadHash(r, sr)
 	if err != nil {
 		return Result{}, err
 	}
-	var bodySum string
-	readBody := func() error {
-		if bodySum != "" {
-			return nil
-		}
-		sum, err := v.bufferBody(r)
-		bodySum = sum
-		return err
-	}
-	if pl.hash == "" {
-		if err := readBody(); err != nil {
-			return Result{}, err
-		}
-		pl.hash = bodySum
-	}
+	ok := Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, Service: sr.service, Region: sr.region}
 
 	signingKey := deriveKey(key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
 	canonical := canonicalRequestPrefix(r, sr)
-	ok := verifySignature(signingKey, sr, canonical+pl.hash)
-	// botocore signs the declared X-Amz-Content-Sha256 value; aws-sdk-go-v2 signs
-	// the hash it computed of the body and sends the header as the caller gave it
-	// (PublishPackageVersion's assetSHA256). So a declared hash that does not
-	// verify is tried against the body's own hash too; when that verifies, the
-	// body check below reports the false integrity claim as a validation error.
-	if !ok && (pl.orBody || pl.checkBody) {
-		if err := readBody(); err != nil {
+	// The signature over a declared hash is checked from the headers alone; only
+	// then is the body read, and held to that hash.
+	if declared != "" && verifySignature(signingKey, sr, canonical+declared) {
+		if err := v.holdBody(r, declared); err != nil {
 			return Result{}, err
 		}
-		ok = verifySignature(signingKey, sr, canonical+bodySum)
-	}
-	if !ok {
-		return Result{}, badSignature(msgSignatureMismatch)
+		return ok, nil
 	}
 
-	// The signature covers the declared hash; now hold the body to it, before any
-	// handler sees a byte of it.
-	if pl.checkBody {
-		if err := readBody(); err != nil {
-			return Result{}, err
-		}
-		if !hmac.Equal([]byte(bodySum), []byte(strings.ToLower(pl.hash))) {
-			// The signature is good: it covers the declared hash. It is the body that
-			// does not match its own integrity claim (PublishPackageVersion's
-			// assetSHA256 travels in this header), so this is a validation error.
-			return Result{}, apperr.Validationf("The provided 'x-amz-content-sha256' header does not match what was computed from the request body.")
-		}
+	// Otherwise the signature covers the body's own SHA-256: no declared hash (what
+	// SDKs send to every JSON service), UNSIGNED-PAYLOAD (which AWS accepts only for
+	// S3-style services, so here it never verifies as such), or aws-sdk-go-v2's
+	// PublishPackageVersion with a false assetSHA256 (it signs the hash it computed
+	// and sends the caller's value in the header). The body must be hashed before
+	// anything is known about the caller: at most MaxUnsignedBody bytes, in memory.
+	sum, err := readSmallBody(r, v.maxUnsigned())
+	if err == errBodyOverUnsignedLimit {
+		return Result{}, badSignature("%s (wharf checks a signature over the body's own hash only for bodies up to %d bytes; "+
+			"sign a larger body's SHA-256 in X-Amz-Content-Sha256)", msgSignatureMismatch, v.maxUnsigned())
 	}
-	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, Service: sr.service, Region: sr.region}, nil
+	if err != nil {
+		return Result{}, err
+	}
+	good := verifySignature(signingKey, sr, canonical+sum)
+	// botocore presigns with UNSIGNED-PAYLOAD; harmless when there is no body.
+	if !good && sr.presigned && declared == "" && sum == emptySHA256 {
+		good = verifySignature(signingKey, sr, canonical+unsignedPayload)
+	}
+	if !good {
+		return Result{}, badSignature(msgSignatureMismatch)
+	}
+	if declared != "" && !hmac.Equal([]byte(sum), []byte(strings.ToLower(declared))) {
+		return Result{}, payloadMismatch()
+	}
+	return ok, nil
+}
+
+// holdBody makes the handler's body answer to the signed hash: a body that fits
+// in MaxUnsignedBody is read and compared now, a longer one is streamed through a
+// verifyingBody (and refused at once if its declared length is over MaxBodyBytes).
+func (v *Verifier) holdBody(r *http.Request, declared string) error {
+	declared = strings.ToLower(declared)
+	limit := v.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > limit {
+		return tooLarge(limit)
+	}
+	if r.ContentLength <= v.maxUnsigned() {
+		data, complete, err := bufferPrefix(r, v.maxUnsigned())
+		if err != nil {
+			return err
+		}
+		if complete {
+			sum := sha256.Sum256(data)
+			if !hmac.Equal([]byte(hex.EncodeToString(sum[:])), []byte(declared)) {
+				return payloadMismatch()
+			}
+			return nil
+		}
+		// An unknown length that turned out long: stream the rest behind what was read.
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
+	}
+	r.Body = newVerifyingBody(r.Body, declared, limit)
+	r.GetBody = nil
+	return nil
+}
+
+func (v *Verifier) maxUnsigned() int64 {
+	if v.MaxUnsignedBody > 0 {
+		return v.MaxUnsignedBody
+	}
+	return DefaultMaxUnsignedBody
+}
+
+// checkRegion refuses a credential scope naming another region, with the error
+// AWS endpoints answer (InvalidSignatureException; SignatureDoesNotMatch in STS).
+func (v *Verifier) checkRegion(sr sigRequest) error {
+	if v.Region == "" || sr.region == v.Region || (sr.service == "sts" && sr.region == "us-east-1") {
+		return nil
+	}
+	return badSignature("Credential should be scoped to a valid region, not '%s'. ", sr.region)
 }
 
 func (v *Verifier) now() time.Time {
@@ -196,36 +260,24 @@ func (v *Verifier) checkTime(sr sigRequest) error {
 	return nil
 }
 
-// payload says which payload hash the signature was computed over.
-type payload struct {
-	hash      string // the declared hash; "" means: the body's SHA-256
-	checkBody bool   // hash is a digest the body must match
-	orBody    bool   // if hash does not verify, try the body's SHA-256
-}
-
 // declaredPayloadHash finds the payload hash the signer declared, without reading
-// the body. A presigned URL that declares none was signed with UNSIGNED-PAYLOAD
-// (botocore) or with the hash of the body (aws-sdk-go-v2's STS presigner): both
-// are tried, the body last.
-func declaredPayloadHash(r *http.Request, sr sigRequest) (payload, error) {
+// the body: a hex SHA-256, or "" when there is none to rely on (absent,
+// or UNSIGNED-PAYLOAD: the signature must then cover the body's own hash).
+func declaredPayloadHash(r *http.Request, sr sigRequest) (string, error) {
 	h := r.Header.Get(hdrContentSHA)
 	if h == "" && sr.presigned {
 		h = r.URL.Query().Get(hdrContentSHA)
 	}
 	switch {
-	case h == unsignedPayload:
-		return payload{hash: h}, nil
+	case h == "" || h == unsignedPayload:
+		return "", nil
 	case strings.HasPrefix(h, "STREAMING-"):
-		return payload{}, incomplete("x-amz-content-sha256 '%s' (chunked payload signing) is not supported; sign the whole payload or use UNSIGNED-PAYLOAD", h)
-	case h != "":
-		if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size {
-			return payload{}, incomplete("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.")
-		}
-		return payload{hash: h, checkBody: true}, nil
-	case sr.presigned:
-		return payload{hash: unsignedPayload, orBody: true}, nil
+		return "", incomplete("x-amz-content-sha256 '%s' (chunked payload signing) is not supported; sign the whole payload", h)
 	}
-	return payload{}, nil
+	if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size {
+		return "", incomplete("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.")
+	}
+	return h, nil // as sent: that is the string the signer signed
 }
 
 // verifySignature compares in constant time.

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,8 +208,6 @@ func TestVerifyAcceptsSDKSignedRequests(t *testing.T) {
 		{name: "path with characters", method: "GET", path: "/v1/odd path/é/a%2Fb/c@d!$'()*,;=:/x~y"},
 		{name: "declared content sha", method: "POST", path: "/v1/domains", body: jsonBody,
 			mod: func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", sha(jsonBody)) }},
-		{name: "unsigned payload", method: "POST", path: "/v1/package/version/publish", body: []byte("any bytes at all"),
-			mod: func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }},
 		{name: "signed extra headers", method: "POST", path: "/v1/domains", body: jsonBody,
 			mod: func(r *http.Request) {
 				r.Header.Set("Content-Type", "application/json")
@@ -262,30 +262,174 @@ func TestVerifyAcceptsEquivalentQueryEncoding(t *testing.T) {
 	wantOK(t, rc.last(t))
 }
 
-func TestVerifyLargeBodyIsSpooledAndReplaced(t *testing.T) {
+func TestVerifyLargeSignedBodyIsStreamedAndHeldToItsHash(t *testing.T) {
 	v := fixedVerifier(newFakeKeys(testKey), signedAt)
-	v.TempDir = t.TempDir()
 	srv, rc := verifyServer(t, v, nil)
-	body := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
-	send(t, sign(t, testCred, "POST", srv.URL+"/v1/package/version/publish", body, signedAt, nil))
+	body := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB: over the in-memory bound
+	declare := func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", sha(body)) }
+	url := srv.URL + "/v1/package/version/publish"
+
+	send(t, sign(t, testCred, "POST", url, body, signedAt, declare))
 	s := rc.last(t)
 	wantOK(t, s)
-	if !bytes.Equal(s.body, body) {
-		t.Fatalf("handler read %d bytes, want the %d sent", len(s.body), len(body))
+	if s.bodyErr != nil || !bytes.Equal(s.body, body) {
+		t.Fatalf("handler read %d bytes (%v), want the %d sent", len(s.body), s.bodyErr, len(body))
+	}
+
+	// The same length, one byte changed: the signature (over the declared hash) is
+	// good, and the handler's read fails at the end instead of returning io.EOF.
+	req := sign(t, testCred, "POST", url, body, signedAt, declare)
+	tampered := bytes.Clone(body)
+	tampered[len(tampered)-1] ^= 1
+	req.Body = io.NopCloser(bytes.NewReader(tampered))
+	send(t, req)
+	s = rc.last(t)
+	wantOK(t, s)
+	if e := apperr.As(s.bodyErr); s.bodyErr == nil || e.Kind != apperr.Validation || !strings.Contains(e.Message, "x-amz-content-sha256") {
+		t.Fatalf("tampered large body: read error %v; want a validation error naming x-amz-content-sha256", s.bodyErr)
+	}
+
+	// A chunked body (no Content-Length) gets the same treatment.
+	chunked := func(r *http.Request) { declare(r); r.ContentLength = -1 }
+	send(t, sign(t, testCred, "POST", url, body, signedAt, chunked))
+	if s := rc.last(t); s.err != nil || s.bodyErr != nil || !bytes.Equal(s.body, body) {
+		t.Fatalf("chunked signed body: verify %v, read %v, %d bytes", s.err, s.bodyErr, len(s.body))
 	}
 
 	v.MaxBodyBytes = 1 << 20
-	send(t, sign(t, testCred, "POST", srv.URL+"/v1/package/version/publish", body, signedAt, nil))
+	send(t, sign(t, testCred, "POST", url, body, signedAt, declare))
 	if k := apperr.KindOf(rc.last(t).err); k != apperr.TooLarge {
 		t.Fatalf("over MaxBodyBytes: kind %v, want TooLarge", k)
 	}
-	// A chunked body (no Content-Length) is held to the limit while it is read.
-	v.MaxBodyBytes = 100
-	req := sign(t, testCred, "POST", srv.URL+"/v1/x", bytes.Repeat([]byte("x"), 200), signedAt, nil)
-	req.ContentLength = -1
-	send(t, req)
-	if k := apperr.KindOf(rc.last(t).err); k != apperr.TooLarge {
-		t.Fatalf("chunked over MaxBodyBytes: kind %v, want TooLarge", k)
+	// Without a Content-Length the limit holds while the handler reads.
+	send(t, sign(t, testCred, "POST", url, body, signedAt, chunked))
+	if s := rc.last(t); s.err != nil || apperr.KindOf(s.bodyErr) != apperr.TooLarge {
+		t.Fatalf("chunked over MaxBodyBytes: verify %v, read %v; want TooLarge on read", s.err, s.bodyErr)
+	}
+}
+
+func TestVerifyBodyHashedForTheSignatureIsBounded(t *testing.T) {
+	v := fixedVerifier(newFakeKeys(testKey), signedAt)
+	v.MaxUnsignedBody = 1000
+	srv, rc := verifyServer(t, v, nil)
+	url := srv.URL + "/v1/domain?domain=d"
+
+	small := bytes.Repeat([]byte("x"), 1000)
+	send(t, sign(t, testCred, "POST", url, small, signedAt, nil))
+	if s := rc.last(t); s.err != nil || !bytes.Equal(s.body, small) {
+		t.Fatalf("body at the bound: %v, %d bytes", s.err, len(s.body))
+	}
+	// One byte more cannot be verified without reading it all: refused unread.
+	big := append(small, 'x')
+	send(t, sign(t, testCred, "POST", url, big, signedAt, nil))
+	wantRefused(t, rc.last(t).err, ReasonInvalidSignature, "up to 1000 bytes")
+	send(t, sign(t, testCred, "POST", url, big, signedAt, func(r *http.Request) { r.ContentLength = -1 }))
+	wantRefused(t, rc.last(t).err, ReasonInvalidSignature, "up to 1000 bytes")
+}
+
+// countingBody is an endless body that counts what is read from it.
+type countingBody struct{ n atomic.Int64 }
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	clear(p)
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+func (c *countingBody) Close() error { return nil }
+
+// A 1 GiB body with a bogus signature from a known access key id costs a bounded
+// read in memory and nothing on disk, whatever the request declares.
+func TestVerifyBogusSignatureOnHugeBodyCostsABoundedRead(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	const gib = 1 << 30
+	bound := DefaultMaxUnsignedBody + 128<<10
+	for _, c := range []struct {
+		name     string
+		length   int64
+		declared string
+	}{
+		{"declared hash", gib, sha([]byte("anything"))},
+		{"no declared hash", gib, ""},
+		{"unsigned payload", gib, "UNSIGNED-PAYLOAD"},
+		{"chunked, declared hash", -1, sha([]byte("anything"))},
+		{"chunked, no declared hash", -1, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := &countingBody{}
+			r := httptest.NewRequest("POST", "http://wharf.test/v1/package/version/publish?domain=d", nil)
+			r.Body, r.ContentLength = body, c.length
+			r.Header.Set("X-Amz-Date", signedAt.Format(amzDateLayout))
+			if c.declared != "" {
+				r.Header.Set("X-Amz-Content-Sha256", c.declared)
+			}
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testKey.AccessKeyID+"/20250304/us-east-1/codeartifact/aws4_request, SignedHeaders=host;x-amz-date, Signature="+strings.Repeat("0", 64))
+			_, err := fixedVerifier(newFakeKeys(testKey), signedAt).Verify(r)
+			wantRefused(t, err, ReasonInvalidSignature, "does not match")
+			if n := body.n.Load(); n > bound {
+				t.Fatalf("read %d bytes of a refused body, want at most %d", n, bound)
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+				t.Fatalf("refusal left %d files in the temp dir", len(ents))
+			}
+		})
+	}
+}
+
+func TestVerifyStrictAsAWS(t *testing.T) {
+	v := fixedVerifier(newFakeKeys(testKey), signedAt)
+	v.Region = "eu-west-1"
+	body := []byte(`{"domain":"d"}`)
+	signIn := func(region, service string, mod func(*http.Request)) *http.Request {
+		r := httptest.NewRequest("POST", "http://wharf.test/v1/domain?domain=d", bytes.NewReader(body))
+		if mod != nil {
+			mod(r)
+		}
+		payload := r.Header.Get("X-Amz-Content-Sha256")
+		if payload == "" {
+			payload = sha(body)
+		}
+		if err := v4.NewSigner().SignHTTP(context.Background(), testCred, r, payload, service, region, signedAt); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if _, err := v.Verify(signIn("eu-west-1", "codeartifact", nil)); err != nil {
+		t.Fatalf("own region: %v", err)
+	}
+	_, err := v.Verify(signIn("us-west-2", "codeartifact", nil))
+	wantRefused(t, err, ReasonInvalidSignature, "Credential should be scoped to a valid region, not 'us-west-2'.")
+	if QueryErrorCode(apperr.As(err).Reason) != "SignatureDoesNotMatch" {
+		t.Fatal("a wrong region must read SignatureDoesNotMatch in STS")
+	}
+	if _, err := v.Verify(signIn("us-east-1", "sts", nil)); err != nil {
+		t.Fatalf("STS signed for its global endpoint (us-east-1): %v", err)
+	}
+	_, err = v.Verify(signIn("us-east-1", "codeartifact", nil))
+	wantRefused(t, err, ReasonInvalidSignature, "valid region")
+
+	// UNSIGNED-PAYLOAD leaves the body out of the signature; AWS accepts it only for
+	// S3-style services, so a control-plane request signed so is refused, even with
+	// the body it was sent with.
+	_, err = v.Verify(signIn("eu-west-1", "codeartifact", func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }))
+	wantRefused(t, err, ReasonInvalidSignature, "does not match")
+	_, err = v.Verify(signIn("eu-west-1", "kms", func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }))
+	wantRefused(t, err, ReasonInvalidSignature, "does not match")
+}
+
+// aws-sdk-go-v2 signs the body's hash and sends the caller's assetSHA256 in
+// X-Amz-Content-Sha256: a false one is a validation error, not a signature error.
+func TestVerifyGoSDKFalseAssetSHA256(t *testing.T) {
+	v := fixedVerifier(newFakeKeys(testKey), signedAt)
+	body := []byte("asset bytes")
+	r := httptest.NewRequest("POST", "http://wharf.test/v1/package/version/publish", bytes.NewReader(body))
+	r.Header.Set("X-Amz-Content-Sha256", sha([]byte("other bytes")))
+	if err := v4.NewSigner().SignHTTP(context.Background(), testCred, r, sha(body), "codeartifact", "us-east-1", signedAt); err != nil {
+		t.Fatal(err)
+	}
+	_, err := v.Verify(r)
+	if e := apperr.As(err); err == nil || e.Kind != apperr.Validation {
+		t.Fatalf("false assetSHA256: %v; want a validation error", err)
 	}
 }
 

@@ -45,8 +45,9 @@ func (t *Tokens) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Issue creates a token for principal p scoped to one domain, valid for ttl.
-func (t *Tokens) Issue(ctx context.Context, p model.Principal, domainOwner, domainName string, ttl time.Duration) (string, time.Time, error) {
+// Issue creates a token for principal p scoped to domain d — to this incarnation
+// of it (d.CreatedAt), see model.AuthToken.DomainCreatedAt — valid for ttl.
+func (t *Tokens) Issue(ctx context.Context, p model.Principal, d model.Domain, ttl time.Duration) (string, time.Time, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", time.Time{}, apperr.New(apperr.Internal, "generating authorization token").Wrap(err)
@@ -56,12 +57,13 @@ func (t *Tokens) Issue(ctx context.Context, p model.Principal, domainOwner, doma
 	// AWS reports expiration in whole seconds; store what we report.
 	expires := now.Add(ttl).Truncate(time.Second)
 	err := t.Store.PutToken(ctx, model.AuthToken{
-		Hash:        HashToken(token),
-		Principal:   p,
-		DomainOwner: domainOwner,
-		DomainName:  domainName,
-		ExpiresAt:   expires,
-		CreatedAt:   now,
+		Hash:            HashToken(token),
+		Principal:       p,
+		DomainOwner:     d.Owner,
+		DomainName:      d.Name,
+		DomainCreatedAt: d.CreatedAt,
+		ExpiresAt:       expires,
+		CreatedAt:       now,
 	})
 	if err != nil {
 		return "", time.Time{}, err
@@ -71,7 +73,7 @@ func (t *Tokens) Issue(ctx context.Context, p model.Principal, domainOwner, doma
 
 // Validate returns the stored token for token. Malformed, unknown and expired
 // tokens are apperr.Unauthenticated; a failing store is returned as is. The caller
-// checks that the token's domain is the one being accessed.
+// checks that the token's domain is the one being accessed (CheckDomain).
 func (t *Tokens) Validate(ctx context.Context, token string) (model.AuthToken, error) {
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not a valid wharf token")
@@ -88,6 +90,19 @@ func (t *Tokens) Validate(ctx context.Context, token string) (model.AuthToken, e
 			at.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return at, nil
+}
+
+// CheckDomain refuses a token used on a domain other than the one it was issued
+// for: another name or owner, or a domain of the same name created again after
+// the token's domain was deleted (another incarnation).
+func CheckDomain(at model.AuthToken, d model.Domain) error {
+	if at.DomainName != d.Name || at.DomainOwner != d.Owner {
+		return apperr.New(apperr.Unauthenticated, "the authorization token was issued for domain %s (owner %s), not %s", at.DomainName, at.DomainOwner, d.Name)
+	}
+	if !at.DomainCreatedAt.Equal(d.CreatedAt) {
+		return apperr.New(apperr.Unauthenticated, "the authorization token was issued for an earlier domain named %s, deleted since; request a new one with GetAuthorizationToken", d.Name)
+	}
+	return nil
 }
 
 // HashToken is the hex SHA-256 under which a token is stored (model.AuthToken.Hash).

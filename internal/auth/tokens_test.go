@@ -39,13 +39,36 @@ func (f *fakeTokens) GetToken(_ context.Context, hash string) (model.AuthToken, 
 	return t, nil
 }
 
+var testDomain = model.Domain{Owner: "111122223333", Name: "my-domain", CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)}
+
+func TestCheckDomainBindsTheIncarnation(t *testing.T) {
+	at := model.AuthToken{DomainOwner: testDomain.Owner, DomainName: testDomain.Name, DomainCreatedAt: testDomain.CreatedAt}
+	if err := CheckDomain(at, testDomain); err != nil {
+		t.Fatalf("same domain: %v", err)
+	}
+	again := testDomain
+	again.CreatedAt = testDomain.CreatedAt.Add(time.Millisecond)
+	other := testDomain
+	other.Name = "other"
+	legacy := at
+	legacy.DomainCreatedAt = time.Time{}
+	for name, c := range map[string]struct {
+		at model.AuthToken
+		d  model.Domain
+	}{"re-created domain": {at, again}, "other domain": {at, other}, "token without incarnation": {legacy, testDomain}} {
+		if err := CheckDomain(c.at, c.d); !apperr.Is(err, apperr.Unauthenticated) {
+			t.Errorf("%s: %v, want Unauthenticated", name, err)
+		}
+	}
+}
+
 func TestTokensIssueAndValidate(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 4, 5, 6, 7, 500, time.UTC)
 	store := &fakeTokens{}
 	tk := &Tokens{Store: store, Now: func() time.Time { return now }}
 
-	tok, exp, err := tk.Issue(ctx, testUser, "111122223333", "my-domain", 12*time.Hour)
+	tok, exp, err := tk.Issue(ctx, testUser, testDomain, 12*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +92,12 @@ func TestTokensIssueAndValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at.Principal != testUser || at.DomainOwner != "111122223333" || at.DomainName != "my-domain" || !at.ExpiresAt.Equal(exp) {
+	if at.Principal != testUser || at.DomainOwner != "111122223333" || at.DomainName != "my-domain" || !at.ExpiresAt.Equal(exp) ||
+		!at.DomainCreatedAt.Equal(testDomain.CreatedAt) {
 		t.Fatalf("validated %+v", at)
 	}
 
-	tok2, _, _ := tk.Issue(ctx, testUser, "111122223333", "my-domain", time.Hour)
+	tok2, _, _ := tk.Issue(ctx, testUser, testDomain, time.Hour)
 	if tok2 == tok {
 		t.Fatal("two issues gave the same token")
 	}
@@ -111,7 +135,7 @@ func (*brokenTokens) GetToken(context.Context, string) (model.AuthToken, error) 
 
 func TestTokensStoreFailureIsNotUnauthenticated(t *testing.T) {
 	tk := &Tokens{Store: &brokenTokens{}}
-	tok, _, err := tk.Issue(context.Background(), testUser, "111122223333", "d", time.Hour)
+	tok, _, err := tk.Issue(context.Background(), testUser, model.Domain{Owner: "111122223333", Name: "d"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

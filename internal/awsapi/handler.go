@@ -163,6 +163,15 @@ func (h *CodeArtifact) Register(name string, op Op) {
 	panic("awsapi: unknown operation " + name)
 }
 
+// OperationName names the CodeArtifact operation a request is routed to, or
+// "unknown" (a closed set: metrics label it by this).
+func (h *CodeArtifact) OperationName(r *http.Request) string {
+	if name, ok := h.names[route{r.Method, strings.TrimRight(r.URL.Path, "/")}]; ok {
+		return name
+	}
+	return "unknown"
+}
+
 // Serve handles a verified request from caller.
 func (h *CodeArtifact) Serve(w http.ResponseWriter, r *http.Request, c service.Caller) {
 	rt := route{r.Method, strings.TrimRight(r.URL.Path, "/")}

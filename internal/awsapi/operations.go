@@ -3,7 +3,7 @@ package awsapi
 // Operation is one operation of the CodeArtifact 2018-09-22 model and its route.
 type Operation struct{ Method, Path, Name string }
 
-// Operations lists all 48 operations of the model (../shared/spec), so that every
+// Operations lists all 48 operations of the model (testdata/), so that every
 // one is routed: an unserved one answers a typed error, never an HTML 404.
 // Generated from the service model; a test checks it against the model.
 var Operations = []Operation{

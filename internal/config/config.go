@@ -12,8 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
 // Config is everything `wharf serve` needs.
@@ -31,12 +29,26 @@ type Config struct {
 	// credentials of the default account.
 	RootAccessKeyID     string
 	RootSecretAccessKey string
-	LogFormat           string // text | json
-	LogLevel            string // debug | info | warn | error
-	ShutdownTimeout     time.Duration
-	MetadataTTL         time.Duration // how long upstream metadata is fresh
-	NegativeTTL         time.Duration // how long an upstream 404 is remembered
-	MaxPublishBytes     int64         // largest package upload accepted
+	// MasterKeyFile (--master-key-file) or MasterKey (WHARF_MASTER_KEY) hold the
+	// master secret apart from the data it protects; when both are empty it is
+	// DATA/master.key, created on first start.
+	MasterKeyFile   string
+	MasterKey       string
+	LogFormat       string // text | json
+	LogLevel        string // debug | info | warn | error
+	ShutdownTimeout time.Duration
+	MetadataTTL     time.Duration // how long upstream metadata is fresh
+	NegativeTTL     time.Duration // how long an upstream 404 is remembered
+	MaxPublishBytes int64         // largest package upload accepted
+	// MaxUnsignedBodyBytes bounds a request body read (in memory) before its
+	// signature is known to be good: bodies whose SHA-256 is not declared in
+	// X-Amz-Content-Sha256 must be hashed to check the signature.
+	MaxUnsignedBodyBytes int64
+	NoMetrics            bool // do not serve GET /metrics
+	// ConfigFile is the YAML file the configuration was read from ("" for none).
+	ConfigFile string
+	// Webhooks receive package version events (from the file's webhooks list).
+	Webhooks []Webhook
 	// UpstreamHeaderTimeout bounds the wait for an upstream's response headers,
 	// UpstreamReadTimeout each wait for more of its body (a stall answers 504).
 	UpstreamHeaderTimeout time.Duration
@@ -50,35 +62,63 @@ var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 // ParseServe parses `wharf serve` arguments and the environment.
 func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	c := &Config{Upstreams: map[string]*url.URL{}}
+	up := &layeredSources{m: c.Upstreams, setIn: map[string]int{}}
 	fs := flag.NewFlagSet("wharf serve", flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
+	fs.StringVar(&c.ConfigFile, "config", "", "YAML configuration file whose keys are these flags' names (flags and WHARF_* variables override it); also WHARF_CONFIG")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to serve on (HOST:PORT); one port serves the AWS APIs and every package endpoint")
 	fs.StringVar(&c.DataDir, "data-dir", "wharf-data", "directory for the embedded database, blobs and keys")
 	fs.StringVar(&c.Database, "database", "", "metadata store: empty for SQLite in --data-dir, or a postgres://user:pass@host/db URL (replicas sharing one database); also WHARF_DATABASE")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", "", "file holding the 32-byte master key (raw, base64 or hex), kept apart from --data-dir; default DATA/master.key, created on first start; or set WHARF_MASTER_KEY")
 	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region wharf reports in ARNs")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach wharf at, used in repository endpoints (default: the Host each request was sent to)")
-	fs.Var(upstream.Sources(c.Upstreams), "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
+	fs.Var(up, "upstream", "external connection upstream, NAME=URL (repeatable), e.g. public:npmjs=\"$(npm config get registry)\"")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
+	fs.BoolVar(&c.NoMetrics, "no-metrics", false, "do not serve Prometheus metrics at GET /metrics")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes (npm, PyPI and Maven uploads, generic assets)")
 	fs.DurationVar(&c.UpstreamHeaderTimeout, "upstream-header-timeout", 30*time.Second, "how long to wait for an upstream's response headers before answering 504")
 	fs.DurationVar(&c.UpstreamReadTimeout, "upstream-read-timeout", time.Minute, "how long an upstream body may stall (no bytes) before the request fails with 504")
 	c.Limits.register(fs)
+	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
+	// Layers, lowest first: the file, WHARF_* variables, the command line.
+	var file *File
+	if path := configPath(args, getenv); path != "" {
+		var err error
+		if file, err = ReadFile(path); err != nil {
+			return nil, err
+		}
+		up.layer = 1
+		if err := file.apply(fs, up); err != nil {
+			return nil, err
+		}
+		c.Webhooks = file.Webhooks
+	}
+	up.layer = 2
+	if err := applyEnv(fs, up, getenv); err != nil {
+		return nil, err
+	}
+	up.layer = 3
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	if c.Database == "" {
-		c.Database = getenv("WHARF_DATABASE")
-	}
+	// The master key itself is a secret: from the environment only, never a flag or the file.
+	c.MasterKey = getenv("WHARF_MASTER_KEY")
 	c.RootAccessKeyID = getenv("WHARF_ROOT_ACCESS_KEY_ID")
 	c.RootSecretAccessKey = getenv("WHARF_ROOT_SECRET_ACCESS_KEY")
-	return c, c.Validate()
+	return c, file.locate(c.Validate())
+}
+
+// CheckFile validates a configuration file on its own (defaults for what it
+// does not set, no environment): `wharf config check FILE`.
+func CheckFile(path string) (*Config, error) {
+	return ParseServe([]string{"--config", path}, func(string) string { return "" })
 }
 
 // Validate checks the configuration as a whole.
@@ -103,6 +143,9 @@ func (c *Config) Validate() error {
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
+	if c.MasterKeyFile != "" && c.MasterKey != "" {
+		errs = append(errs, errors.New("set either --master-key-file or WHARF_MASTER_KEY, not both"))
+	}
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
 		errs = append(errs, errors.New("set both WHARF_ROOT_ACCESS_KEY_ID and WHARF_ROOT_SECRET_ACCESS_KEY, or neither"))
 	}
@@ -113,6 +156,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if c.MaxUnsignedBodyBytes <= 0 {
+		errs = append(errs, errors.New("--max-unsigned-body-bytes must be positive"))
 	}
 	if c.MaxPublishBytes <= 0 {
 		errs = append(errs, errors.New("--max-publish-bytes must be positive"))

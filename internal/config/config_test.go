@@ -72,3 +72,20 @@ func TestParseServeRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServeSecurityFlags(t *testing.T) {
+	c, err := ParseServe([]string{"--master-key-file", "/etc/wharf/master.key"}, env(nil))
+	if err != nil || c.MasterKeyFile != "/etc/wharf/master.key" || c.MasterKey != "" || c.MaxUnsignedBodyBytes != 1<<20 {
+		t.Fatalf("master key file: %+v %v", c, err)
+	}
+	c, err = ParseServe([]string{"--max-unsigned-body-bytes", "4096"}, env(map[string]string{"WHARF_MASTER_KEY": "k"}))
+	if err != nil || c.MasterKey != "k" || c.MaxUnsignedBodyBytes != 4096 {
+		t.Fatalf("master key env: %+v %v", c, err)
+	}
+	if _, err := ParseServe([]string{"--master-key-file", "f"}, env(map[string]string{"WHARF_MASTER_KEY": "k"})); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("file and env together: %v", err)
+	}
+	if _, err := ParseServe([]string{"--max-unsigned-body-bytes", "0"}, env(nil)); err == nil {
+		t.Fatal("a zero unsigned body limit was accepted")
+	}
+}

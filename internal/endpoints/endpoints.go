@@ -35,8 +35,10 @@ type Handler interface {
 	// WriteError answers an error the way the format's clients understand,
 	// including authentication failures (apperr.Unauthenticated) before Serve.
 	WriteError(w http.ResponseWriter, r *http.Request, err error)
-	// Public reports whether a request needs no token (e.g. npm's ping). Most
-	// formats answer false for everything.
+	// Public reports whether a request needs no token (e.g. npm's ping). Such a
+	// request is served without any lookup: its Request.Repo is the repository as
+	// named in the path, not known to exist, and it has no principal. Most formats
+	// answer false for everything.
 	Public(r *http.Request, path string) bool
 }
 
@@ -112,30 +114,46 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var principal model.Principal
-	if !h.Public(r, rest) {
-		tok, found := auth.TokenFromRequest(r)
-		if !found {
-			h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "authentication required: use the token from `aws codeartifact get-authorization-token` (aws codeartifact login configures it)"))
-			return
-		}
-		at, err := rt.Tokens.Validate(ctx, tok)
-		if err != nil {
-			h.WriteError(w, r, err)
-			return
-		}
-		if at.DomainName != domain || at.DomainOwner != owner {
-			h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "the authorization token was issued for domain %s (owner %s), not %s", at.DomainName, at.DomainOwner, domain))
-			return
-		}
-		principal = at.Principal
+	base := strings.TrimRight(rt.baseURL(r), "/") + service.EndpointPath(owner, domain, format, repoName)
+	if h.Public(r, rest) {
+		// The answer must not depend on whether the domain or the repository
+		// exists (in any account), so nothing is looked up and no token is
+		// checked; the handler gets the repository as named, unverified.
+		h.Serve(w, r, &Request{Repo: model.Repository{DomainOwner: owner, DomainName: domain, Name: repoName}, Path: rest, Base: base})
+		return
 	}
+	tok, found := auth.TokenFromRequest(r)
+	if !found {
+		h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "authentication required: use the token from `aws codeartifact get-authorization-token` (aws codeartifact login configures it)"))
+		return
+	}
+	at, err := rt.Tokens.Validate(ctx, tok)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if at.DomainName != domain || at.DomainOwner != owner {
+		h.WriteError(w, r, apperr.New(apperr.Unauthenticated, "the authorization token was issued for domain %s (owner %s), not %s", at.DomainName, at.DomainOwner, domain))
+		return
+	}
+	// The token names this domain; it must also be this incarnation of it.
+	d, err := rt.Svc.GetDomain(ctx, owner, domain)
+	if apperr.Is(err, apperr.NotFound) {
+		err = apperr.New(apperr.Unauthenticated, "the authorization token's domain %s no longer exists", domain)
+	}
+	if err == nil {
+		err = auth.CheckDomain(at, d)
+	}
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	principal := at.Principal
 	repo, err := rt.Svc.GetRepository(ctx, owner, domain, repoName)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	base := strings.TrimRight(rt.baseURL(r), "/") + service.EndpointPath(owner, domain, format, repoName)
 	h.Serve(w, r, &Request{Repo: repo, Principal: principal, Path: rest, Base: base})
 }
 

@@ -8,18 +8,24 @@
 package keys
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 )
@@ -52,7 +58,14 @@ const (
 // Local is a Provider whose master secret lives in DATA/master.key.
 type Local struct {
 	master []byte
+	// keks caches derived key-encryption keys by ARN (a packument opens one
+	// wrapped key per version); bounded by maxCachedKEKs, beyond which keys are
+	// derived each time.
+	keks sync.Map // keyARN -> cipher.AEAD
+	nKEK atomic.Int32
 }
+
+const maxCachedKEKs = 1024
 
 var _ Provider = (*Local)(nil)
 
@@ -121,6 +134,21 @@ func (l *Local) kek(keyARN string) (cipher.AEAD, error) {
 	if keyARN == "" {
 		return nil, apperr.Validationf("a key ARN is required")
 	}
+	if a, ok := l.keks.Load(keyARN); ok {
+		return a.(cipher.AEAD), nil
+	}
+	a, err := l.deriveKEK(keyARN)
+	if err == nil && l.nKEK.Load() < maxCachedKEKs {
+		if _, loaded := l.keks.LoadOrStore(keyARN, a); !loaded {
+			l.nKEK.Add(1)
+		}
+	}
+	return a, err
+}
+
+// deriveKEK derives keyARN's key-encryption key (GCM is safe for concurrent use,
+// so one instance serves every caller).
+func (l *Local) deriveKEK(keyARN string) (cipher.AEAD, error) {
 	k, err := hkdf.Key(sha256.New, l.master, []byte(hkdfSalt), keyARN, 32)
 	if err != nil {
 		return nil, apperr.New(apperr.Internal, "keys: derive key").Wrap(err)
@@ -182,4 +210,61 @@ func (l *Local) Decrypt(ctx context.Context, keyARN string, wrapped []byte) ([]b
 func invalid() error {
 	return apperr.New(apperr.Validation, "wrapped key is invalid or belongs to another key").
 		WithReason("InvalidCiphertextException").Wrap(ErrInvalidCiphertext)
+}
+
+// Master says where the master secret came from.
+type Master struct {
+	// Source is "WHARF_MASTER_KEY", the --master-key-file path, or the path of
+	// DATA/master.key.
+	Source string
+	// InDataDir is true for the zero-setup default: the key beside the data it
+	// protects (anyone who can read the data directory can decrypt it).
+	InDataDir bool
+}
+
+// OpenMaster loads the master secret from, in order: envValue (WHARF_MASTER_KEY:
+// 32 bytes in base64 or hex), file (--master-key-file: 32 raw bytes, or the same
+// text forms; it must exist), or DATA/master.key (created on first use). Setting
+// both envValue and file is an error.
+func OpenMaster(dataDir, file, envValue string) (*Local, Master, error) {
+	switch {
+	case envValue != "" && file != "":
+		return nil, Master{}, errors.New("keys: set either --master-key-file or WHARF_MASTER_KEY, not both")
+	case envValue != "":
+		secret, err := decodeMaster([]byte(envValue))
+		if err != nil {
+			return nil, Master{}, fmt.Errorf("keys: WHARF_MASTER_KEY: %w", err)
+		}
+		return &Local{master: secret}, Master{Source: "WHARF_MASTER_KEY"}, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, Master{}, fmt.Errorf("keys: --master-key-file: %w (create one with: head -c 32 /dev/urandom > FILE; chmod 600 FILE)", err)
+		}
+		secret, err := decodeMaster(b)
+		if err != nil {
+			return nil, Master{}, fmt.Errorf("keys: --master-key-file %s: %w", file, err)
+		}
+		return &Local{master: secret}, Master{Source: file}, nil
+	}
+	l, err := NewLocal(dataDir)
+	if err != nil {
+		return nil, Master{}, err
+	}
+	return l, Master{Source: filepath.Join(dataDir, MasterKeyFile), InDataDir: true}, nil
+}
+
+// decodeMaster accepts 32 raw bytes, or 32 bytes written as base64 or hex text
+// (surrounding white space ignored).
+func decodeMaster(b []byte) ([]byte, error) {
+	if len(b) == masterKeyLen {
+		return bytes.Clone(b), nil
+	}
+	text := strings.TrimSpace(string(b))
+	for _, dec := range []func(string) ([]byte, error){hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawStdEncoding.DecodeString, base64.URLEncoding.DecodeString, base64.RawURLEncoding.DecodeString} {
+		if k, err := dec(text); err == nil && len(k) == masterKeyLen {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("want %d bytes, raw or as base64 or hex text (e.g. openssl rand -base64 32)", masterKeyLen)
 }

@@ -3,6 +3,8 @@ package keys_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -158,5 +160,61 @@ func TestConcurrentFirstStart(t *testing.T) {
 		if got, err := l.Decrypt(ctx, arnA, wrapped); err != nil || !bytes.Equal(got, dek) {
 			t.Fatalf("provider %d disagrees on the master key: %v", i, err)
 		}
+	}
+}
+
+func TestOpenMasterSources(t *testing.T) {
+	ctx := context.Background()
+	const arn = "arn:aws:kms:us-east-1:000000000000:key/k"
+	raw := bytes.Repeat([]byte{7}, 32)
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "master")
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text := filepath.Join(t.TempDir(), "master.b64")
+	if err := os.WriteFile(text, []byte(base64.StdEncoding.EncodeToString(raw)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, m, err := keys.OpenMaster(dir, file, "")
+	if err != nil || m.InDataDir || m.Source != file {
+		t.Fatalf("file: %+v %v", m, err)
+	}
+	sealed, err := fromFile.Encrypt(ctx, arn, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same secret however it is written opens what the other sealed.
+	for name, open := range map[string]func() (*keys.Local, keys.Master, error){
+		"base64 file": func() (*keys.Local, keys.Master, error) { return keys.OpenMaster(dir, text, "") },
+		"hex env":     func() (*keys.Local, keys.Master, error) { return keys.OpenMaster(dir, "", hex.EncodeToString(raw)) },
+		"base64 env": func() (*keys.Local, keys.Master, error) {
+			return keys.OpenMaster(dir, "", base64.StdEncoding.EncodeToString(raw))
+		},
+	} {
+		l, _, err := open()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if pt, err := l.Decrypt(ctx, arn, sealed); err != nil || string(pt) != "x" {
+			t.Fatalf("%s: does not open: %v", name, err)
+		}
+	}
+	// Nothing is written into the data directory when the key lives elsewhere.
+	if _, err := os.Stat(filepath.Join(dir, keys.MasterKeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a master key appeared in the data directory: %v", err)
+	}
+	for name, args := range map[string][2]string{
+		"both":         {file, hex.EncodeToString(raw)},
+		"missing file": {filepath.Join(dir, "nope"), ""},
+		"short env":    {"", "abcd"},
+	} {
+		if _, _, err := keys.OpenMaster(dir, args[0], args[1]); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	_, m, err = keys.OpenMaster(dir, "", "")
+	if err != nil || !m.InDataDir {
+		t.Fatalf("default: %+v %v", m, err)
 	}
 }

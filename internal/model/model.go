@@ -139,8 +139,12 @@ type AuthToken struct {
 	Principal   Principal
 	DomainOwner string
 	DomainName  string
-	ExpiresAt   time.Time
-	CreatedAt   time.Time
+	// DomainCreatedAt is the creation time of the domain the token was issued
+	// for: it binds the token to that incarnation of the domain, so a token does
+	// not outlive DeleteDomain when a domain of the same name is created again.
+	DomainCreatedAt time.Time
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
 }
 
 // ARN is a parsed Amazon Resource Name.

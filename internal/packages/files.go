@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -62,6 +63,7 @@ func (e *Engine) PublishFile(ctx context.Context, c Chain, v model.PackageVersio
 	if err := e.Store.AddAsset(ctx, k, v.Version, a); err != nil {
 		return model.PackageVersion{}, false, err
 	}
+	e.Audit.Record(ctx, audit.Version(model.AuditAddAsset, model.OpUpdated, cur, []model.Asset{a}))
 	return cur, false, nil
 }
 
@@ -119,7 +121,18 @@ func (e *Engine) Amend(ctx context.Context, repo model.Repository, f model.Forma
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
+	before := v.Status
 	change(&v)
 	v.Revision = NewRevision()
-	return v, e.Store.UpdateVersion(ctx, v)
+	if err := e.Store.UpdateVersion(ctx, v); err != nil {
+		return v, err
+	}
+	action := model.AuditUpdate
+	if v.Status != before {
+		action = model.AuditStatus
+	}
+	rec := audit.Version(action, model.OpUpdated, v, nil)
+	rec.Detail.PreviousStatus = before
+	e.Audit.Record(ctx, rec)
+	return v, nil
 }

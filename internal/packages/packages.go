@@ -11,11 +11,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
 )
@@ -35,6 +38,8 @@ type Engine struct {
 	Blobs Blobs
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Audit records every version the engine stores or changes (nil: none).
+	Audit *audit.Recorder
 }
 
 func (e *Engine) now() time.Time {
@@ -75,6 +80,29 @@ func (c Chain) External(f model.Format) []ExternalHop {
 		}
 	}
 	return out
+}
+
+// Configured reports whether an external connection has an upstream URL
+// (upstream.Fetcher satisfies it, nil-safe).
+type Configured interface{ Configured(conn string) bool }
+
+// MissingUpstreamHint explains a miss caused by the chain's external
+// connections of format f having no upstream URL: "; the external connection
+// public:npmjs has no upstream URL configured; ..." to append to a 404
+// message, or "" when every connection of the chain is configured (or there is
+// none). Without it a user whose wharf was started without --upstream sees a
+// bare "not found" for every public package.
+func (c Chain) MissingUpstreamHint(f model.Format, up Configured) string {
+	var hints []string
+	for _, hop := range c.External(f) {
+		if up == nil || !up.Configured(hop.Connection) {
+			hints = append(hints, fmt.Sprintf("the external connection %s has no upstream URL configured; start wharf with --upstream %s=URL", hop.Connection, hop.Connection))
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(hints, "; ")
 }
 
 // ExternalHop is a repository holding an external connection.
@@ -237,26 +265,37 @@ func (e *Engine) Retain(ctx context.Context, requester model.Repository, hit Hit
 	if err != nil {
 		return err
 	}
-	return e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
+	stored, created, err := e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
+	if created {
+		e.auditRetain(ctx, stored, assets, hit.Repo.Name)
+	}
+	return err
+}
+
+// auditRetain records a version copied downstream from an upstream repository.
+func (e *Engine) auditRetain(ctx context.Context, v model.PackageVersion, assets []model.Asset, from string) {
+	rec := audit.Version(model.AuditRetain, model.OpCreated, v, assets)
+	rec.Detail.SourceRepository = from
+	e.Audit.Record(ctx, rec)
 }
 
 // storeCopy writes v (with assets) into repo, creating the package with the given
 // default origin restrictions if it does not exist. A version already present is
-// left as it is.
-func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.PackageVersion, assets []model.Asset, defaults model.OriginRestrictions) error {
+// left as it is (created false).
+func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.PackageVersion, assets []model.Asset, defaults model.OriginRestrictions) (stored model.PackageVersion, created bool, err error) {
 	k := Key(repo, v.Format, v.Namespace, v.Name)
 	pkg, err := e.Store.GetPackage(ctx, k)
 	if apperr.Is(err, apperr.NotFound) {
 		pkg = model.Package{PackageKey: k, Origin: defaults}
 	} else if err != nil {
-		return err
+		return v, false, err
 	}
 	v.PackageKey = k
 	err = e.Store.CreateVersion(ctx, pkg, v, assets)
 	if apperr.Is(err, apperr.Conflict) {
-		return nil
+		return v, false, nil
 	}
-	return err
+	return v, err == nil, err
 }
 
 // Ingest stores a version fetched through an external connection: in the
@@ -282,11 +321,21 @@ func (e *Engine) Ingest(ctx context.Context, requester model.Repository, hop Ext
 		v.PublishedAt = e.now()
 	}
 	external := model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow}
-	if err := e.storeCopy(ctx, hop.Holder, v, assets, external); err != nil {
+	stored, created, err := e.storeCopy(ctx, hop.Holder, v, assets, external)
+	if err != nil {
 		return err
 	}
+	if created {
+		rec := audit.Version(model.AuditIngest, model.OpCreated, stored, assets)
+		rec.Detail.ExternalConnection = hop.Connection
+		e.Audit.Record(ctx, rec)
+	}
 	if requester.Name != hop.Holder.Name {
-		return e.storeCopy(ctx, requester, v, assets, external)
+		stored, created, err := e.storeCopy(ctx, requester, v, assets, external)
+		if created {
+			e.auditRetain(ctx, stored, assets, hop.Holder.Name)
+		}
+		return err
 	}
 	return nil
 }

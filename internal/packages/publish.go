@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -61,5 +62,6 @@ func (e *Engine) Publish(ctx context.Context, c Chain, v model.PackageVersion, a
 		}
 		return model.PackageVersion{}, err
 	}
+	e.Audit.Record(ctx, audit.Version(model.AuditPublish, model.OpCreated, v, assets))
 	return v, nil
 }

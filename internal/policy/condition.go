@@ -211,13 +211,9 @@ func compare(op, got, want string) (bool, error) {
 		if err != nil {
 			return false, errUnevaluable
 		}
-		pfx, err := netip.ParsePrefix(want)
-		if err != nil {
-			a, err2 := netip.ParseAddr(want)
-			if err2 != nil {
-				return false, errUnevaluable
-			}
-			pfx = netip.PrefixFrom(a, a.BitLen())
+		pfx, ok := parseIPOrCIDR(want)
+		if !ok {
+			return false, errUnevaluable
 		}
 		return pfx.Contains(addr.Unmap()) || pfx.Contains(addr), nil
 	}
@@ -262,4 +258,21 @@ func parseDate(s string) (time.Time, bool) {
 		return time.Unix(n, 0), true
 	}
 	return time.Time{}, false
+}
+
+// parseIPOrCIDR reads an IpAddress operand: a CIDR block or a single address.
+func parseIPOrCIDR(s string) (netip.Prefix, bool) {
+	if pfx, err := netip.ParsePrefix(s); err == nil {
+		return pfx, true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+func validIPOrCIDR(s string) bool {
+	_, ok := parseIPOrCIDR(s)
+	return ok
 }

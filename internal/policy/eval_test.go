@@ -186,8 +186,8 @@ func TestEvaluateNilPolicy(t *testing.T) {
 	}
 }
 
-// The seed module's example repository policy, as Terraform renders it.
-func TestEvaluateSeedRepositoryPolicy(t *testing.T) {
+// The Terraform module's example repository policy (examples/complete), as Terraform renders it.
+func TestEvaluateModuleExampleRepositoryPolicy(t *testing.T) {
 	p := mustParse(t, `{"Version":"2012-10-17","Statement":[{"Sid":"PublishFromCI","Effect":"Allow","Action":["codeartifact:PublishPackageVersion","codeartifact:PutPackageMetadata"],"Resource":"*","Principal":{"AWS":"arn:aws:iam::111122223333:role/ci-publish"}},{"Sid":"ReadForOrg","Effect":"Allow","Action":["codeartifact:ReadFromRepository","codeartifact:GetPackageVersionAsset"],"Resource":"*","Principal":{"AWS":"111122223333"}}]}`)
 	cases := []struct {
 		who    model.Principal

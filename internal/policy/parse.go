@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -337,6 +338,53 @@ func parseConditions(path string, v any) ([]Condition, error) {
 		}
 	}
 	return out, nil
+}
+
+// Check parses a policy document as Parse does and also refuses condition values
+// their operator can never compare. Use it where a policy is put: Parse alone
+// keeps reading documents an earlier wharf accepted, whose uncomparable
+// conditions fail closed when evaluated.
+func Check(doc string) (*Policy, error) {
+	p, err := Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range p.Statements {
+		for _, c := range s.Conditions {
+			o, _ := parseOperator(c.Operator)
+			path := fmt.Sprintf("Statement[%d].Condition.%s.%s", i, c.Operator, c.Key)
+			if err := checkOperands(path, o.base, c.Values); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// checkOperands refuses, when the policy is put, a value its operator can never
+// compare (evaluation would fail closed on it at every request): dates, IP
+// addresses or CIDR blocks, numbers, and Null's true/false.
+func checkOperands(path, base string, vals []string) error {
+	for _, v := range vals {
+		var ok bool
+		switch {
+		case strings.HasPrefix(base, "Date"):
+			_, ok = parseDate(v)
+		case base == "IpAddress" || base == "NotIpAddress":
+			ok = validIPOrCIDR(v)
+		case strings.HasPrefix(base, "Numeric"):
+			_, err := strconv.ParseFloat(v, 64)
+			ok = err == nil
+		case base == "Null":
+			ok = strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
+		default:
+			ok = true
+		}
+		if !ok {
+			return invalid(path, "%q is not a valid value for the %s condition operator", v, base)
+		}
+	}
+	return nil
 }
 
 // conditionValues accepts what IAM accepts: strings, numbers and booleans,

@@ -8,7 +8,7 @@ import (
 )
 
 // tfOrgRead is what Terraform's aws_iam_policy_document renders for the
-// seed's example (keys sorted, single values as strings).
+// Terraform module's complete example (keys sorted, single values as strings).
 const tfOrgRead = `{"Version":"2012-10-17","Statement":[{"Sid":"ReadForOrg","Effect":"Allow","Action":["codeartifact:ReadFromRepository","codeartifact:GetPackageVersionAsset"],"Resource":"*","Principal":{"AWS":"arn:aws:iam::000000000000:root"}}]}`
 
 func TestParseValid(t *testing.T) {
@@ -137,6 +137,47 @@ func padTo(doc string, n int) string { return doc + strings.Repeat(" ", n-len(do
 func padToRune(doc string, n int) string {
 	count := len([]rune(doc))
 	return strings.Replace(doc, "é", strings.Repeat("é", n-count+1), 1)
+}
+
+// Check refuses, at put time, condition values their operator cannot compare;
+// Parse keeps reading them (stored by an earlier wharf, they fail closed).
+func TestCheckConditionOperands(t *testing.T) {
+	stmt := func(body string) string {
+		return `{"Version":"2012-10-17","Statement":[` + body + `]}`
+	}
+	ok := `"Effect":"Allow","Action":"codeartifact:ReadFromRepository","Principal":{"AWS":"111122223333"}`
+	cases := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"invalid cidr", stmt(`{` + ok + `,"Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","10.0.0.0/33"]}}}`), []string{"Statement[0].Condition.IpAddress.aws:SourceIp", "10.0.0.0/33", "IpAddress"}},
+		{"invalid ip", stmt(`{` + ok + `,"Condition":{"NotIpAddressIfExists":{"aws:SourceIp":"300.1.2.3"}}}`), []string{"300.1.2.3", "NotIpAddress"}},
+		{"invalid date", stmt(`{` + ok + `,"Condition":{"DateGreaterThan":{"aws:CurrentTime":"2024-13-45"}}}`), []string{"aws:CurrentTime", "2024-13-45", "DateGreaterThan"}},
+		{"invalid date in set operator", stmt(`{` + ok + `,"Condition":{"ForAnyValue:DateLessThan":{"aws:CurrentTime":["2024-01-01","yesterday"]}}}`), []string{"yesterday"}},
+		{"invalid number", stmt(`{` + ok + `,"Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"ten"}}}`), []string{"ten", "NumericLessThan"}},
+		{"invalid null operand", stmt(`{` + ok + `,"Condition":{"Null":{"aws:x":"maybe"}}}`), []string{"maybe", "Null"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Parse(tc.doc); err != nil {
+				t.Fatalf("Parse refused a document it must keep reading: %v", err)
+			}
+			_, err := Check(tc.doc)
+			if !apperr.Is(err, apperr.Validation) || apperr.As(err).Reason != "FIELD_VALIDATION_FAILED" {
+				t.Fatalf("Check: %v; want a validation error", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not mention %q", err.Error(), w)
+				}
+			}
+		})
+	}
+	valid := stmt(`{` + ok + `,"Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32","192.0.2.7"]},` +
+		`"DateLessThan":{"aws:CurrentTime":["2030-01-01T00:00:00Z","2030-01-01",1893456000]},"NumericLessThan":{"a:n":3600},"Null":{"a:x":"true"}}}`)
+	if _, err := Check(valid); err != nil {
+		t.Fatalf("Check refused valid operands: %v", err)
+	}
 }
 
 func TestParseInvalid(t *testing.T) {

@@ -1,5 +1,5 @@
-// Package repo finds files of this repository and of the shared folder beside it
-// (../shared: the seed, the service models), for tests.
+// Package repo finds the root of this repository, for tests that build or run
+// its parts (cmd/wharf, for instance) from a package directory.
 package repo
 
 import (
@@ -26,15 +26,4 @@ func Root(t testing.TB) string {
 		}
 		dir = parent
 	}
-}
-
-// Shared returns the path of a file under ../shared (beside the repository root),
-// failing the test with a clear message when the shared folder is missing.
-func Shared(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(filepath.Dir(Root(t)), "shared", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: these tests need the project's shared folder beside the repository (../shared)", p)
-	}
-	return p
 }

@@ -512,6 +512,9 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 		return PackageGroupInfo{}, nil, err
 	}
 	set.groups[i] = g
+	// Package is the group's pattern: origin configuration of a group of packages.
+	s.record(ctx, model.AuditRecord{Action: "UpdatePackageGroupOriginConfiguration", DomainOwner: set.domain.Owner, DomainName: set.domain.Name,
+		Package: g.Pattern, Detail: model.AuditDetail{ResourceARN: g.Pattern}})
 	return set.info(i), updates, nil
 }
 

@@ -100,7 +100,12 @@ func (s *Service) PutPackageOriginConfiguration(ctx context.Context, c Caller, r
 		return model.Package{}, err
 	}
 	p := model.Package{PackageKey: k, Origin: o}
-	return p, s.Store.PutPackage(ctx, p)
+	if err := s.Store.PutPackage(ctx, p); err != nil {
+		return p, err
+	}
+	s.record(ctx, model.AuditRecord{Action: model.AuditOrigin, DomainOwner: k.DomainOwner, DomainName: k.DomainName, Repository: k.Repository,
+		Format: k.Format, Namespace: k.Namespace, Package: k.Name, Detail: model.AuditDetail{Publish: o.Publish, Upstream: o.Upstream}})
+	return p, nil
 }
 
 // VersionFilter selects versions for ListPackageVersions.
@@ -221,4 +226,18 @@ func (s *Service) GetPackageVersionReadme(ctx context.Context, c Caller, ref Pac
 func (s *Service) ListPackageVersionDependencies(ctx context.Context, c Caller, ref PackageRef, version string) (model.PackageVersion, error) {
 	_, v, err := s.version(ctx, c, ref, version, "codeartifact:ListPackageVersionDependencies")
 	return v, err
+}
+
+// PackageAudit returns the audit trail of a package in a repository, oldest
+// first (at most limit records; the console shows it). Reading it needs what
+// describing the package needs.
+func (s *Service) PackageAudit(ctx context.Context, c Caller, ref PackageRef, limit int) ([]model.AuditRecord, error) {
+	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:DescribePackage")
+	if err != nil {
+		return nil, err
+	}
+	ns := k.Namespace
+	recs, _, err := s.Store.ListAudit(ctx, store.AuditFilter{DomainOwner: k.DomainOwner, DomainName: k.DomainName, Repository: k.Repository,
+		Format: k.Format, Namespace: &ns, Package: k.Name}, store.Page{Limit: limit})
+	return recs, err
 }

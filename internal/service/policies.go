@@ -87,7 +87,18 @@ func (s *Service) PutDomainPermissionsPolicy(ctx context.Context, c Caller, owne
 	if err != nil {
 		return model.Policy{}, err
 	}
-	return s.putPolicy(ctx, d.ARN(), doc, revision, "domain", d.Name)
+	p, err := s.putPolicy(ctx, d.ARN(), doc, revision, "domain", d.Name)
+	s.recordPolicy(ctx, err, model.AuditPolicy, d.Owner, d.Name, "", p)
+	return p, err
+}
+
+// recordPolicy adds a policy change to the audit trail when it succeeded.
+func (s *Service) recordPolicy(ctx context.Context, err error, action, owner, domain, repo string, p model.Policy) {
+	if err != nil {
+		return
+	}
+	s.record(ctx, model.AuditRecord{Action: action, DomainOwner: owner, DomainName: domain, Repository: repo,
+		Detail: model.AuditDetail{ResourceARN: p.ResourceARN, PolicyRevision: p.Revision}})
 }
 
 // GetDomainPermissionsPolicy returns a domain's resource policy.
@@ -105,7 +116,9 @@ func (s *Service) DeleteDomainPermissionsPolicy(ctx context.Context, c Caller, o
 	if err != nil {
 		return model.Policy{}, err
 	}
-	return s.deletePolicy(ctx, d.ARN(), revision, "domain", d.Name)
+	p, err := s.deletePolicy(ctx, d.ARN(), revision, "domain", d.Name)
+	s.recordPolicy(ctx, err, model.AuditDeletePolicy, d.Owner, d.Name, "", p)
+	return p, err
 }
 
 // PutRepositoryPermissionsPolicy attaches a resource policy to a repository.
@@ -114,7 +127,9 @@ func (s *Service) PutRepositoryPermissionsPolicy(ctx context.Context, c Caller, 
 	if err != nil {
 		return model.Policy{}, err
 	}
-	return s.putPolicy(ctx, r.ARN(), doc, revision, "repository", r.Name)
+	p, err := s.putPolicy(ctx, r.ARN(), doc, revision, "repository", r.Name)
+	s.recordPolicy(ctx, err, model.AuditPolicy, r.DomainOwner, r.DomainName, r.Name, p)
+	return p, err
 }
 
 // GetRepositoryPermissionsPolicy returns a repository's resource policy.
@@ -132,5 +147,7 @@ func (s *Service) DeleteRepositoryPermissionsPolicy(ctx context.Context, c Calle
 	if err != nil {
 		return model.Policy{}, err
 	}
-	return s.deletePolicy(ctx, r.ARN(), revision, "repository", r.Name)
+	p, err := s.deletePolicy(ctx, r.ARN(), revision, "repository", r.Name)
+	s.recordPolicy(ctx, err, model.AuditDeletePolicy, r.DomainOwner, r.DomainName, r.Name, p)
+	return p, err
 }

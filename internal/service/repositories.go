@@ -163,6 +163,16 @@ func (s *Service) GetRepository(ctx context.Context, owner, domain, name string)
 	return r, err
 }
 
+// GetDomain returns a domain without authorizing a caller (the package endpoints
+// authenticate by token first).
+func (s *Service) GetDomain(ctx context.Context, owner, name string) (model.Domain, error) {
+	d, err := s.Store.GetDomain(ctx, owner, name)
+	if apperr.Is(err, apperr.NotFound) {
+		return model.Domain{}, apperr.NotFoundf("domain", name, "Domain not found: %s", name)
+	}
+	return d, err
+}
+
 // DescribeRepository returns a repository.
 func (s *Service) DescribeRepository(ctx context.Context, c Caller, ref RepoRef) (model.Repository, error) {
 	return s.repository(ctx, c, ref, "codeartifact:DescribeRepository")
@@ -212,6 +222,9 @@ func (s *Service) DeleteRepository(ctx context.Context, c Caller, ref RepoRef) (
 	}
 	if err := s.Store.DeleteRepository(ctx, r.DomainOwner, r.DomainName, r.Name); err != nil {
 		return model.Repository{}, err
+	}
+	if len(r.ExternalConnections) > 0 && s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
 	}
 	return r, nil
 }
@@ -272,6 +285,14 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, ref
 	if err := s.Store.UpdateRepository(ctx, r); err != nil {
 		return model.Repository{}, err
 	}
+	if s.Upstreams != nil && !s.Upstreams.Configured(name) && s.Log != nil {
+		s.Log.WarnContext(ctx, "external connection associated without an upstream URL: packages cannot be fetched through it",
+			"domain", r.DomainName, "repository", r.Name, "external_connection", name,
+			"hint", "start wharf with --upstream "+name+"=URL (or set it under upstreams in the config file and send SIGHUP)")
+	}
+	if s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
+	}
 	return r, nil
 }
 
@@ -294,11 +315,14 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 	if err := s.Store.UpdateRepository(ctx, r); err != nil {
 		return model.Repository{}, err
 	}
+	if s.ConnectionsChanged != nil {
+		s.ConnectionsChanged(ctx)
+	}
 	return r, nil
 }
 
 func externalConnectionNames() []string {
-	// Fixed order: the order the seed's module validates.
+	// Fixed order: the order the Terraform module's validation lists them.
 	return []string{"public:npmjs", "public:pypi", "public:maven-central", "public:maven-googleandroid",
 		"public:maven-gradleplugins", "public:maven-commonsware", "public:maven-clojars",
 		"public:nuget-org", "public:ruby-gems-org", "public:crates-io"}

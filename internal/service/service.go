@@ -31,7 +31,7 @@ const (
 
 // TokenIssuer issues authorization tokens (auth.Tokens satisfies it).
 type TokenIssuer interface {
-	Issue(ctx context.Context, p model.Principal, domainOwner, domainName string, ttl time.Duration) (string, time.Time, error)
+	Issue(ctx context.Context, p model.Principal, d model.Domain, ttl time.Duration) (string, time.Time, error)
 }
 
 // PolicyValidator parses a policy document, returning an apperr Validation error
@@ -47,6 +47,12 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Upstreams says which external connections have an upstream URL, so that
+	// associating one without is reported (nil: not checked).
+	Upstreams packages.Configured
+	// ConnectionsChanged, when set, is called after an external connection is
+	// associated or disassociated (the /healthz detail is recomputed).
+	ConnectionsChanged func(ctx context.Context)
 	// MaxAssetBytes bounds one generic asset (PublishPackageVersion); 0 means
 	// no bound of its own (the request body limit still applies).
 	MaxAssetBytes int64
@@ -86,4 +92,11 @@ func (s *Service) checkAccess(ctx context.Context, c Caller, action, domainOwner
 func DefaultEncryptionKey(region, account string) string {
 	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
 	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// record appends to the audit trail through the package engine's recorder.
+func (s *Service) record(ctx context.Context, recs ...model.AuditRecord) {
+	if s.Packages != nil {
+		s.Packages.Audit.Record(ctx, recs...)
+	}
 }

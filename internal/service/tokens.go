@@ -29,7 +29,7 @@ func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, ownerPara
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	return s.Tokens.Issue(ctx, c.Principal, d.Owner, d.Name, ttl)
+	return s.Tokens.Issue(ctx, c.Principal, d, ttl)
 }
 
 // EndpointPath is the path of a repository's package endpoint on wharf:

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
@@ -163,10 +164,14 @@ func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, ref
 			return VersionResult{}, false
 		},
 		func(_ model.PackageKey, _ string, v model.PackageVersion) (VersionResult, error) {
+			before := v.Status
 			v.Status = target
 			if err := s.Store.UpdateVersion(ctx, v); err != nil {
 				return VersionResult{}, err
 			}
+			rec := audit.Version(model.AuditStatus, model.OpUpdated, v, nil)
+			rec.Detail.PreviousStatus = before
+			s.record(ctx, rec)
 			return VersionResult{Revision: v.Revision, Status: v.Status}, nil
 		})
 }
@@ -178,6 +183,11 @@ func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref Packa
 			if err := s.Store.DeleteVersion(ctx, k, name); err != nil {
 				return VersionResult{}, err
 			}
+			before := v.Status
+			v.Status = model.StatusDeleted
+			rec := audit.Version(model.AuditDeleteVersion, model.OpDeleted, v, nil)
+			rec.Detail.PreviousStatus = before
+			s.record(ctx, rec)
 			return VersionResult{Revision: v.Revision, Status: model.StatusDeleted}, nil
 		})
 }
@@ -187,10 +197,14 @@ func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref Packa
 func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
 	return s.batch(ctx, c, ref, in, "codeartifact:DisposePackageVersions", nil,
 		func(_ model.PackageKey, _ string, v model.PackageVersion) (VersionResult, error) {
+			before := v.Status
 			v.Status = model.StatusDisposed
 			if err := s.Store.UpdateVersion(ctx, v); err != nil {
 				return VersionResult{}, err
 			}
+			rec := audit.Version(model.AuditDispose, model.OpUpdated, v, nil)
+			rec.Detail.PreviousStatus = before
+			s.record(ctx, rec)
 			return VersionResult{Revision: v.Revision, Status: v.Status}, nil
 		})
 }
@@ -207,7 +221,29 @@ func (s *Service) DeletePackage(ctx context.Context, c Caller, ref PackageRef) (
 	} else if err != nil {
 		return model.Package{}, err
 	}
-	return p, s.Store.DeletePackage(ctx, k)
+	// One record (and event) per version, as CodeArtifact sends one event per
+	// version of a deleted package; a package without versions gets one record.
+	versions, err := s.Store.ListVersions(ctx, k)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return model.Package{}, err
+	}
+	if err := s.Store.DeletePackage(ctx, k); err != nil {
+		return model.Package{}, err
+	}
+	recs := []model.AuditRecord{{Action: model.AuditDeletePackage, DomainOwner: k.DomainOwner, DomainName: k.DomainName,
+		Repository: k.Repository, Format: k.Format, Namespace: k.Namespace, Package: k.Name}}
+	if len(versions) > 0 {
+		recs = recs[:0]
+	}
+	for _, v := range versions {
+		before := v.Status
+		v.Status = model.StatusDeleted
+		rec := audit.Version(model.AuditDeletePackage, model.OpDeleted, v, nil)
+		rec.Detail.PreviousStatus = before
+		recs = append(recs, rec)
+	}
+	s.record(ctx, recs...)
+	return p, nil
 }
 
 // CopyInput is CopyPackageVersions' request.
@@ -286,6 +322,9 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		if err := s.Store.CreateVersion(ctx, pkg, v, assets); err != nil {
 			return nil, err
 		}
+		rec := audit.Version(model.AuditCopy, model.OpCreated, v, assets)
+		rec.Detail.SourceRepository = hit.Repo.Name
+		s.record(ctx, rec)
 		results[name] = VersionResult{Revision: v.Revision, Status: v.Status}
 	}
 	return results, nil
@@ -369,6 +408,7 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 		}
 		return model.PackageVersion{}, model.Asset{}, err
 	}
+	before := existing.Status
 	if !in.Unfinished {
 		existing.Status = model.StatusPublished
 		existing.Revision = packages.NewRevision()
@@ -376,6 +416,9 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 			return model.PackageVersion{}, model.Asset{}, err
 		}
 	}
+	rec := audit.Version(model.AuditAddAsset, model.OpUpdated, existing, []model.Asset{asset})
+	rec.Detail.PreviousStatus = before
+	s.record(ctx, rec)
 	return existing, asset, nil
 }
 

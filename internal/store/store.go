@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -39,15 +40,30 @@ type PackageFilter struct {
 	Upstream  string // ALLOW/BLOCK or ""
 }
 
+// AuditFilter selects audit records for ListAudit; empty fields match all.
+type AuditFilter struct {
+	DomainOwner, DomainName, Repository string
+	Format                              model.Format
+	Namespace                           *string // nil for any
+	Package                             string
+	Principal                           string
+	Since, Until                        time.Time // Since inclusive, Until exclusive; zero = unbounded
+}
+
 // Store is wharf's metadata store.
 type Store interface {
 	// Access keys (SigV4 credentials).
 	PutAccessKey(ctx context.Context, k model.AccessKey) error
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+	// ListAccessKeyIDs lists every access key id (maintenance: re-sealing secrets).
+	ListAccessKeyIDs(ctx context.Context) ([]string, error)
 
 	// Authorization tokens, stored by hash.
 	PutToken(ctx context.Context, t model.AuthToken) error
 	GetToken(ctx context.Context, hash string) (model.AuthToken, error)
+	// DeleteExpiredTokens deletes at most limit tokens that expired at or before
+	// now and reports how many it deleted (bounded work per call).
+	DeleteExpiredTokens(ctx context.Context, now time.Time, limit int) (int64, error)
 
 	// Domains. CreateDomain fails with Conflict when (owner, name) exists.
 	// DeleteDomain fails with Conflict while the domain has repositories, and
@@ -109,8 +125,9 @@ type Store interface {
 	// Conflict when an asset of that name with other content exists, nil when identical.
 	AddAsset(ctx context.Context, k model.PackageKey, version string, a model.Asset) error
 	GetVersion(ctx context.Context, k model.PackageKey, version string) (model.PackageVersion, error)
-	// ListVersions lists a package's versions, each without its Readme (which
-	// GetVersion returns): a listing must not cost every version's readme.
+	// ListVersions lists a package's versions. It may leave Readme empty (the
+	// sealed store does, so a listing does not cost every readme); GetVersion
+	// returns it.
 	ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error)
 	UpdateVersion(ctx context.Context, v model.PackageVersion) error
 	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error
@@ -151,6 +168,24 @@ type Store interface {
 	UpdatePackageGroup(ctx context.Context, g model.PackageGroup) error
 	DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error
 	ListPackageGroups(ctx context.Context, owner, domain, prefix string, p Page) ([]model.PackageGroup, string, error)
+
+	// Audit trail: append-only; nothing updates or deletes a record (deleting a
+	// domain or repository leaves its history). AppendAudit stores the records
+	// and, for each record that is a package version state change
+	// (Detail.OperationType set), one outbox row per webhook, in one
+	// transaction; it sets the records' IDs. ListAudit orders by ID; the
+	// cursor is the last ID returned.
+	AppendAudit(ctx context.Context, recs []model.AuditRecord, webhooks []string) error
+	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]model.AuditRecord, string, error)
+
+	// Event outbox. ClaimDeliveries returns up to limit deliveries due at now,
+	// in record order, and makes them due again only after lease (so that
+	// replicas sharing a database do not send the same one at once, and a
+	// crash mid-delivery retries it). FinishDelivery removes a delivered one;
+	// RetryDelivery counts a failed attempt and schedules the next.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64) error
+	RetryDelivery(ctx context.Context, id int64, next time.Time, lastErr string) error
 
 	Close() error
 }

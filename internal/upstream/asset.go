@@ -234,6 +234,9 @@ func FetchAndStore[T any](ctx context.Context, f *Fetcher, conn, urlOrPath strin
 	})
 	select {
 	case r := <-ch:
+		if r.Shared {
+			f.stats[conn].coalesced.Add(1)
+		}
 		if r.Err != nil || r.Val == nil {
 			v, _ := r.Val.(T)
 			return v, r.Err

@@ -80,6 +80,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for cache ages (default time.Now); tests inject one.
 	Now func() time.Time
+	// ObserveRequest, when set, is told the time to response headers of every
+	// upstream request (metrics).
+	ObserveRequest func(conn string, d time.Duration)
 }
 
 func (o *Options) defaults() {
@@ -122,17 +125,22 @@ type Stats struct {
 	CacheHits    int64 // metadata answered from a fresh cache entry (incl. negative)
 	StaleServed  int64 // metadata served stale because the upstream failed
 	AssetFetches int64 // FetchAndStore flights that went upstream
+	CacheMisses  int64 // metadata flights that had to ask the upstream (no fresh entry)
+	Coalesced    int64 // callers answered by a flight shared with another caller
 }
 
 type counters struct {
 	requests, errors, notModified, cacheHits, stale, assetFetches atomic.Int64
+	misses, coalesced                                             atomic.Int64
 	failedAt                                                      atomic.Int64 // unix nanos of the last failure, 0 after a success
 }
 
 // Fetcher talks to the configured upstream registries. It is safe for
 // concurrent use; build one per process (the singleflight groups must be shared).
 type Fetcher struct {
-	src    Sources
+	// src is swapped whole on reload (SIGHUP): readers take one snapshot per
+	// lookup, never a half-updated map.
+	src    atomic.Pointer[Sources]
 	cache  Cache
 	opt    Options
 	client *http.Client
@@ -153,13 +161,13 @@ func New(src Sources, cache Cache, opt Options) (*Fetcher, error) {
 	}
 	opt.defaults()
 	f := &Fetcher{
-		src:   src,
 		cache: cache,
 		opt:   opt,
 		log:   opt.Logger.With("component", "upstream"),
 		stats: map[string]*counters{},
 		pool:  map[string]chan struct{}{},
 	}
+	f.src.Store(&src)
 	for name := range model.ExternalConnections {
 		f.stats[name] = &counters{}
 		f.pool[name] = make(chan struct{}, opt.MaxConcurrent)
@@ -266,8 +274,42 @@ func (f *Fetcher) backingOff(conn string) bool {
 // Configured reports whether conn has an upstream URL. Resolution code can skip
 // an external connection that is not configured instead of failing.
 func (f *Fetcher) Configured(conn string) bool {
-	_, ok := f.src[conn]
+	if f == nil {
+		return false
+	}
+	_, ok := (*f.src.Load())[conn]
 	return ok
+}
+
+// SetSources replaces the upstream URLs (configuration reload). Cached metadata
+// stays: it is keyed by connection and path, and a changed URL for the same
+// connection names the same registry (a mirror), so revalidation corrects it.
+func (f *Fetcher) SetSources(src Sources) error {
+	if err := src.Validate(); err != nil {
+		return err
+	}
+	cp := make(Sources, len(src))
+	for k, v := range src {
+		cp[k] = v
+	}
+	f.src.Store(&cp)
+	return nil
+}
+
+// Sources returns the current upstream URLs (a copy).
+func (f *Fetcher) Sources() Sources {
+	cur := *f.src.Load()
+	cp := make(Sources, len(cur))
+	for k, v := range cur {
+		cp[k] = v
+	}
+	return cp
+}
+
+// NotConfiguredHint is the sentence wharf says wherever an external connection
+// without an upstream URL explains a miss (404s, start-up, association, /healthz).
+func NotConfiguredHint(conn string) string {
+	return fmt.Sprintf("the external connection %s has no upstream URL configured; start wharf with --upstream %s=URL", conn, conn)
 }
 
 // Stats returns the counters of one connection (zero for unknown names).
@@ -283,6 +325,8 @@ func (f *Fetcher) Stats(conn string) Stats {
 		CacheHits:    c.cacheHits.Load(),
 		StaleServed:  c.stale.Load(),
 		AssetFetches: c.assetFetches.Load(),
+		CacheMisses:  c.misses.Load(),
+		Coalesced:    c.coalesced.Load(),
 	}
 }
 
@@ -291,9 +335,9 @@ func (f *Fetcher) Requests(conn string) int64 { return f.Stats(conn).Requests }
 
 // base returns the configured URL of conn.
 func (f *Fetcher) base(conn string) (*url.URL, error) {
-	u, ok := f.src[conn]
+	u, ok := (*f.src.Load())[conn]
 	if !ok {
-		return nil, apperr.New(apperr.Internal, "external connection %s has no upstream URL (start wharf with --upstream %s=URL)", conn, conn).Wrap(ErrNotConfigured)
+		return nil, apperr.New(apperr.Internal, "%s", NotConfiguredHint(conn)).Wrap(ErrNotConfigured)
 	}
 	return u, nil
 }
@@ -361,7 +405,7 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", f.opt.UserAgent)
-	if b, ok := f.src[conn]; ok {
+	if b, ok := (*f.src.Load())[conn]; ok {
 		ctx = context.WithValue(ctx, redirectKey{}, &redirectRule{conn: conn, base: b, hosts: f.opt.AssetHosts[conn]})
 	}
 	c := f.stats[conn]
@@ -369,6 +413,9 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 	start := time.Now()
 	resp, err = f.client.Do(req.WithContext(ctx))
 	dur := time.Since(start)
+	if f.opt.ObserveRequest != nil {
+		f.opt.ObserveRequest(conn, dur)
+	}
 	if err != nil {
 		release()
 		c.errors.Add(1)

@@ -71,6 +71,9 @@ func (f *Fetcher) FetchMetadataValid(ctx context.Context, conn, path, accept str
 	})
 	select {
 	case r := <-ch:
+		if r.Shared {
+			f.stats[conn].coalesced.Add(1)
+		}
 		if r.Err != nil {
 			return Doc{}, r.Err
 		}
@@ -88,6 +91,7 @@ func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.UR
 		c.cacheHits.Add(1)
 		return f.fromEntry(conn, path, u, e)
 	}
+	c.misses.Add(1)
 	var cached *entry
 	if have && e.Status == http.StatusOK {
 		ce := decodeEntry(e)

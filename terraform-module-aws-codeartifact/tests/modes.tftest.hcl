@@ -38,7 +38,7 @@ run "creates_the_domain_by_default" {
   }
   assert {
     condition     = aws_codeartifact_repository.this.description == "Managed by Terraform" && length(aws_codeartifact_domain_permissions_policy.this) == 0 && length(aws_codeartifact_repository_permissions_policy.this) == 0
-    error_message = "defaults must be the seed's"
+    error_message = "defaults must be the original interface's"
   }
 }
 

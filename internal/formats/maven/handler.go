@@ -347,7 +347,7 @@ func (h *Handler) artifactMetadata(ctx context.Context, chain packages.Chain, re
 		if extErr != nil && !apperr.Is(extErr, apperr.NotFound) {
 			return nil, extErr
 		}
-		return nil, apperr.NotFoundf("package", p.Artifact, "no versions of %s:%s in repository %s or its upstreams", p.Group, p.Artifact, requester.Name)
+		return nil, apperr.NotFoundf("package", p.Artifact, "no versions of %s:%s in repository %s or its upstreams%s", p.Group, p.Artifact, requester.Name, chain.MissingUpstreamHint(model.FormatMaven, h.Upstream))
 	}
 	return ArtifactMetadata(p.Group, p.Artifact, versions, updated).Encode(), nil
 }

@@ -349,7 +349,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		return err
 	}
 	if len(res.entries) == 0 {
-		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams", n, req.Repo.Name)
+		return apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams%s", n, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNpm, h.o.Upstream))
 	}
 	abbreviated := acceptsAbbreviated(r.Header.Get("Accept"))
 	if !abbreviated {

@@ -253,7 +253,7 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 			h.WriteError(w, r, extErr)
 			return
 		}
-		h.WriteError(w, r, apperr.NotFoundf("package", name, "No package %s found in repository %s or its upstreams", name, req.Repo.Name))
+		h.WriteError(w, r, apperr.NotFoundf("package", name, "No package %s found in repository %s or its upstreams%s", name, req.Repo.Name, chain.MissingUpstreamHint(model.FormatPypi, h.Upstream)))
 		return
 	}
 	if stale {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,13 +50,13 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO auth_tokens (hash, principal_account, principal_arn,
-			principal_user_id, domain_owner, domain_name, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			principal_user_id, domain_owner, domain_name, domain_created_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (hash) DO UPDATE SET principal_account = excluded.principal_account,
 			principal_arn = excluded.principal_arn, principal_user_id = excluded.principal_user_id,
 			domain_owner = excluded.domain_owner, domain_name = excluded.domain_name,
-			expires_at = excluded.expires_at, created_at = excluded.created_at`,
+			domain_created_at = excluded.domain_created_at, expires_at = excluded.expires_at, created_at = excluded.created_at`,
 			t.Hash, t.Principal.Account, t.Principal.ARN, t.Principal.UserID, t.DomainOwner, t.DomainName,
-			sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
+			sqlcommon.Millis(t.DomainCreatedAt), sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
 			return fmt.Errorf("postgres: put token: %w", err)
 		}
 		return nil
@@ -65,16 +66,45 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 // GetToken returns a token by hash. Expiry is the caller's business.
 func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, error) {
 	t := model.AuthToken{Hash: hash}
-	var expires, created *int64
+	var domainCreated, expires, created *int64
 	err := s.pool.QueryRow(ctx, `SELECT principal_account, principal_arn, principal_user_id, domain_owner,
-		domain_name, expires_at, created_at FROM auth_tokens WHERE hash = $1`, hash).
-		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &expires, &created)
+		domain_name, domain_created_at, expires_at, created_at FROM auth_tokens WHERE hash = $1`, hash).
+		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &domainCreated, &expires, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return model.AuthToken{}, apperr.NotFoundf("token", "", "token not found")
 	}
 	if err != nil {
 		return model.AuthToken{}, fmt.Errorf("postgres: get token: %w", err)
 	}
+	t.DomainCreatedAt = sqlcommon.FromMillis(domainCreated)
 	t.ExpiresAt, t.CreatedAt = sqlcommon.FromMillis(expires), sqlcommon.FromMillis(created)
 	return t, nil
+}
+
+// DeleteExpiredTokens deletes at most limit tokens expired at or before now.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time, limit int) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM auth_tokens WHERE hash IN
+			(SELECT hash FROM auth_tokens WHERE expires_at <= $1 LIMIT $2)`, now.UnixMilli(), limit)
+		if err != nil {
+			return fmt.Errorf("postgres: delete expired tokens: %w", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// ListAccessKeyIDs lists every access key id, ordered.
+func (s *Store) ListAccessKeyIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT access_key_id FROM access_keys ORDER BY access_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list access keys: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list access keys: %w", err)
+	}
+	return ids, nil
 }

@@ -368,7 +368,10 @@ func TestMigrateDistTags(t *testing.T) {
 	dsn := freshDSN(t)
 	s := open(t, dsn)
 	storetest.SeedLegacyDistTags(t, s)
-	for _, q := range []string{`DROP TABLE dist_tags`, `DELETE FROM schema_version WHERE version >= 4`} {
+	for _, q := range []string{`DROP TABLE dist_tags`,
+		// Undo the later migrations too, so that the database is at version 3.
+		`DROP INDEX auth_tokens_expires_at`, `ALTER TABLE auth_tokens DROP COLUMN domain_created_at`,
+		`DELETE FROM schema_version WHERE version >= 4`} {
 		if _, err := s.pool.Exec(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

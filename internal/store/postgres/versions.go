@@ -130,7 +130,7 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 		if _, err := getPackage(ctx, tx, k); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+sqlcommon.VersionListCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
+		rows, err := tx.Query(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
 		if err != nil {
 			return fmt.Errorf("postgres: list versions: %w", err)
 		}

@@ -7,7 +7,6 @@ package sqlcommon
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -99,11 +98,6 @@ func ScanPackage(row Scanner) (model.Package, error) {
 const VersionCols = `domain_owner, domain_name, repository, format, namespace, name, version,
 	status, revision, origin_type, origin_repository, origin_external_connection,
 	summary, home_page, source_code, licenses, display_name, metadata, readme, dependencies, published_at`
-
-// VersionListCols are VersionCols with an empty readme: a version list never
-// reads the readmes (each up to --npm-max-readme-bytes), which only one version
-// of a listing ever needs, from GetVersion. ScanVersion reads these rows too.
-var VersionListCols = strings.Replace(VersionCols, "metadata, readme,", "metadata, '' AS readme,", 1)
 
 // ScanVersion reads a row of VersionCols.
 func ScanVersion(row Scanner) (model.PackageVersion, error) {

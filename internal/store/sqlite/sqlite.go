@@ -13,6 +13,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 
 	"github.com/wharf-dev/wharf/internal/store"
@@ -29,6 +31,9 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path and migrates its schema
 // forward to the latest version.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := restrictFiles(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	w, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -55,6 +60,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return &Store{w: w, r: r}, nil
+}
+
+// restrictFiles makes the database file private to wharf's user (0600) before
+// SQLite opens it: SQLite creates the -wal and -shm files with the database
+// file's permissions, so they follow. Files an older wharf created with the
+// umask's mode are tightened too.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Checkpoint copies the write-ahead log into the database file and truncates it,
+// so content overwritten since (see secure_delete in dsn) leaves the log too.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Close closes both pools.

@@ -118,7 +118,7 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 	if _, err := getPackage(ctx, tx, k); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.VersionListCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}

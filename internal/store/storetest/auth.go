@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +27,13 @@ func testAccessKeys(t *testing.T, s store.Store) {
 	got.CreatedAt, k.CreatedAt = time.Time{}, time.Time{}
 	deepEqual(t, "GetAccessKey", got, k)
 
+	k2 := k
+	k2.AccessKeyID = "AKIA0000000000000000"
+	ok(t, s.PutAccessKey(ctx(t), k2), "PutAccessKey second")
+	ids, err := s.ListAccessKeyIDs(ctx(t))
+	ok(t, err, "ListAccessKeyIDs")
+	deepEqual(t, "ListAccessKeyIDs", ids, []string{k2.AccessKeyID, k.AccessKeyID})
+
 	// Put replaces; a zero time stays zero.
 	k.SecretAccessKey = "secret-2"
 	ok(t, s.PutAccessKey(ctx(t), k), "PutAccessKey again")
@@ -40,7 +49,7 @@ func testTokens(t *testing.T, s store.Store) {
 	tok := model.AuthToken{
 		Hash:        "ab12",
 		Principal:   model.Principal{Account: owner, ARN: "arn:aws:iam::" + owner + ":root", UserID: owner},
-		DomainOwner: owner, DomainName: "d",
+		DomainOwner: owner, DomainName: "d", DomainCreatedAt: t0.Add(-time.Hour),
 		ExpiresAt: t0.Add(12 * time.Hour), CreatedAt: t0,
 	}
 	ok(t, s.PutToken(ctx(t), tok), "PutToken")
@@ -49,10 +58,51 @@ func testTokens(t *testing.T, s store.Store) {
 	ok(t, err, "GetToken")
 	checkTime(t, "AuthToken.ExpiresAt", got.ExpiresAt, tok.ExpiresAt)
 	checkTime(t, "AuthToken.CreatedAt", got.CreatedAt, tok.CreatedAt)
-	got.ExpiresAt, got.CreatedAt = time.Time{}, time.Time{}
+	checkTime(t, "AuthToken.DomainCreatedAt", got.DomainCreatedAt, tok.DomainCreatedAt)
+	got.ExpiresAt, got.CreatedAt, got.DomainCreatedAt = time.Time{}, time.Time{}, time.Time{}
 	want := tok
-	want.ExpiresAt, want.CreatedAt = time.Time{}, time.Time{}
+	want.ExpiresAt, want.CreatedAt, want.DomainCreatedAt = time.Time{}, time.Time{}, time.Time{}
 	deepEqual(t, "GetToken", got, want)
+}
+
+func testExpiredTokensPurge(t *testing.T, s store.Store) {
+	// Five expired (at t0-1h .. t0-5h), one expiring exactly at t0, two live.
+	var hashes []string
+	put := func(h string, exp time.Time) {
+		ok(t, s.PutToken(ctx(t), model.AuthToken{Hash: h, DomainOwner: owner, DomainName: "d", ExpiresAt: exp, CreatedAt: t0.Add(-24 * time.Hour)}), "PutToken "+h)
+		hashes = append(hashes, h)
+	}
+	for i := 1; i <= 5; i++ {
+		put(fmt.Sprintf("expired-%d", i), t0.Add(-time.Duration(i)*time.Hour))
+	}
+	put("expires-now", t0)
+	put("live-1", t0.Add(time.Second))
+	put("live-2", t0.Add(12*time.Hour))
+
+	// Bounded: at most limit per call, until none is left.
+	n, err := s.DeleteExpiredTokens(ctx(t), t0, 4)
+	ok(t, err, "DeleteExpiredTokens")
+	if n != 4 {
+		t.Fatalf("first purge deleted %d, want 4 (the limit)", n)
+	}
+	n, err = s.DeleteExpiredTokens(ctx(t), t0, 4)
+	ok(t, err, "DeleteExpiredTokens again")
+	if n != 2 {
+		t.Fatalf("second purge deleted %d, want the 2 left", n)
+	}
+	n, err = s.DeleteExpiredTokens(ctx(t), t0, 4)
+	ok(t, err, "DeleteExpiredTokens when none is expired")
+	if n != 0 {
+		t.Fatalf("third purge deleted %d, want 0", n)
+	}
+	for _, h := range hashes {
+		_, err := s.GetToken(ctx(t), h)
+		if strings.HasPrefix(h, "live-") {
+			ok(t, err, "GetToken "+h)
+		} else {
+			wantKind(t, err, apperr.NotFound, "GetToken purged "+h)
+		}
+	}
 }
 
 func testCache(t *testing.T, s store.Store) {

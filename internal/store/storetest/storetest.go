@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"AccessKeys", testAccessKeys},
 		{"Tokens", testTokens},
+		{"ExpiredTokensPurge", testExpiredTokensPurge},
 		{"Domains", testDomains},
 		{"DeleteDomain", testDeleteDomain},
 		{"ListDomains", testListDomains},
@@ -50,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DistTagsGoWithPackage", testDistTagsGoWithPackage},
 		{"DeleteDomainGroupTags", testDeleteDomainGroupTags},
 		{"DeleteRepositoryLeavesGroups", testDeleteRepositoryLeavesGroups},
+		{"Audit", testAudit},
+		{"EventOutbox", testEventOutbox},
 		{"ConcurrentCreateDomain", testConcurrentCreateDomain},
 		{"ConcurrentCreateRepository", testConcurrentCreateRepository},
 		{"ConcurrentCreateVersion", testConcurrentCreateVersion},

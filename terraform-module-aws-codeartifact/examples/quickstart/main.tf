@@ -1,4 +1,4 @@
-# The seed's Quickstart: only the three required inputs.
+# Quickstart: only the three required inputs.
 module "codeartifact" {
   source = "../.."
 

@@ -1,0 +1,193 @@
+package sealed_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/keys"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sealed"
+	"github.com/wharf-dev/wharf/internal/store/sqlite"
+	"github.com/wharf-dev/wharf/internal/store/storetest"
+)
+
+// domainKey stands in for the domain lookup wharf does: a per-domain ARN.
+func domainKey(_ context.Context, owner, domain string) (string, error) {
+	return "arn:aws:kms:us-east-1:" + owner + ":key/" + domain, nil
+}
+
+func openSealed(t *testing.T, dir string, kp *keys.Local) (*sealed.Store, *sqlite.Store) {
+	t.Helper()
+	inner, err := sqlite.Open(t.Context(), filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed.New(inner, kp, kp, domainKey), inner
+}
+
+func localKey(t *testing.T, dir string) *keys.Local {
+	t.Helper()
+	kp, err := keys.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+// Sealing is invisible to every caller: the conformance suite passes through it.
+func TestConformanceThroughSealing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		dir := t.TempDir()
+		s, _ := openSealed(t, dir, localKey(t, dir))
+		return s
+	})
+}
+
+const (
+	secretMarker  = "SECRET-ACCESS-KEY-MARKER-7f3a"
+	readmeMarker  = "README-MARKER-91c2"
+	summaryMarker = "SUMMARY-MARKER-5d0e"
+	descMarker    = "DESCRIPTION-MARKER-c4b8"
+)
+
+var markers = []string{secretMarker, readmeMarker, summaryMarker, descMarker}
+
+// wantNoPlaintext reads every file of the database (and its WAL) byte for byte.
+func wantNoPlaintext(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range markers {
+			if bytes.Contains(b, []byte(m)) {
+				t.Errorf("%s holds %q in plaintext", e.Name(), m)
+			}
+		}
+	}
+}
+
+func seed(t *testing.T, s store.Store) (model.AccessKey, model.PackageVersion) {
+	t.Helper()
+	ctx := t.Context()
+	k := model.AccessKey{AccessKeyID: "AKIASEALEDTEST000001", SecretAccessKey: secretMarker, Principal: model.Principal{Account: model.DefaultAccount, ARN: "arn:aws:iam::000000000000:root", UserID: model.DefaultAccount}}
+	if err := s.PutAccessKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateDomain(ctx, model.Domain{Name: "d", Owner: model.DefaultAccount, Region: "us-east-1", Status: "Active", EncryptionKey: "arn:aws:kms:us-east-1:000000000000:key/d", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRepository(ctx, model.Repository{Name: "rr", DomainName: "d", DomainOwner: model.DefaultAccount, AdministratorAccount: model.DefaultAccount, Region: "us-east-1", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	key := model.PackageKey{DomainOwner: model.DefaultAccount, DomainName: "d", Repository: "rr", Format: model.FormatNpm, Name: "pkg"}
+	v := model.PackageVersion{PackageKey: key, Version: "1.0.0", Status: model.StatusPublished, Revision: "r1",
+		Summary: summaryMarker, Readme: readmeMarker, Metadata: []byte(`{"description":"` + descMarker + `"}`), PublishedAt: time.Now()}
+	if err := s.CreateVersion(ctx, model.Package{PackageKey: key, Origin: model.OriginRestrictions{Publish: model.Allow, Upstream: model.Allow}}, v, nil); err != nil {
+		t.Fatal(err)
+	}
+	return k, v
+}
+
+func TestNothingSecretInTheDatabaseFiles(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := openSealed(t, dir, localKey(t, t.TempDir()))
+	defer s.Close()
+	k, v := seed(t, s)
+	got, err := s.GetAccessKey(t.Context(), k.AccessKeyID)
+	if err != nil || got.SecretAccessKey != secretMarker {
+		t.Fatalf("GetAccessKey: %q, %v", got.SecretAccessKey, err)
+	}
+	gv, err := s.GetVersion(t.Context(), v.PackageKey, v.Version)
+	if err != nil || gv.Summary != summaryMarker || gv.Readme != readmeMarker || !bytes.Equal(gv.Metadata, v.Metadata) {
+		t.Fatalf("GetVersion: %+v, %v", gv, err)
+	}
+	wantNoPlaintext(t, dir) // the live WAL included
+}
+
+// Rows an earlier wharf stored in plaintext are sealed by Sweep, and the
+// plaintext leaves the database file and its WAL.
+func TestSweepSealsLegacyRows(t *testing.T) {
+	dir := t.TempDir()
+	kp := localKey(t, t.TempDir())
+	s, inner := openSealed(t, dir, kp)
+	k, v := seed(t, inner) // written around the sealing, as an earlier wharf did
+	// Reads work before the sweep (plaintext passes through).
+	if got, err := s.GetAccessKey(t.Context(), k.AccessKeyID); err != nil || got.SecretAccessKey != secretMarker {
+		t.Fatalf("legacy GetAccessKey: %+v %v", got, err)
+	}
+	secrets, versions, err := s.Sweep(t.Context())
+	if err != nil || secrets != 1 || versions != 1 {
+		t.Fatalf("Sweep = %d secrets, %d versions, %v; want 1, 1", secrets, versions, err)
+	}
+	if secrets, versions, err := s.Sweep(t.Context()); err != nil || secrets+versions != 0 {
+		t.Fatalf("second Sweep = %d, %d, %v; want nothing to do", secrets, versions, err)
+	}
+	raw, err := inner.GetAccessKey(t.Context(), k.AccessKeyID)
+	if err != nil || raw.SecretAccessKey == secretMarker {
+		t.Fatalf("stored secret after the sweep: %q", raw.SecretAccessKey)
+	}
+	gv, err := s.GetVersion(t.Context(), v.PackageKey, v.Version)
+	if err != nil || gv.Readme != readmeMarker || gv.Summary != summaryMarker {
+		t.Fatalf("GetVersion after the sweep: %+v %v", gv, err)
+	}
+	s.Close()
+	wantNoPlaintext(t, dir)
+}
+
+// Another master key does not open the secrets; a sealed version moved to
+// another row does not open either.
+func TestSealedValuesAreBound(t *testing.T) {
+	dir := t.TempDir()
+	s, inner := openSealed(t, dir, localKey(t, t.TempDir()))
+	defer s.Close()
+	k, v := seed(t, s)
+	other := sealed.New(inner, localKey(t, t.TempDir()), localKey(t, t.TempDir()), domainKey)
+	if _, err := other.GetAccessKey(t.Context(), k.AccessKeyID); !apperr.Is(err, apperr.Internal) {
+		t.Fatalf("secret under another master key: %v, want an internal error", err)
+	}
+	raw, err := inner.GetVersion(t.Context(), v.PackageKey, v.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw.Metadata, []byte(descMarker)) || raw.Readme != "" || raw.Summary != "" {
+		t.Fatalf("stored version is not sealed: %+v", raw)
+	}
+	moved := raw
+	moved.Version = "2.0.0"
+	if err := inner.CreateVersion(t.Context(), model.Package{PackageKey: v.PackageKey}, moved, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetVersion(t.Context(), v.PackageKey, "2.0.0"); !apperr.Is(err, apperr.Internal) {
+		t.Fatalf("sealed content moved to another version: %v, want an internal error", err)
+	}
+}
+
+// A listing opens every version but keeps no readme (GetVersion has it): a
+// packument of many versions must not cost every version's readme.
+func TestListVersionsLeavesReadmesOut(t *testing.T) {
+	s, _ := openSealed(t, t.TempDir(), localKey(t, t.TempDir()))
+	defer s.Close()
+	_, v := seed(t, s)
+	vs, err := s.ListVersions(t.Context(), v.PackageKey)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("ListVersions: %+v, %v", vs, err)
+	}
+	if vs[0].Readme != "" || vs[0].Summary != summaryMarker || !bytes.Equal(vs[0].Metadata, v.Metadata) {
+		t.Fatalf("listed: readme %q, summary %q, metadata %s", vs[0].Readme, vs[0].Summary, vs[0].Metadata)
+	}
+	if gv, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); err != nil || gv.Readme != readmeMarker {
+		t.Fatalf("GetVersion: readme %q, %v", gv.Readme, err)
+	}
+}
