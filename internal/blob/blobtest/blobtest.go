@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -48,6 +49,7 @@ func Run(t *testing.T, newStore func(testing.TB) blob.Store) {
 		{"Delete", testDelete},
 		{"FailedReaderStoresNothing", testFailedReader},
 		{"UnexpectedEOFStoresNothing", testUnexpectedEOF},
+		{"LastBytesWithEOF", testLastBytesWithEOF},
 		{"TooLarge", testTooLarge},
 		{"CancelledContext", testCancelled},
 		{"ConcurrentSameContent", testConcurrentSame},
@@ -313,6 +315,22 @@ func testUnexpectedEOF(t *testing.T, s blob.Store) {
 			t.Fatalf("Put of %d bytes ending in ErrUnexpectedEOF: %v, want that error", n, err)
 		}
 		wantAbsent(t, s, NS, sha(data))
+	}
+}
+
+// testLastBytesWithEOF: a reader that returns its last bytes together with
+// io.EOF (as streaming bodies do) stores the whole content, also when those
+// bytes end exactly on a chunk boundary.
+func testLastBytesWithEOF(t *testing.T, s blob.Store) {
+	for _, n := range sizes {
+		data := Data(uint64(n)+23, n)
+		h, size, err := s.Put(context.Background(), NS, iotest.DataErrReader(bytes.NewReader(data)), "")
+		if err != nil || size != int64(n) || h.SHA256 != sha(data) {
+			t.Fatalf("Put of %d bytes: %d, %v", n, size, err)
+		}
+		if got := ReadAll(t, s, NS, h.SHA256); !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes read back as %d", n, len(got))
+		}
 	}
 }
 

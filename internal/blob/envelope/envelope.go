@@ -120,8 +120,9 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	h := blob.NewHasher()
 	src := io.TeeReader(blob.ContextReader(ctx, r), h)
 	buf := make([]byte, s.chunkSize, s.chunkSize+tagLen)
+	cs := &chunkSource{r: src}
 	for {
-		n, err := fillChunk(src, buf)
+		n, err := cs.fill(buf)
 		final := false
 		switch {
 		case err == io.EOF:
@@ -146,20 +147,30 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	return sum, h.Size(), nil
 }
 
-// fillChunk reads into buf until it is full (nil) or r ends cleanly (io.EOF,
-// with n < len(buf)). Unlike io.ReadFull it never turns an error into an end:
-// io.ErrUnexpectedEOF from r (net/http's report of a body shorter than its
-// Content-Length) is a failed read, and storing what came before it would keep
-// a truncated download as if it were whole.
-func fillChunk(r io.Reader, buf []byte) (int, error) {
+// chunkSource fills chunks from r. A chunk is full (nil), or r ended cleanly
+// (io.EOF, with n < len(buf): the final chunk is always short, even when r
+// returns its last bytes together with io.EOF and they fill the chunk). Unlike
+// io.ReadFull it never turns an error into an end: io.ErrUnexpectedEOF from r
+// (net/http's report of a body shorter than its Content-Length) is a failed
+// read, and storing what came before it would keep a truncated download as if
+// it were whole.
+type chunkSource struct {
+	r   io.Reader
+	eof bool
+}
+
+func (c *chunkSource) fill(buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err == io.EOF {
+		if c.eof {
 			return n, io.EOF
 		}
-		if err != nil {
+		m, err := c.r.Read(buf[n:])
+		n += m
+		switch {
+		case err == io.EOF:
+			c.eof = true
+		case err != nil:
 			return n, err
 		}
 	}
