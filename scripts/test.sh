@@ -22,6 +22,9 @@ go vet ./... || status=1
 echo "== go test (all but the Terraform module tests; tool build runs meanwhile)"
 go test -count=1 -timeout 45m $(go list ./... | grep -v /e2e/tfmodule) "$@" || status=1
 
+echo "== fuzz targets (${FUZZTIME:-10s} each; scripts/fuzz.sh)"
+scripts/fuzz.sh || status=1
+
 echo "== waiting for the OpenTofu / AWS provider build (log: $build_log)"
 if ! wait "$build_pid"; then
   tail -50 "$build_log"

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,14 +68,22 @@ func TestRefusedUploadsKeepNoBytes(t *testing.T) {
 	if kept(bad) {
 		t.Fatalf("the upload refused for its md5_digest kept its bytes")
 	}
-	good := []byte("the first wheel")
+	// Real wheels: an upload must be a distribution of what the form claims.
+	wheel := func(value string) []byte {
+		b, err := os.ReadFile(dist{Name: "orph", Version: "1.0", Module: "orph", Value: value}.wheel(t, t.TempDir()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	good := wheel("the first wheel")
 	if st := post(good, md5hex(good)); st != http.StatusOK {
 		t.Fatalf("upload: %d", st)
 	}
 	if !kept(good) {
 		t.Fatalf("the accepted upload's blob is not under the data directory: the checks prove nothing")
 	}
-	other := []byte("another wheel of the same name")
+	other := wheel("another wheel of the same name")
 	if st := post(other, md5hex(other)); st != http.StatusConflict {
 		t.Fatalf("re-upload of an existing file: %d, want 409", st)
 	}

@@ -83,6 +83,8 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
+		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
+		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,
 		ObserveRequest: a.Metrics.ObserveUpstream,
 	})
 	if err != nil {
@@ -150,8 +152,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			_, err := policy.Check(doc)
 			return err
 		},
-		Log:       log,
-		Upstreams: fetcher,
+		MaxAssetBytes: cfg.MaxPublishBytes,
+		Log:           log,
+		Upstreams:     fetcher,
 		ConnectionsChanged: func(ctx context.Context) {
 			a.refreshUpstreamWarnings(ctx)
 		},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -193,6 +194,42 @@ func TestGenericLargeAssetThroughAPI(t *testing.T) {
 	got.Asset.Close()
 	if err != nil || n != int64(len(body)) || hex.EncodeToString(h.Sum(nil)) != sha(body) {
 		t.Fatalf("read back %d bytes (%v), digest mismatch or short", n, err)
+	}
+}
+
+// TestGenericNamesThatArePaths: asset names, namespaces, package names and
+// versions that could be read as paths are refused with ValidationException
+// (the user guide's rules for generic asset names), and nothing is stored.
+func TestGenericNamesThatArePaths(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("gen")}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("gen"), Repository: aws.String("rr")}))
+	body := []byte("content")
+	publish := func(ns, pkg, version, asset string) error {
+		_, err := ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("gen"), Repository: aws.String("rr"),
+			Format: types.PackageFormatGeneric, Namespace: aws.String(ns), Package: aws.String(pkg), PackageVersion: aws.String(version),
+			AssetName: aws.String(asset), AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))})
+		return err
+	}
+	for _, asset := range []string{"../../x", "a/b", ".", "..", `a\b`, " lead", "trail ", "two  spaces", "tab\tname", "new\nline", "colon:x", "q?", "h#"} {
+		wantErr[*types.ValidationException](t, publish("ns", "pkg", "1.0", asset))
+	}
+	for _, bad := range []string{".", ".."} {
+		wantErr[*types.ValidationException](t, publish(bad, "pkg", "1.0", "ok.bin"))
+		wantErr[*types.ValidationException](t, publish("ns", bad, "1.0", "ok.bin"))
+		wantErr[*types.ValidationException](t, publish("ns", "pkg", bad, "ok.bin"))
+	}
+	out, err := ca.ListPackages(ctx, &codeartifact.ListPackagesInput{Domain: aws.String("gen"), Repository: aws.String("rr")})
+	if err != nil || len(out.Packages) != 0 {
+		t.Fatalf("refused publishes left packages: %+v, %v", out, err)
+	}
+	// The names the rules allow still work.
+	for i, asset := range []string{"tool-1.0_linux+x64.tar.gz", "Ünïcode 名前 (1) [x]{y};z,~!@^&", "a.b"} {
+		if err := publish("ns", "pkg", fmt.Sprintf("1.%d", i), asset); err != nil {
+			t.Errorf("asset %q: %v", asset, err)
+		}
 	}
 }
 

@@ -35,7 +35,14 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 
 // registerFormats installs each format's handler on the router.
 func (a *App) registerFormats(rt *endpoints.Router) {
-	rt.Handle(model.FormatNpm, npm.New(npm.Options{Engine: a.Engine, Upstream: a.Upstream, Check: rt.Check, MaxPublishBytes: a.cfg.MaxPublishBytes, Log: a.log}))
-	rt.Handle(model.FormatPypi, pypi.New(a.Engine, a.Upstream, rt.Check, a.log))
-	rt.Handle(model.FormatMaven, maven.New(a.Engine, a.Upstream, rt.Check, a.log))
+	l := a.cfg.Limits
+	rt.Handle(model.FormatNpm, npm.New(npm.Options{Engine: a.Engine, Upstream: a.Upstream, Check: rt.Check, MaxPublishBytes: a.cfg.MaxPublishBytes, Log: a.log,
+		Limits: npm.Limits{MaxMetadataBytes: l.NpmMaxMetadataBytes, MaxReadmeBytes: l.NpmMaxReadmeBytes, MaxDescriptionBytes: l.NpmMaxDescriptionBytes,
+			MaxVersions: l.NpmMaxVersions, MaxAttachments: l.NpmMaxAttachments}}))
+	py := pypi.New(a.Engine, a.Upstream, rt.Check, a.log)
+	py.Limits = pypi.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxFields: l.PypiMaxFields, MaxFieldBytes: l.PypiMaxFieldBytes, MaxFormBytes: l.PypiMaxFormBytes}
+	rt.Handle(model.FormatPypi, py)
+	mvn := maven.New(a.Engine, a.Upstream, rt.Check, a.log)
+	mvn.Limits = maven.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxPomBytes: l.MavenMaxPomBytes, MaxMetadataBytes: l.MavenMaxMetadataBytes}
+	rt.Handle(model.FormatMaven, mvn)
 }

@@ -52,6 +52,12 @@ type Config struct {
 	// DebugAddr, when set, serves net/http/pprof on its own listener (HOST:PORT),
 	// never on the public port.
 	DebugAddr string
+	// UpstreamHeaderTimeout bounds the wait for an upstream's response headers,
+	// UpstreamReadTimeout each wait for more of its body (a stall answers 504).
+	UpstreamHeaderTimeout time.Duration
+	UpstreamReadTimeout   time.Duration
+	// Limits are the per-field size limits of package uploads (docs/limits.md).
+	Limits Limits
 }
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
@@ -76,7 +82,10 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
 	fs.BoolVar(&c.NoMetrics, "no-metrics", false, "do not serve Prometheus metrics at GET /metrics")
-	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
+	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes (npm, PyPI and Maven uploads, generic assets)")
+	fs.DurationVar(&c.UpstreamHeaderTimeout, "upstream-header-timeout", 30*time.Second, "how long to wait for an upstream's response headers before answering 504")
+	fs.DurationVar(&c.UpstreamReadTimeout, "upstream-read-timeout", time.Minute, "how long an upstream body may stall (no bytes) before the request fails with 504")
+	c.Limits.register(fs)
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
 	// Layers, lowest first: the file, WHARF_* variables, the command line.
@@ -163,5 +172,9 @@ func (c *Config) Validate() error {
 	if c.MaxPublishBytes <= 0 {
 		errs = append(errs, errors.New("--max-publish-bytes must be positive"))
 	}
+	if c.UpstreamHeaderTimeout <= 0 || c.UpstreamReadTimeout <= 0 {
+		errs = append(errs, errors.New("--upstream-header-timeout and --upstream-read-timeout must be positive"))
+	}
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }

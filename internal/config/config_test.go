@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
@@ -32,6 +33,18 @@ func TestParseServeUpstreamsAndCredentials(t *testing.T) {
 	}
 }
 
+func TestParseServeLimits(t *testing.T) {
+	c, err := ParseServe([]string{"--npm-max-readme-bytes", "4096", "--upstream-read-timeout", "5s"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultLimits()
+	want.NpmMaxReadmeBytes = 4096
+	if c.Limits != want || c.UpstreamReadTimeout != 5*time.Second || c.UpstreamHeaderTimeout != 30*time.Second {
+		t.Fatalf("limits %+v, timeouts %s %s", c.Limits, c.UpstreamReadTimeout, c.UpstreamHeaderTimeout)
+	}
+}
+
 func TestParseServeRejects(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -49,6 +62,9 @@ func TestParseServeRejects(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil, "log-format"},
 		{nil, map[string]string{"WHARF_ROOT_ACCESS_KEY_ID": "AKIAX"}, "both"},
 		{[]string{"extra"}, nil, "unexpected arguments"},
+		{[]string{"--npm-max-readme-bytes", "0"}, nil, "--npm-max-readme-bytes must be positive"},
+		{[]string{"--pypi-max-fields", "-1"}, nil, "--pypi-max-fields must be positive"},
+		{[]string{"--upstream-read-timeout", "0s"}, nil, "upstream-read-timeout"},
 	}
 	for _, tc := range cases {
 		_, err := ParseServe(tc.args, env(tc.env))

@@ -53,6 +53,9 @@ type Service struct {
 	// ConnectionsChanged, when set, is called after an external connection is
 	// associated or disassociated (the /healthz detail is recomputed).
 	ConnectionsChanged func(ctx context.Context)
+	// MaxAssetBytes bounds one generic asset (PublishPackageVersion); 0 means
+	// no bound of its own (the request body limit still applies).
+	MaxAssetBytes int64
 }
 
 // Caller is the authenticated principal making a request.

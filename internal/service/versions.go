@@ -2,10 +2,15 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/audit"
+	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 )
@@ -349,8 +354,13 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if !packageNameRe.MatchString(in.Version) {
 		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("version %q must be 1-255 characters without '#', '/' or whitespace", in.Version)
 	}
-	if in.Asset == "" || len([]rune(in.Asset)) > 255 || hasControl(in.Asset) {
-		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("asset name must be 1-255 characters without control characters")
+	for what, v := range map[string]string{"namespace": in.Namespace, "package": in.Package, "version": in.Version} {
+		if v == "." || v == ".." {
+			return model.PackageVersion{}, model.Asset{}, apperr.Validationf("%s must not be %q", what, v)
+		}
+	}
+	if err := checkGenericAssetName(in.Asset); err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
 	}
 	if len(in.SHA256) != 64 {
 		return model.PackageVersion{}, model.Asset{}, apperr.Validationf("x-amz-content-sha256 must be the 64-hex-digit SHA-256 of the asset")
@@ -359,7 +369,13 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
-	asset, err := s.Packages.PutAsset(ctx, repo, in.Asset, in.Body, in.SHA256)
+	body := in.Body
+	if s.MaxAssetBytes > 0 {
+		// The asset is bounded here too, not only by how the request body was
+		// read for its signature: the service must not depend on that.
+		body = blob.LimitReader(body, s.MaxAssetBytes)
+	}
+	asset, err := s.Packages.PutAsset(ctx, repo, in.Asset, body, in.SHA256)
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
@@ -404,4 +420,35 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	rec.Detail.PreviousStatus = before
 	s.record(ctx, rec)
 	return existing, asset, nil
+}
+
+// checkGenericAssetName applies the CodeArtifact User Guide's rules for generic
+// asset names: 1-255 characters, each a Unicode letter (Ll, Lm, Lo, Lt, Lu), a
+// letter number (Nl), a decimal digit (Nd), a space, or one of
+// ~!@^&()-_+[]{};,. ; not "." or ".."; no leading, trailing or doubled space.
+// So a name can never be a path ("../../x", "a/b") wherever it ends up.
+func checkGenericAssetName(name string) error {
+	bad := func(why string) error {
+		return apperr.Validationf("asset name %q is invalid: %s", name, why)
+	}
+	if name == "" || utf8.RuneCountInString(name) > 255 {
+		return bad("it must be 1-255 characters")
+	}
+	if name == "." || name == ".." {
+		return bad(`it must not be "." or ".."`)
+	}
+	if strings.HasPrefix(name, " ") || strings.HasSuffix(name, " ") || strings.Contains(name, "  ") {
+		return bad("spaces may not lead, trail or repeat")
+	}
+	for _, r := range name {
+		switch {
+		case r == utf8.RuneError:
+			return bad("it is not valid UTF-8")
+		case unicode.In(r, unicode.Ll, unicode.Lm, unicode.Lo, unicode.Lt, unicode.Lu, unicode.Nl, unicode.Nd):
+		case r == ' ' || strings.ContainsRune("~!@^&()-_+[]{};,.", r):
+		default:
+			return bad(fmt.Sprintf("character %q is not allowed (letters, digits, spaces and ~!@^&()-_+[]{};,. are)", r))
+		}
+	}
+	return nil
 }

@@ -125,6 +125,9 @@ type Store interface {
 	// Conflict when an asset of that name with other content exists, nil when identical.
 	AddAsset(ctx context.Context, k model.PackageKey, version string, a model.Asset) error
 	GetVersion(ctx context.Context, k model.PackageKey, version string) (model.PackageVersion, error)
+	// ListVersions lists a package's versions. It may leave Readme empty (the
+	// sealed store does, so a listing does not cost every readme); GetVersion
+	// returns it.
 	ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error)
 	UpdateVersion(ctx context.Context, v model.PackageVersion) error
 	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error

@@ -96,23 +96,31 @@ func (f *Fetcher) openAsset(ctx context.Context, conn, ref string, u *url.URL) (
 	// Identity: the bytes must be the ones the upstream's hashes describe, not a
 	// transparently decompressed version of them.
 	req.Header.Set("Accept-Encoding", "identity")
+	// The body is read under a context the stall timer cancels, so an upstream
+	// that stops sending mid-body frees the request after ReadTimeout instead
+	// of holding it until AssetTimeout.
+	ctx, stall := newStallTimer(ctx, f.opt.ReadTimeout)
 	resp, release, err := f.send(ctx, conn, req)
 	if err != nil {
+		stall.stop()
 		return Asset{}, nil, unavailable(conn, err)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound, http.StatusGone:
+		stall.stop()
 		resp.Body.Close()
 		release()
 		return Asset{}, nil, apperr.NotFoundf("asset", ref, "asset not found upstream %s: %s", conn, ref)
 	default:
+		stall.stop()
 		resp.Body.Close()
 		release()
 		f.stats[conn].errors.Add(1)
 		return Asset{}, nil, unavailable(conn, fmt.Errorf("unexpected status %s from %s", resp.Status, u.Redacted()))
 	}
 	if limit := f.opt.MaxAssetBytes; limit > 0 && resp.ContentLength > limit {
+		stall.stop()
 		resp.Body.Close()
 		release()
 		f.stats[conn].errors.Add(1)
@@ -122,13 +130,60 @@ func (f *Fetcher) openAsset(ctx context.Context, conn, ref string, u *url.URL) (
 	if limit := f.opt.MaxAssetBytes; limit > 0 {
 		r = &capReader{r: resp.Body, left: limit}
 	}
+	body := &assetBody{r: r, conn: conn, url: u.Redacted(), want: resp.ContentLength, stall: stall}
 	var once sync.Once
 	closeFn := func() error {
+		stall.stop()
 		err := resp.Body.Close()
 		once.Do(release)
 		return err
 	}
-	return Asset{Body: r, Size: resp.ContentLength, ContentType: resp.Header.Get("Content-Type"), URL: u.String()}, closeFn, nil
+	return Asset{Body: body, Size: resp.ContentLength, ContentType: resp.Header.Get("Content-Type"), URL: u.String()}, closeFn, nil
+}
+
+// assetBody is the stream an asset's reader sees. It ends with io.EOF only when
+// the upstream finished cleanly AND sent exactly the Content-Length it declared;
+// every other ending — a reset, a short body (io.ErrUnexpectedEOF), a stalled
+// read, the size cap — is an apperr.Internal error wrapping ErrUnavailable
+// (and ErrTimeout for a stall), so whatever consumes it (a blob Put) stores
+// nothing and the client gets a 502/504 rather than a 500.
+type assetBody struct {
+	r     io.Reader
+	conn  string
+	url   string
+	want  int64 // Content-Length, -1 if unknown
+	n     int64
+	stall *stallTimer
+	err   error // sticky
+}
+
+func (a *assetBody) Read(p []byte) (int, error) {
+	if a.err != nil {
+		return 0, a.err
+	}
+	a.stall.arm()
+	n, err := a.r.Read(p)
+	a.stall.disarm()
+	a.n += int64(n)
+	switch {
+	case err == nil:
+		if a.want >= 0 && a.n > a.want {
+			a.err = unavailable(a.conn, fmt.Errorf("%s sent more than its Content-Length of %d bytes", a.url, a.want))
+			return 0, a.err
+		}
+		return n, nil
+	case err == io.EOF:
+		if a.want >= 0 && a.n != a.want {
+			a.err = unavailable(a.conn, fmt.Errorf("%s ended after %d of its %d bytes", a.url, a.n, a.want))
+			return 0, a.err
+		}
+		return n, io.EOF
+	}
+	if a.stall.fired() {
+		err = fmt.Errorf("%w: no data for %s", context.DeadlineExceeded, a.stall.d)
+	}
+	a.err = unavailable(a.conn, fmt.Errorf("reading %s after %d bytes: %w", a.url, a.n, err))
+	return 0, a.err
 }
 
 // FetchAndStore implements "fetch once, verify, store" for an immutable asset.

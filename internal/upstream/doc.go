@@ -36,8 +36,15 @@
 //     request and are served stale at once (cold misses still try).
 //  6. pool: at most MaxConcurrent upstream requests per connection.
 //  7. send: User-Agent, counting (Stats) and one slog line per request.
-//  8. http.Client: connect / TLS / response-header timeouts, redirects kept to
-//     the same scheme; the body is read within MaxMetadataBytes.
+//  8. http.Client: connect / TLS / response-header timeouts, at most
+//     MaxRedirects redirects and only to the upstream's own origin (or its
+//     AssetHosts); the body is read within MaxMetadataBytes, each read within
+//     ReadTimeout, and must be as long as its Content-Length. FetchMetadataValid
+//     also has the caller check a new body before it is cached.
+//
+// Asset streams end in io.EOF only when the upstream finished cleanly with the
+// declared length; any other ending (short body, reset, stall, size cap) is an
+// error wrapping ErrUnavailable, so a store fed from the stream keeps nothing.
 //
 // FetchAndStore follows the same order for assets, with the caller's "have"
 // callback in place of the cache (2 and 4) and its "store" callback in place of

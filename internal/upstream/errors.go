@@ -36,7 +36,9 @@ func unavailable(conn string, cause error) *apperr.Error {
 	if errors.Is(cause, context.DeadlineExceeded) || (errors.As(cause, &ne) && ne.Timeout()) {
 		wrapped = fmt.Errorf("%w: %w: %w", ErrUnavailable, ErrTimeout, cause)
 	}
-	return apperr.New(apperr.Internal, "upstream %s is unavailable", conn).Wrap(wrapped)
+	// The cause is part of the message: the client sees a 502/504 and, with
+	// it, why (a refused redirect, a short body, a timeout), not just "failed".
+	return apperr.New(apperr.Internal, "upstream %s is unavailable: %s", conn, cause.Error()).Wrap(wrapped)
 }
 
 func notFound(conn, path string) *apperr.Error {

@@ -3,7 +3,6 @@ package upstream
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -49,11 +48,14 @@ type Options struct {
 	// AssetTimeout bounds one FetchAndStore flight end to end (default 30m).
 	AssetTimeout time.Duration
 	// DialTimeout, TLSHandshakeTimeout and ResponseHeaderTimeout configure the
-	// default HTTP client (defaults 10s, 10s, 30s). Bodies have no per-read
-	// timeout; the flight timeouts above bound them.
+	// default HTTP client (defaults 10s, 10s, 30s).
 	DialTimeout           time.Duration
 	TLSHandshakeTimeout   time.Duration
 	ResponseHeaderTimeout time.Duration
+	// ReadTimeout bounds each wait for more of a response body (default 60s): an
+	// upstream that stalls mid-body fails the request with ErrTimeout (504)
+	// without waiting out the flight timeouts above.
+	ReadTimeout time.Duration
 	// TLSConfig, when set, is used by the default transport (e.g. a corporate CA).
 	TLSConfig *tls.Config
 	// MaxConcurrent bounds in-flight upstream requests per connection (default
@@ -97,6 +99,7 @@ func (o *Options) defaults() {
 	setDur(&o.DialTimeout, 10*time.Second)
 	setDur(&o.TLSHandshakeTimeout, 10*time.Second)
 	setDur(&o.ResponseHeaderTimeout, 30*time.Second)
+	setDur(&o.ReadTimeout, time.Minute)
 	if o.MaxMetadataBytes <= 0 {
 		o.MaxMetadataBytes = 64 << 20
 	}
@@ -195,12 +198,69 @@ func newHTTPClient(o Options) *http.Client {
 	return &http.Client{Transport: tr, CheckRedirect: checkRedirect}
 }
 
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
-		return errors.New("too many redirects")
+// MaxRedirects is how many redirects one upstream request follows.
+const MaxRedirects = 3
+
+// redirectKey carries a request's redirectRule in its context: the transport's
+// CheckRedirect is shared by every connection, the rule is per connection.
+type redirectKey struct{}
+
+// redirectRule is where a connection's requests may be redirected: the
+// configured upstream's own origin (scheme, host and port), or one of its
+// Options.AssetHosts with the same scheme. Anything else — another host, a port
+// on the same host, another scheme — is refused: a redirect is chosen by
+// whoever answers the upstream URL (or by anyone who can publish into it), and
+// following it anywhere would let a response steer wharf at internal services
+// and keep their answers as packages.
+type redirectRule struct {
+	conn  string
+	base  *url.URL
+	hosts []string // extra allowed hosts (AssetHosts), host or host:port
+}
+
+func (r *redirectRule) allows(u *url.URL) bool {
+	if u.Scheme != r.base.Scheme || u.User != nil {
+		return false
 	}
-	if req.URL.Scheme != via[0].URL.Scheme {
-		return fmt.Errorf("%w: refusing redirect from %s to %s", ErrForbiddenURL, via[0].URL.Scheme, req.URL.Scheme)
+	if sameHostPort(u, r.base.Scheme, r.base.Host) {
+		return true
+	}
+	for _, h := range r.hosts {
+		if sameHostPort(u, r.base.Scheme, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameHostPort compares u's host and port with hostport (whose port defaults
+// to the scheme's), case-insensitively.
+func sameHostPort(u *url.URL, scheme, hostport string) bool {
+	want := &url.URL{Scheme: scheme, Host: hostport}
+	return strings.EqualFold(u.Hostname(), want.Hostname()) && portOf(u) == portOf(want)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > MaxRedirects {
+		return fmt.Errorf("%w: more than %d redirects from %s", ErrForbiddenURL, MaxRedirects, via[0].URL.Redacted())
+	}
+	rule, ok := req.Context().Value(redirectKey{}).(*redirectRule)
+	if !ok { // a request not sent through send: stay on the first request's origin
+		rule = &redirectRule{base: via[0].URL}
+	}
+	if !rule.allows(req.URL) {
+		return fmt.Errorf("%w: refusing the redirect from %s to %s: only the upstream's own host %s://%s is followed",
+			ErrForbiddenURL, via[len(via)-1].URL.Redacted(), req.URL.Redacted(), rule.base.Scheme, rule.base.Host)
 	}
 	return nil
 }
@@ -345,6 +405,9 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", f.opt.UserAgent)
+	if b, ok := (*f.src.Load())[conn]; ok {
+		ctx = context.WithValue(ctx, redirectKey{}, &redirectRule{conn: conn, base: b, hosts: f.opt.AssetHosts[conn]})
+	}
 	c := f.stats[conn]
 	c.requests.Add(1)
 	start := time.Now()

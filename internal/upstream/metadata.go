@@ -37,6 +37,17 @@ type Doc struct {
 // header ("" for none). Documents asked with different Accept values are cached
 // separately. See the package doc for the order of the layers.
 func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) (Doc, error) {
+	return f.FetchMetadataValid(ctx, conn, path, accept, nil)
+}
+
+// FetchMetadataValid is FetchMetadata with a check of each new 200 body before
+// it is cached: a body valid refuses (a close-delimited document cut short, an
+// error page instead of JSON) counts as a failed fetch — the cached copy, if
+// any, is served stale, and nothing is cached — instead of being kept and
+// revalidated as if it were the document. valid must be cheap and must not
+// keep the body. Concurrent callers of one path share one flight and so the
+// first caller's check.
+func (f *Fetcher) FetchMetadataValid(ctx context.Context, conn, path, accept string, valid func(contentType string, body []byte) error) (Doc, error) {
 	u, err := f.resolvePath(conn, path)
 	if err != nil {
 		return Doc{}, err
@@ -56,7 +67,7 @@ func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) 
 	ch := f.meta.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.opt.MetadataTimeout)
 		defer cancel()
-		return f.refresh(fctx, conn, path, key, u, accept)
+		return f.refresh(fctx, conn, path, key, u, accept, valid)
 	})
 	select {
 	case r := <-ch:
@@ -73,7 +84,7 @@ func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) 
 }
 
 // refresh is the body of a metadata flight: layers 4 and 5.
-func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.URL, accept string) (Doc, error) {
+func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.URL, accept string, valid func(string, []byte) error) (Doc, error) {
 	c := f.stats[conn]
 	e, have := f.readCache(ctx, key)
 	if have && f.fresh(e) { // layer 4: refreshed by the flight just before ours
@@ -93,6 +104,12 @@ func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.UR
 		err = fmt.Errorf("not retried: %s failed less than %s ago", conn, f.opt.FailureBackoff)
 	} else {
 		res, err = f.getMetadata(ctx, conn, u, accept, cached)
+		if err == nil && res.status == http.StatusOK && valid != nil {
+			if verr := valid(res.contentType, res.body); verr != nil {
+				c.errors.Add(1)
+				err = fmt.Errorf("%s sent an unusable document: %w", u.Redacted(), verr)
+			}
+		}
 		switch {
 		case err == nil:
 			c.failedAt.Store(0)
@@ -113,7 +130,7 @@ func (f *Fetcher) refresh(ctx context.Context, conn, path, key string, u *url.UR
 			return d, nil
 		}
 		ae := unavailable(conn, err)
-		ae.Message += " and no copy of " + path + " is cached"
+		ae.Message = fmt.Sprintf("upstream %s is unavailable and no copy of %s is cached: %v", conn, path, err)
 		return Doc{}, ae
 
 	case res.status == http.StatusNotModified:
@@ -164,6 +181,8 @@ func (f *Fetcher) getMetadata(ctx context.Context, conn string, u *url.URL, acce
 			conditional = true
 		}
 	}
+	ctx, stall := newStallTimer(ctx, f.opt.ReadTimeout)
+	defer stall.stop()
 	resp, release, err := f.send(ctx, conn, req)
 	if err != nil {
 		return metaResult{}, err
@@ -188,12 +207,18 @@ func (f *Fetcher) getMetadata(ctx context.Context, conn string, u *url.URL, acce
 	if resp.ContentLength > limit {
 		return fail(fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrTooLarge, u.Redacted(), resp.ContentLength, limit))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(&stallReader{r: io.LimitReader(resp.Body, limit+1), s: stall})
 	if err != nil {
-		return fail(fmt.Errorf("reading %s: %w", u.Redacted(), err))
+		if stall.fired() {
+			err = fmt.Errorf("%w: no data for %s", context.DeadlineExceeded, stall.d)
+		}
+		return fail(fmt.Errorf("reading %s after %d bytes: %w", u.Redacted(), len(body), err))
 	}
 	if int64(len(body)) > limit {
 		return fail(fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, u.Redacted(), limit))
+	}
+	if resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength {
+		return fail(fmt.Errorf("%s ended after %d of its %d bytes", u.Redacted(), len(body), resp.ContentLength))
 	}
 	return metaResult{
 		status:       http.StatusOK,

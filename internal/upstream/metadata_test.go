@@ -437,13 +437,49 @@ func TestRedirects(t *testing.T) {
 	plain := httptest.NewServer(reg)
 	defer plain.Close()
 
-	t.Run("same scheme followed", func(t *testing.T) {
-		front := httptest.NewServer(http.RedirectHandler(plain.URL+"/moved", http.StatusFound))
+	t.Run("same host followed", func(t *testing.T) {
+		mux := http.NewServeMux()
+		mux.Handle("/x", http.RedirectHandler("/y", http.StatusFound))
+		mux.Handle("/y", http.RedirectHandler("/moved", http.StatusMovedPermanently))
+		mux.Handle("/moved", reg)
+		front := httptest.NewServer(mux)
 		defer front.Close()
 		e := newEnv(t, front.URL, nil)
 		d, err := e.f.FetchMetadata(context.Background(), npmConn, "x", "")
 		if err != nil || string(d.Body) != "here" {
 			t.Fatalf("%+v, %v", d, err)
+		}
+	})
+
+	t.Run("another host refused", func(t *testing.T) {
+		before := reg.requests.Load()
+		// Same loopback address, another port: another origin.
+		front := httptest.NewServer(http.RedirectHandler(plain.URL+"/moved", http.StatusFound))
+		defer front.Close()
+		e := newEnv(t, front.URL, nil)
+		_, err := e.f.FetchMetadata(context.Background(), npmConn, "x", "")
+		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, ErrForbiddenURL) || !strings.Contains(apperr.As(err).Message, "refusing the redirect") {
+			t.Fatalf("err = %v", err)
+		}
+		if reg.requests.Load() != before {
+			t.Fatal("the other host was contacted")
+		}
+		// Unless the operator listed it as an asset host of the connection.
+		e = newEnv(t, front.URL, func(o *Options) {
+			o.AssetHosts = map[string][]string{npmConn: {strings.TrimPrefix(plain.URL, "http://")}}
+		})
+		if d, err := e.f.FetchMetadata(context.Background(), npmConn, "x", ""); err != nil || string(d.Body) != "here" {
+			t.Fatalf("redirect to a listed asset host: %+v, %v", d, err)
+		}
+	})
+
+	t.Run("too many hops refused", func(t *testing.T) {
+		loop := httptest.NewServer(http.RedirectHandler("/again", http.StatusFound))
+		defer loop.Close()
+		e := newEnv(t, loop.URL, nil)
+		_, err := e.f.FetchMetadata(context.Background(), npmConn, "x", "")
+		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, ErrForbiddenURL) {
+			t.Fatalf("err = %v", err)
 		}
 	})
 

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -47,6 +48,8 @@ func Run(t *testing.T, newStore func(testing.TB) blob.Store) {
 		{"InvalidInput", testInvalid},
 		{"Delete", testDelete},
 		{"FailedReaderStoresNothing", testFailedReader},
+		{"UnexpectedEOFStoresNothing", testUnexpectedEOF},
+		{"LastBytesWithEOF", testLastBytesWithEOF},
 		{"TooLarge", testTooLarge},
 		{"CancelledContext", testCancelled},
 		{"ConcurrentSameContent", testConcurrentSame},
@@ -283,6 +286,52 @@ func testFailedReader(t *testing.T, s blob.Store) {
 		t.Fatalf("Put from failing reader: %v, want the reader's error", err)
 	}
 	wantAbsent(t, s, NS, sha(data))
+}
+
+// shortReader yields data, then fails with err instead of io.EOF: what
+// net/http's body does when the peer sends fewer bytes than its Content-Length
+// (io.ErrUnexpectedEOF) or resets the connection.
+type shortReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *shortReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+// testUnexpectedEOF: a stream that ends with io.ErrUnexpectedEOF is a failed
+// read, never a short but complete blob, wherever in the chunk layout it ends
+// (mid-chunk, exactly on a boundary, before any byte).
+func testUnexpectedEOF(t *testing.T, s blob.Store) {
+	for _, n := range []int{0, 1, 65535, 65536, 65537, 150_000} {
+		data := Data(uint64(n)+17, n)
+		_, _, err := s.Put(context.Background(), NS, &shortReader{bytes.NewReader(data), io.ErrUnexpectedEOF}, "")
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("Put of %d bytes ending in ErrUnexpectedEOF: %v, want that error", n, err)
+		}
+		wantAbsent(t, s, NS, sha(data))
+	}
+}
+
+// testLastBytesWithEOF: a reader that returns its last bytes together with
+// io.EOF (as streaming bodies do) stores the whole content, also when those
+// bytes end exactly on a chunk boundary.
+func testLastBytesWithEOF(t *testing.T, s blob.Store) {
+	for _, n := range sizes {
+		data := Data(uint64(n)+23, n)
+		h, size, err := s.Put(context.Background(), NS, iotest.DataErrReader(bytes.NewReader(data)), "")
+		if err != nil || size != int64(n) || h.SHA256 != sha(data) {
+			t.Fatalf("Put of %d bytes: %d, %v", n, size, err)
+		}
+		if got := ReadAll(t, s, NS, h.SHA256); !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes read back as %d", n, len(got))
+		}
+	}
 }
 
 func testTooLarge(t *testing.T, s blob.Store) {

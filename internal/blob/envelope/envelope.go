@@ -120,11 +120,12 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	h := blob.NewHasher()
 	src := io.TeeReader(blob.ContextReader(ctx, r), h)
 	buf := make([]byte, s.chunkSize, s.chunkSize+tagLen)
+	cs := &chunkSource{r: src}
 	for {
-		n, err := io.ReadFull(src, buf)
+		n, err := cs.fill(buf)
 		final := false
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
+		case err == io.EOF:
 			final = true
 		case err != nil:
 			return model.Hashes{}, 0, err
@@ -144,6 +145,36 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return model.Hashes{}, 0, err
 	}
 	return sum, h.Size(), nil
+}
+
+// chunkSource fills chunks from r. A chunk is full (nil), or r ended cleanly
+// (io.EOF, with n < len(buf): the final chunk is always short, even when r
+// returns its last bytes together with io.EOF and they fill the chunk). Unlike
+// io.ReadFull it never turns an error into an end: io.ErrUnexpectedEOF from r
+// (net/http's report of a body shorter than its Content-Length) is a failed
+// read, and storing what came before it would keep a truncated download as if
+// it were whole.
+type chunkSource struct {
+	r   io.Reader
+	eof bool
+}
+
+func (c *chunkSource) fill(buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		if c.eof {
+			return n, io.EOF
+		}
+		m, err := c.r.Read(buf[n:])
+		n += m
+		switch {
+		case err == io.EOF:
+			c.eof = true
+		case err != nil:
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Open implements blob.Store. The size is the plaintext size. The reader

@@ -31,6 +31,35 @@ type Handler struct {
 	Upstream *upstream.Fetcher
 	Check    endpoints.Checker
 	Log      *slog.Logger
+	// Limits bound a deploy (zero fields: DefaultLimits).
+	Limits Limits
+}
+
+// Limits bound what a deploy may PUT: any file streams to the blob store
+// within MaxFileBytes; a POM and maven-metadata.xml are parsed in memory, so
+// they have their own, smaller limits.
+type Limits struct {
+	MaxFileBytes     int64 // --max-publish-bytes
+	MaxPomBytes      int64
+	MaxMetadataBytes int64
+}
+
+// DefaultLimits are the limits of `wharf serve` without flags.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 2 << 30, MaxPomBytes: 16 << 20, MaxMetadataBytes: 4 << 20}
+}
+
+func (l *Limits) defaults() {
+	d := DefaultLimits()
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = d.MaxFileBytes
+	}
+	if l.MaxPomBytes <= 0 {
+		l.MaxPomBytes = d.MaxPomBytes
+	}
+	if l.MaxMetadataBytes <= 0 {
+		l.MaxMetadataBytes = d.MaxMetadataBytes
+	}
 }
 
 // New builds the handler.
@@ -38,13 +67,10 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h := &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h.Limits.defaults()
+	return h
 }
-
-const (
-	maxPom      = 16 << 20
-	maxMetadata = 4 << 20
-)
 
 // Public: every maven request needs the token.
 func (h *Handler) Public(*http.Request, string) bool { return false }
@@ -173,12 +199,8 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 			continue
 		}
 		rel := relPath(p)
-		wantSHA1 := ""
-		if doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, rel+".sha1", ""); err == nil {
-			if f := strings.Fields(string(doc.Body)); len(f) > 0 && len(f[0]) == 40 {
-				wantSHA1 = strings.ToLower(f[0])
-			}
-		} else if !apperr.Is(err, apperr.NotFound) {
+		want, err := h.upstreamChecksum(ctx, hop.Connection, rel)
+		if err != nil {
 			lastErr = err
 			continue
 		}
@@ -191,12 +213,10 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 				return model.Asset{}, false, nil
 			},
 			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-				var body io.Reader = ua.Body
-				if wantSHA1 != "" {
-					body = &verifyingReader{r: ua.Body, h: sha1.New(), want: wantSHA1, fail: func(got string) error {
-						return apperr.New(apperr.Internal, "upstream %s sent %s with SHA-1 %s, its .sha1 says %s; not stored", hop.Connection, p.File, got, wantSHA1).Wrap(upstream.ErrUnavailable)
-					}}
-				}
+				body := &verifyingReader{r: ua.Body, h: want.new(), want: want.hex, fail: func(got string) error {
+					return apperr.New(apperr.Internal, "upstream %s sent %s with %s %s, its .%s says %s; not stored",
+						hop.Connection, p.File, algName[want.alg], got, want.alg, want.hex).Wrap(upstream.ErrUnavailable)
+				}}
 				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
 				if err != nil {
 					return model.Asset{}, err
@@ -215,10 +235,70 @@ func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, reque
 	return model.Asset{}, lastErr
 }
 
+// upstreamSum is the checksum an upstream publishes beside a file.
+type upstreamSum struct {
+	alg string // sha1, sha256, sha512 or md5: the checksum file's extension
+	hex string
+	new func() hash.Hash
+}
+
+var algName = map[string]string{"sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512", "md5": "MD5"}
+
+// upstreamChecksums are tried in order: .sha1 first because every Maven
+// repository publishes it (one request in the usual case), then the others a
+// repository may publish instead.
+var upstreamChecksums = []struct {
+	alg  string
+	size int
+	new  func() hash.Hash
+}{{"sha1", sha1.Size, sha1.New}, {"sha256", sha256.Size, sha256.New}, {"sha512", sha512.Size, sha512.New}, {"md5", md5.Size, md5.New}}
+
+// upstreamChecksum fetches the checksum the upstream publishes for rel. A file
+// with no checksum at all is refused (502) rather than stored: wharf would
+// otherwise keep whatever bytes arrived — a truncated body, an error page —
+// and serve its own .sha1 of them, which Maven accepts without a word. A
+// checksum file that is present but malformed is refused the same way.
+func (h *Handler) upstreamChecksum(ctx context.Context, conn, rel string) (upstreamSum, error) {
+	for _, c := range upstreamChecksums {
+		size := c.size
+		doc, err := h.Upstream.FetchMetadataValid(ctx, conn, rel+"."+c.alg, "", func(_ string, b []byte) error {
+			if f := strings.Fields(string(b)); len(f) == 0 || len(f[0]) != 2*size || !isHex(f[0]) {
+				return errors.New("not a checksum file")
+			}
+			return nil
+		})
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return upstreamSum{}, err
+		}
+		// The digest comes first; some repositories add "  file-name" after it.
+		f := strings.Fields(string(doc.Body))
+		if len(f) == 0 || len(f[0]) != 2*c.size {
+			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
+		}
+		sum := strings.ToLower(f[0])
+		if _, err := hex.DecodeString(sum); err != nil {
+			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
+		}
+		return upstreamSum{alg: c.alg, hex: sum, new: c.new}, nil
+	}
+	return upstreamSum{}, apperr.New(apperr.Internal,
+		"upstream %s publishes no checksum (.sha1, .sha256, .sha512 or .md5) for %s; wharf does not keep files it cannot verify", conn, rel).Wrap(upstream.ErrUnavailable)
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
 // verifyingReader fails the read that would return EOF when the content's
 // digest differs from the expected one, so the blob store aborts the object
 // instead of committing it (every EOF re-checks, so a reader that swallows one
-// error still sees the next).
+// error still sees the next). Only a clean io.EOF is checked and passed on:
+// any other error (a short body's io.ErrUnexpectedEOF, a reset) is returned
+// as is, so the store fails on it too rather than keeping a prefix.
 type verifyingReader struct {
 	r    io.Reader
 	h    hash.Hash
@@ -229,7 +309,7 @@ type verifyingReader struct {
 func (v *verifyingReader) Read(p []byte) (int, error) {
 	n, err := v.r.Read(p)
 	v.h.Write(p[:n])
-	if errors.Is(err, io.EOF) {
+	if err == io.EOF {
 		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
 			return n, v.fail(got)
 		}
@@ -287,7 +367,10 @@ func (h *Handler) externalMetadata(ctx context.Context, chain packages.Chain, re
 		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
 			continue
 		}
-		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "")
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "", func(_ string, b []byte) error {
+			_, err := ParseMetadata(b)
+			return err
+		})
 		if err != nil {
 			lastErr = err
 			continue
@@ -331,6 +414,12 @@ func (h *Handler) versionMetadata(ctx context.Context, chain packages.Chain, p P
 
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
 	ctx := r.Context()
+	lim := h.limits()
+	if r.ContentLength > lim.MaxFileBytes {
+		h.WriteError(w, r, apperr.New(apperr.TooLarge, "%s of %d bytes exceeds the limit of %d bytes", p.File, r.ContentLength, lim.MaxFileBytes))
+		return
+	}
+	r.Body = readCloser{blob.LimitReader(r.Body, lim.MaxFileBytes), r.Body}
 	switch {
 	case p.Checksum != "":
 		h.putChecksum(w, r, req, p)
@@ -386,9 +475,9 @@ func (h *Handler) putChecksum(w http.ResponseWriter, r *http.Request, req *endpo
 // wharf serves one generated from the versions it holds.
 func (h *Handler) putMetadata(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
 	ctx := r.Context()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMetadata))
+	body, err := io.ReadAll(blob.LimitReader(r.Body, h.limits().MaxMetadataBytes))
 	if err != nil {
-		h.WriteError(w, r, apperr.New(apperr.TooLarge, "maven-metadata.xml over %d bytes", maxMetadata))
+		h.WriteError(w, r, bodyErr(err, "maven-metadata.xml"))
 		return
 	}
 	m, err := ParseMetadata(body)
@@ -445,9 +534,9 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	var body io.Reader = r.Body
 	var pom *Pom
 	if strings.HasSuffix(p.File, ".pom") {
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPom))
+		b, err := io.ReadAll(blob.LimitReader(r.Body, h.limits().MaxPomBytes))
 		if err != nil {
-			h.WriteError(w, r, apperr.New(apperr.TooLarge, "POM over %d bytes", maxPom))
+			h.WriteError(w, r, bodyErr(err, "POM"))
 			return
 		}
 		pp, err := ParsePom(b, p.Group, p.Artifact, p.Version)
@@ -467,7 +556,7 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if cur, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
 		hs := blob.NewHasher()
 		if _, err := io.Copy(hs, body); err != nil {
-			h.WriteError(w, r, apperr.Validationf("reading %s: %v", p.File, err))
+			h.WriteError(w, r, bodyErr(err, p.File))
 			return
 		}
 		if hs.Sum().SHA256 == cur.Hashes.SHA256 {
@@ -533,6 +622,28 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	h.Log.InfoContext(ctx, "maven deploy", "repository", req.Repo.Name, "group", p.Group, "artifact", p.Artifact, "version", p.Version, "file", p.File)
 	w.WriteHeader(http.StatusCreated)
+}
+
+// limits are h.Limits with defaults for zero fields.
+func (h *Handler) limits() Limits {
+	l := h.Limits
+	l.defaults()
+	return l
+}
+
+// readCloser pairs a limited reader with the body it reads.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// bodyErr reports a failed read of an uploaded body: over a limit is 413,
+// anything else (a client that hung up mid-body) 400.
+func bodyErr(err error, what string) error {
+	if apperr.Is(err, apperr.TooLarge) {
+		return apperr.New(apperr.TooLarge, "%s: %s", what, apperr.As(err).Message)
+	}
+	return apperr.Validationf("reading %s: %v", what, err)
 }
 
 // ---- responses ----

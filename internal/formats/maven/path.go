@@ -67,23 +67,48 @@ func ParsePath(escaped string) (Path, error) {
 	p.File = file
 	if file == MetadataFile {
 		if n >= 4 && strings.HasSuffix(segs[n-2], "-SNAPSHOT") {
-			p.Kind, p.Group, p.Artifact, p.Version = KindVersionMetadata, strings.Join(segs[:n-3], "."), segs[n-3], segs[n-2]
+			g, err := groupOf(escaped, segs[:n-3])
+			if err != nil {
+				return Path{}, err
+			}
+			p.Kind, p.Group, p.Artifact, p.Version = KindVersionMetadata, g, segs[n-3], segs[n-2]
 			return p, nil
 		}
 		if n < 3 {
 			return Path{}, apperr.Validationf("invalid Maven path %q: metadata needs group and artifact", escaped)
 		}
-		p.Kind, p.Group, p.Artifact = KindArtifactMetadata, strings.Join(segs[:n-2], "."), segs[n-2]
+		g, err := groupOf(escaped, segs[:n-2])
+		if err != nil {
+			return Path{}, err
+		}
+		p.Kind, p.Group, p.Artifact = KindArtifactMetadata, g, segs[n-2]
 		return p, nil
 	}
 	if n < 4 {
 		return Path{}, apperr.Validationf("invalid Maven path %q: want group/artifact/version/file", escaped)
 	}
-	p.Kind, p.Group, p.Artifact, p.Version = KindFile, strings.Join(segs[:n-3], "."), segs[n-3], segs[n-2]
+	g, err := groupOf(escaped, segs[:n-3])
+	if err != nil {
+		return Path{}, err
+	}
+	p.Kind, p.Group, p.Artifact, p.Version = KindFile, g, segs[n-3], segs[n-2]
 	if !strings.HasPrefix(file, p.Artifact+"-"+strings.TrimSuffix(p.Version, "SNAPSHOT")) {
 		return Path{}, apperr.Validationf("invalid Maven path %q: file %q is not named %s-%s…", escaped, file, p.Artifact, p.Version)
 	}
 	return p, nil
+}
+
+// groupOf joins the group directories into a groupId. A directory with a dot
+// in it is refused: groupId dots are directory separators in the layout, so
+// "org.example/lib/…" would otherwise alias "org/example/lib/…" (found by
+// FuzzParsePath).
+func groupOf(escaped string, dirs []string) (string, error) {
+	for _, d := range dirs {
+		if strings.Contains(d, ".") {
+			return "", apperr.Validationf("invalid Maven path %q: group directory %q contains '.'", escaped, d)
+		}
+	}
+	return strings.Join(dirs, "."), nil
 }
 
 // GroupPath is the groupId as path segments (org.example → org/example).

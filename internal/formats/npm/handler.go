@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
@@ -47,7 +48,10 @@ type Options struct {
 	// RenderCacheBytes bounds the rendered-packument cache (default 24 MiB;
 	// negative disables it).
 	RenderCacheBytes int64
-	Log              *slog.Logger
+	// Limits bound the metadata of a publish (zero fields: DefaultLimits);
+	// readmes and descriptions kept from upstream packuments are cut to them.
+	Limits Limits
+	Log    *slog.Logger
 }
 
 // Handler is the npm endpoints.Handler.
@@ -68,6 +72,7 @@ func New(o Options) *Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	o.Limits.defaults()
 	h := &Handler{o: o, log: o.Log.With("format", "npm")}
 	switch {
 	case o.RenderCacheBytes == 0:
@@ -230,6 +235,7 @@ type resolved struct {
 	// uncacheable is set when a lookup failed (what was served is a fallback).
 	ups         []upstreamStamp
 	uncacheable bool
+	held        map[string]model.PackageKey // where each version of the chain is stored
 }
 
 // upstreamAllowed reports whether the repository allows versions of n from
@@ -254,14 +260,15 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 	if err != nil {
 		return nil, err
 	}
-	res := &resolved{tags: map[string]string{}}
+	res := &resolved{tags: map[string]string{}, held: map[string]model.PackageKey{}}
 	have := map[string]bool{}
 	for _, hit := range hits {
 		have[hit.Version.Version] = true
 		if !packages.Visible(hit.Version) {
 			continue
 		}
-		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt, Readme: hit.Version.Readme})
+		res.held[hit.Version.Version] = hit.Version.PackageKey
+		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt})
 	}
 	allowed, err := h.upstreamAllowed(ctx, req.Repo, n)
 	if err != nil {
@@ -298,7 +305,7 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 			}
 			continue
 		}
-		doc, err := h.o.Upstream.FetchMetadata(ctx, hop.Connection, n.Escaped(), "application/json")
+		doc, err := h.o.Upstream.FetchMetadataValid(ctx, hop.Connection, n.Escaped(), "application/json", validJSON)
 		if apperr.Is(err, apperr.NotFound) {
 			res.ups = append(res.ups, upstreamStamp{conn: hop.Connection, path: n.Escaped(), stamp: notFoundStamp})
 			continue
@@ -339,6 +346,15 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 		break
 	}
 	return res, nil
+}
+
+// validJSON keeps a cut-short or non-JSON upstream answer out of the metadata
+// cache (json.Valid scans without allocating).
+func validJSON(_ string, b []byte) error {
+	if !json.Valid(b) {
+		return ErrBadUpstream
+	}
+	return nil
 }
 
 func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
@@ -396,6 +412,11 @@ func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, ab
 	if len(res.entries) == 0 {
 		return nil, apperr.NotFoundf("package", n.String(), "package %s is not in repository %s or its upstreams%s", n, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNpm, h.o.Upstream))
 	}
+	if !abbreviated {
+		if err := h.latestReadme(ctx, res); err != nil {
+			return nil, err
+		}
+	}
 	body, err := Packument(n, res.entries, res.tags, req.Base+n.String()+"/-/", abbreviated)
 	if err != nil {
 		return nil, err
@@ -441,6 +462,32 @@ func (h *Handler) upstreamsUnchanged(ctx context.Context, ups []upstreamStamp) b
 		}
 	}
 	return true
+}
+
+// latestReadme loads the readme of the version "latest" names, the only one
+// a packument shows. Version listings carry no readmes (each may be up to the
+// readme limit), so a package with many versions does not cost every readme
+// on every request.
+func (h *Handler) latestReadme(ctx context.Context, res *resolved) error {
+	versions := make(map[string]json.RawMessage, len(res.entries))
+	for _, e := range res.entries {
+		versions[e.Version] = nil
+	}
+	latest := DistTags(res.tags, versions)["latest"]
+	k, ok := res.held[latest]
+	if !ok {
+		return nil
+	}
+	v, err := h.o.Engine.Store.GetVersion(ctx, k, latest)
+	if err != nil {
+		return err
+	}
+	for i := range res.entries {
+		if res.entries[i].Version == latest {
+			res.entries[i].Readme = v.Readme
+		}
+	}
+	return nil
 }
 
 // acceptsAbbreviated reports whether the client asked for the abbreviated
@@ -605,6 +652,10 @@ func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, cha
 			if v.Readme == "" && res.up.DistTags["latest"] == version {
 				v.Readme = res.up.Readme // registries keep only the latest readme, at the top
 			}
+			// The publish limits hold for what is kept from upstream too:
+			// every later reader of the version pays for its size.
+			v.Readme = truncateUTF8(v.Readme, h.o.Limits.MaxReadmeBytes)
+			v.Summary = truncateUTF8(v.Summary, h.o.Limits.MaxDescriptionBytes)
 			return true, eng.Ingest(ctx, req.Repo, hop, v, []model.Asset{asset})
 		})
 	return err
@@ -627,7 +678,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		return err
 	}
 	assets := map[string]model.Asset{}
-	doc, err := ParsePublish(blob.LimitReader(r.Body, limit), func(att string, data io.Reader) error {
+	doc, err := ParsePublishLimited(blob.LimitReader(r.Body, limit), h.o.Limits, func(att string, data io.Reader) error {
 		if len(assets) > 0 {
 			return apperr.Validationf("a publish carries one tarball; got a second attachment %q", att)
 		}
@@ -657,6 +708,15 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 	info, err := ParseVersion(n, version, raw)
 	if err != nil {
 		return apperr.Validationf("version %s: %v", version, err)
+	}
+	if err := CheckDist(info.Dist); err != nil {
+		return apperr.Validationf("version %s: %v", version, err)
+	}
+	if l := h.o.Limits.MaxReadmeBytes; int64(len(info.Fields.Readme)) > l {
+		return apperr.New(apperr.TooLarge, "readme of version %s is %d bytes, over the limit of %d bytes", version, len(info.Fields.Readme), l)
+	}
+	if l := h.o.Limits.MaxDescriptionBytes; int64(len(info.Fields.Summary)) > l {
+		return apperr.New(apperr.TooLarge, "description of version %s is %d bytes, over the limit of %d bytes", version, len(info.Fields.Summary), l)
 	}
 	var asset model.Asset
 	for att, a := range assets {
@@ -694,6 +754,18 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		}
 	}
 	return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true, "id": n.String(), "success": true})
+}
+
+// truncateUTF8 cuts s to at most max bytes without splitting a character.
+func truncateUTF8(s string, max int64) string {
+	if int64(len(s)) <= max {
+		return s
+	}
+	cut := int(max)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 func validTag(t string) error {

@@ -35,12 +35,62 @@ type AttachmentInfo struct {
 // size limit's apperr.TooLarge) are returned as is; malformed JSON is
 // apperr.Validation.
 func ParsePublish(r io.Reader, onData func(attachment string, data io.Reader) error) (*PublishBody, error) {
-	s := &scanner{r: bufio.NewReaderSize(r, 64<<10)}
+	return ParsePublishLimited(r, DefaultLimits(), onData)
+}
+
+// Limits bound what a publish body may hold besides its tarball. They are
+// checked while the body streams in, so an oversized field is refused after
+// at most MaxMetadataBytes have been read, whatever its declared size: memory
+// per publish stays bounded by the limits, not by what a client sends.
+type Limits struct {
+	MaxMetadataBytes    int64 // every byte outside attachment data: keys, versions, readme, ...
+	MaxReadmeBytes      int64 // the readme, top-level or in a version document
+	MaxDescriptionBytes int64 // a version's description
+	MaxVersions         int   // version documents
+	MaxAttachments      int   // attachments
+}
+
+// DefaultLimits are the limits of `wharf serve` without flags.
+func DefaultLimits() Limits {
+	return Limits{MaxMetadataBytes: 16 << 20, MaxReadmeBytes: 1 << 20, MaxDescriptionBytes: 64 << 10, MaxVersions: 1, MaxAttachments: 1}
+}
+
+func (l *Limits) defaults() {
+	d := DefaultLimits()
+	if l.MaxMetadataBytes <= 0 {
+		l.MaxMetadataBytes = d.MaxMetadataBytes
+	}
+	if l.MaxReadmeBytes <= 0 {
+		l.MaxReadmeBytes = d.MaxReadmeBytes
+	}
+	if l.MaxDescriptionBytes <= 0 {
+		l.MaxDescriptionBytes = d.MaxDescriptionBytes
+	}
+	if l.MaxVersions <= 0 {
+		l.MaxVersions = d.MaxVersions
+	}
+	if l.MaxAttachments <= 0 {
+		l.MaxAttachments = d.MaxAttachments
+	}
+}
+
+func tooLarge(format string, args ...any) error {
+	return apperr.New(apperr.TooLarge, format, args...)
+}
+
+// ParsePublishLimited is ParsePublish within lim (zero fields take the
+// defaults). A body over a limit is apperr.TooLarge.
+func ParsePublishLimited(r io.Reader, lim Limits, onData func(attachment string, data io.Reader) error) (*PublishBody, error) {
+	lim.defaults()
+	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), left: lim.MaxMetadataBytes, max: lim.MaxMetadataBytes}
 	body := &PublishBody{Attachments: map[string]AttachmentInfo{}}
 	err := s.object(func(key string) error {
 		switch key {
 		case "_attachments":
 			return s.object(func(att string) error {
+				if _, dup := body.Attachments[att]; !dup && len(body.Attachments) >= lim.MaxAttachments {
+					return tooLarge("a publish body carries at most %d attachment(s)", lim.MaxAttachments)
+				}
 				var info AttachmentInfo
 				err := s.object(func(field string) error {
 					if field == "data" {
@@ -81,6 +131,12 @@ func ParsePublish(r io.Reader, onData func(attachment string, data io.Reader) er
 	if err != nil {
 		return nil, err
 	}
+	if len(body.Versions) > lim.MaxVersions {
+		return nil, tooLarge("a publish body carries at most %d version(s), got %d", lim.MaxVersions, len(body.Versions))
+	}
+	if int64(len(body.Readme)) > lim.MaxReadmeBytes {
+		return nil, tooLarge("readme of %d bytes exceeds the limit of %d bytes", len(body.Readme), lim.MaxReadmeBytes)
+	}
 	if c, err := s.peek(); err == nil {
 		return nil, badBody("unexpected %q after the document", c)
 	} else if !errors.Is(err, io.EOF) {
@@ -102,7 +158,20 @@ func badBody(format string, args ...any) error {
 
 // scanner is a minimal streaming JSON reader: enough to walk objects, copy
 // values verbatim and stream one string's contents.
-type scanner struct{ r *bufio.Reader }
+type scanner struct {
+	r *bufio.Reader
+	// left is what remains of the metadata budget: raw copies every value it
+	// keeps into memory, and fails once the values kept add up to more.
+	left, max int64
+}
+
+// keep is called for each byte raw copies; it fails past the budget.
+func (s *scanner) keep(buf *bytes.Buffer) error {
+	if int64(buf.Len()) > s.left {
+		return tooLarge("publish metadata (the body without its tarball) exceeds the limit of %d bytes", s.max)
+	}
+	return nil
+}
 
 // peek skips whitespace and returns the next byte without consuming it.
 func (s *scanner) peek() (byte, error) {
@@ -209,11 +278,15 @@ func (s *scanner) raw() ([]byte, error) {
 				break
 			}
 			buf.WriteByte(c)
+			if err := s.keep(&buf); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.left -= int64(buf.Len())
 	if !json.Valid(buf.Bytes()) {
 		return nil, badBody("invalid JSON value %.40q", buf.String())
 	}
@@ -233,6 +306,9 @@ func (s *scanner) copyString(buf *bytes.Buffer) error {
 			return s.eof(err)
 		}
 		buf.WriteByte(c)
+		if err := s.keep(buf); err != nil {
+			return err
+		}
 		switch c {
 		case '\\':
 			e, err := s.r.ReadByte()
@@ -262,6 +338,9 @@ func (s *scanner) copyNested(buf *bytes.Buffer) error {
 			continue
 		}
 		buf.WriteByte(c)
+		if err := s.keep(buf); err != nil {
+			return err
+		}
 		switch c {
 		case '{', '[':
 			depth++

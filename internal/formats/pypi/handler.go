@@ -1,14 +1,18 @@
 package pypi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -23,6 +27,39 @@ type Handler struct {
 	Upstream *upstream.Fetcher
 	Check    endpoints.Checker
 	Log      *slog.Logger
+	// Limits bound an upload (zero fields: DefaultLimits).
+	Limits Limits
+}
+
+// Limits bound what one upload may send. The form fields are held in memory
+// while the file streams to the blob store, so each is bounded, and so are
+// their number and total; the file is bounded by MaxFileBytes.
+type Limits struct {
+	MaxFileBytes  int64 // the distribution file (--max-publish-bytes)
+	MaxFields     int   // form fields besides the file
+	MaxFieldBytes int64 // one field
+	MaxFormBytes  int64 // all fields together
+}
+
+// DefaultLimits are the limits of `wharf serve` without flags.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 2 << 30, MaxFields: 1024, MaxFieldBytes: 1 << 20, MaxFormBytes: 8 << 20}
+}
+
+func (l *Limits) defaults() {
+	d := DefaultLimits()
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = d.MaxFileBytes
+	}
+	if l.MaxFields <= 0 {
+		l.MaxFields = d.MaxFields
+	}
+	if l.MaxFieldBytes <= 0 {
+		l.MaxFieldBytes = d.MaxFieldBytes
+	}
+	if l.MaxFormBytes <= 0 {
+		l.MaxFormBytes = d.MaxFormBytes
+	}
 }
 
 // New builds the handler.
@@ -30,7 +67,9 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h := &Handler{Engine: e, Upstream: up, Check: check, Log: log}
+	h.Limits.defaults()
+	return h
 }
 
 // StaleHeader is set (to "true") on project pages that include an external
@@ -70,14 +109,10 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
 		return
 	}
-	segs := strings.Split(rest, "/")
-	for i, s := range segs {
-		u, err := url.PathUnescape(s)
-		if err != nil || u == "." || u == ".." || strings.ContainsAny(u, "/\\") {
-			h.WriteError(w, r, apperr.Validationf("invalid path %q", p))
-			return
-		}
-		segs[i] = u
+	segs, err := splitPath(rest)
+	if err != nil {
+		h.WriteError(w, r, apperr.Validationf("invalid path %q", p))
+		return
 	}
 	switch {
 	case rest == "":
@@ -98,6 +133,20 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 	default:
 		h.WriteError(w, r, apperr.NotFoundf("package", p, "not found: %s", p))
 	}
+}
+
+// splitPath unescapes the segments of a path under simple/; "." and "..",
+// and segments that decode to a slash or backslash, are refused.
+func splitPath(rest string) ([]string, error) {
+	segs := strings.Split(rest, "/")
+	for i, s := range segs {
+		u, err := url.PathUnescape(s)
+		if err != nil || u == "." || u == ".." || strings.ContainsAny(u, "/\\") {
+			return nil, fmt.Errorf("invalid segment %q", s)
+		}
+		segs[i] = u
+	}
+	return segs, nil
 }
 
 func (h *Handler) logf(r *http.Request, msg string, args ...any) {
@@ -250,7 +299,7 @@ func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, reque
 		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatPypi, "", name); err != nil || !ok {
 			continue
 		}
-		doc, err := h.Upstream.FetchMetadata(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01")
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01", validPage)
 		if err != nil {
 			lastErr = err
 			continue
@@ -413,4 +462,21 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
+}
+
+// validPage keeps a cut-short or garbled answer out of the metadata cache: a
+// PEP 691 page must be JSON, an HTML page must at least look like markup (it
+// has no end marker to check; its files are verified by hash anyway).
+func validPage(contentType string, b []byte) error {
+	t := bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))) // a UTF-8 byte order mark is allowed
+	if strings.Contains(strings.ToLower(contentType), "json") || (len(t) > 0 && t[0] == '{') {
+		if !json.Valid(t) {
+			return errors.New("PEP 691 project page is not valid JSON")
+		}
+		return nil
+	}
+	if len(t) > 0 && (t[0] != '<' || !utf8.Valid(t)) {
+		return errors.New("project page is neither JSON nor HTML")
+	}
+	return nil
 }

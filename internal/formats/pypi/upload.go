@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -62,9 +63,6 @@ func (m Meta) requiresPython(filename string) string {
 
 var hexRe = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 
-// maxUpload bounds one upload request.
-const maxUpload = 4 << 30
-
 // upload handles the legacy upload API: a multipart/form-data POST with
 // ":action"=file_upload, the core metadata fields and the file as "content".
 // The file streams into the blob store; sha256_digest is checked while it does
@@ -80,26 +78,49 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 		h.WriteError(w, r, apperr.Validationf("upload must be multipart/form-data"))
 		return
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxUpload), params["boundary"])
+	lim := h.Limits
+	lim.defaults()
+	// The whole request may carry the file plus the form around it.
+	if r.ContentLength > lim.MaxFileBytes+lim.MaxFormBytes {
+		h.WriteError(w, r, apperr.New(apperr.TooLarge, "upload of %d bytes exceeds the limit of %d bytes", r.ContentLength, lim.MaxFileBytes+lim.MaxFormBytes))
+		return
+	}
+	mr := multipart.NewReader(blob.LimitReader(r.Body, lim.MaxFileBytes+lim.MaxFormBytes), params["boundary"])
 	form := map[string][]string{}
 	var asset model.Asset
 	var filename string
+	var fields int
+	var formBytes int64
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			h.WriteError(w, r, apperr.Validationf("malformed multipart body: %v", err))
+			h.WriteError(w, r, partErr(err))
 			return
 		}
 		field := part.FormName()
 		if field != "content" {
-			b, err := io.ReadAll(io.LimitReader(part, 1<<20))
-			if err != nil {
-				h.WriteError(w, r, apperr.Validationf("malformed multipart body: %v", err))
+			if fields++; fields > lim.MaxFields {
+				h.WriteError(w, r, apperr.New(apperr.TooLarge, "upload has more than %d form fields", lim.MaxFields))
 				return
 			}
+			max := min(lim.MaxFieldBytes, lim.MaxFormBytes-formBytes)
+			b, err := io.ReadAll(io.LimitReader(part, max+1))
+			if err != nil {
+				h.WriteError(w, r, partErr(err))
+				return
+			}
+			if int64(len(b)) > max {
+				if max < lim.MaxFieldBytes {
+					h.WriteError(w, r, apperr.New(apperr.TooLarge, "upload form fields exceed %d bytes together", lim.MaxFormBytes))
+				} else {
+					h.WriteError(w, r, apperr.New(apperr.TooLarge, "form field %q exceeds %d bytes", field, lim.MaxFieldBytes))
+				}
+				return
+			}
+			formBytes += int64(len(b))
 			form[field] = append(form[field], string(b))
 			continue
 		}
@@ -139,9 +160,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 			// instead of committing it.
 			content = &md5Reader{r: part, h: md5.New(), want: wantMD5}
 		}
-		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, content, expect)
+		// The bytes must be a distribution of the name and version the form
+		// claims (twine reads them from the file itself, so they agree).
+		dc := newDistChecker(content, filename, name, version)
+		defer dc.Close()
+		asset, err = h.Engine.PutAsset(ctx, req.Repo, filename, blob.LimitReader(dc, lim.MaxFileBytes), expect)
 		if err != nil {
-			if apperr.Is(err, apperr.Validation) && expect != "" && !errors.Is(err, errMD5) {
+			if apperr.Is(err, apperr.Validation) && expect != "" && !errors.Is(err, errMD5) && !errors.Is(err, errNotDist) {
 				err = apperr.Validationf("The digest supplied does not match a digest calculated from the uploaded file (sha256_digest %s)", expect)
 			}
 			h.WriteError(w, r, err)
@@ -190,6 +215,15 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "OK\n")
+}
+
+// partErr reports a failed read of the multipart body: a size limit as is
+// (413), anything else as a malformed body (400).
+func partErr(err error) error {
+	if apperr.Is(err, apperr.TooLarge) {
+		return err
+	}
+	return apperr.Validationf("malformed multipart body: %v", err)
 }
 
 func first(form map[string][]string, k string) string {

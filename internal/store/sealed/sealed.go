@@ -115,8 +115,12 @@ func encodeContent(v model.PackageVersion) []byte {
 	return append(out, v.Metadata...)
 }
 
-func decodeContent(b []byte) (summary, readme string, metadata []byte, ok bool) {
-	field := func() (string, bool) {
+// decodeContent reverses encodeContent. Without withReadme the readme is
+// skipped, not copied, and metadata is copied out of b, so b (which holds the
+// readme) is garbage at once: a version listing does not keep every version's
+// readme alive while a packument is built.
+func decodeContent(b []byte, withReadme bool) (summary, readme string, metadata []byte, ok bool) {
+	field := func(keep bool) (string, bool) {
 		if len(b) < 4 {
 			return "", false
 		}
@@ -124,18 +128,24 @@ func decodeContent(b []byte) (summary, readme string, metadata []byte, ok bool) 
 		if uint64(len(b)-4) < uint64(n) {
 			return "", false
 		}
-		f := string(b[4 : 4+n])
+		f := ""
+		if keep {
+			f = string(b[4 : 4+n])
+		}
 		b = b[4+n:]
 		return f, true
 	}
-	if summary, ok = field(); !ok {
+	if summary, ok = field(true); !ok {
 		return
 	}
-	if readme, ok = field(); !ok {
+	if readme, ok = field(withReadme); !ok {
 		return
 	}
 	if len(b) > 0 {
 		metadata = b
+		if !withReadme {
+			metadata = bytes.Clone(b)
+		}
 	}
 	return summary, readme, metadata, true
 }
@@ -187,8 +197,11 @@ func sealedVersion(v model.PackageVersion) bool { return bytes.HasPrefix(v.Metad
 // openVersion restores the content of a sealed version; others pass unchanged.
 // arn resolves the domain's key once per call of the caller (a package's
 // versions share it), not once per version.
-func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn func() (string, error)) (model.PackageVersion, error) {
+func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn func() (string, error), withReadme bool) (model.PackageVersion, error) {
 	if !sealedVersion(v) {
+		if !withReadme {
+			v.Readme = ""
+		}
 		return v, nil
 	}
 	corrupt := func() (model.PackageVersion, error) {
@@ -227,7 +240,7 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn fun
 	if err != nil {
 		return corrupt()
 	}
-	summary, readme, metadata, ok := decodeContent(pt)
+	summary, readme, metadata, ok := decodeContent(pt, withReadme)
 	if !ok {
 		return corrupt()
 	}
@@ -268,7 +281,7 @@ func (s *Store) GetVersion(ctx context.Context, k model.PackageKey, version stri
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
-	return s.openVersion(ctx, v, s.domainKeyOnce(ctx, k))
+	return s.openVersion(ctx, v, s.domainKeyOnce(ctx, k), true)
 }
 
 // domainKeyOnce resolves k's domain key on first use and remembers the answer.
@@ -285,7 +298,9 @@ func (s *Store) domainKeyOnce(ctx context.Context, k model.PackageKey) func() (s
 	}
 }
 
-// ListVersions returns a package's versions with their content opened.
+// ListVersions returns a package's versions with their content opened, but
+// without their readmes (GetVersion has them): each may be up to the readme
+// limit, and a listing (a packument, a project page) shows one at most.
 func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error) {
 	vs, err := s.Store.ListVersions(ctx, k)
 	if err != nil {
@@ -293,7 +308,7 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 	}
 	arn := s.domainKeyOnce(ctx, k)
 	for i := range vs {
-		if vs[i], err = s.openVersion(ctx, vs[i], arn); err != nil {
+		if vs[i], err = s.openVersion(ctx, vs[i], arn, false); err != nil {
 			return nil, err
 		}
 	}

@@ -173,3 +173,21 @@ func TestSealedValuesAreBound(t *testing.T) {
 		t.Fatalf("sealed content moved to another version: %v, want an internal error", err)
 	}
 }
+
+// A listing opens every version but keeps no readme (GetVersion has it): a
+// packument of many versions must not cost every version's readme.
+func TestListVersionsLeavesReadmesOut(t *testing.T) {
+	s, _ := openSealed(t, t.TempDir(), localKey(t, t.TempDir()))
+	defer s.Close()
+	_, v := seed(t, s)
+	vs, err := s.ListVersions(t.Context(), v.PackageKey)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("ListVersions: %+v, %v", vs, err)
+	}
+	if vs[0].Readme != "" || vs[0].Summary != summaryMarker || !bytes.Equal(vs[0].Metadata, v.Metadata) {
+		t.Fatalf("listed: readme %q, summary %q, metadata %s", vs[0].Readme, vs[0].Summary, vs[0].Metadata)
+	}
+	if gv, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); err != nil || gv.Readme != readmeMarker {
+		t.Fatalf("GetVersion: readme %q, %v", gv.Readme, err)
+	}
+}
