@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -12,21 +13,33 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/iam"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
-func newUser(t *testing.T, srv *apptest.Server, account, name string) model.AccessKey {
+func newUser(t *testing.T, srv *apptest.Server, account, name string, identityPolicies ...string) model.AccessKey {
 	t.Helper()
-	p, err := auth.UserPrincipal(account, name)
+	ctx := context.Background()
+	users := &iam.Service{Store: srv.App.Store()}
+	u, err := users.CreateUser(ctx, account, name, "/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := auth.NewAccessKey(context.Background(), srv.App.Store(), p)
+	for i, doc := range identityPolicies {
+		if err := users.PutInlinePolicy(ctx, account, "user", name, fmt.Sprintf("p%d", i), doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := auth.NewAccessKey(ctx, srv.App.Store(), model.Principal{Account: account, ARN: u.Arn, UserID: u.UserID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
+
+// allowAllCodeArtifact is an identity policy granting every CodeArtifact
+// action and the bearer token GetAuthorizationToken needs.
+const allowAllCodeArtifact = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:*","sts:GetServiceBearerToken"],"Resource":"*"}]}`
 
 // get fetches a package-endpoint URL with a token and returns the status.
 func get(t *testing.T, url, token string) int {
@@ -51,7 +64,9 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 	must(admin.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("shared")}))
 	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-a")}))
 
-	partner := newUser(t, srv, "111122223333", "builder")
+	// The partner's own account lets it use CodeArtifact (identity side);
+	// the owner's resource policies decide the rest.
+	partner := newUser(t, srv, "111122223333", "builder", allowAllCodeArtifact)
 	pc := srv.CodeArtifact(partner.AccessKeyID, partner.SecretAccessKey)
 	owner := aws.String(apptest.Account)
 
@@ -85,8 +100,13 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 		t.Fatalf("partner read denied by repository policy: %d", code)
 	}
 
-	// Same account: users are allowed by default, but an explicit Deny binds them.
-	ci := newUser(t, srv, apptest.Account, "reader-only")
+	// Same account: a user with no identity policy may do nothing (IAM's
+	// implicit deny); one whose identity policy allows everything is still
+	// bound by an explicit Deny.
+	nobody := newUser(t, srv, apptest.Account, "nobody")
+	_, err = srv.CodeArtifact(nobody.AccessKeyID, nobody.SecretAccessKey).DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")})
+	wantErr[*types.AccessDeniedException](t, err)
+	ci := newUser(t, srv, apptest.Account, "reader-only", allowAllCodeArtifact)
 	cc := srv.CodeArtifact(ci.AccessKeyID, ci.SecretAccessKey)
 	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-b")}))
 	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("shared"), Repository: aws.String("team-b"), PolicyDocument: aws.String(`{

@@ -62,6 +62,9 @@ type Verifier struct {
 type Result struct {
 	Principal   model.Principal
 	AccessKeyID string
+	// RoleARN and SessionTags describe an STS session's credentials.
+	RoleARN     string
+	SessionTags map[string]string
 	Service     string // from the credential scope, e.g. codeartifact, sts, kms
 	Region      string
 }
@@ -99,6 +102,9 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 		if apperr.Is(err, apperr.NotFound) {
 			return Result{}, refuse(ReasonUnrecognizedClient, msgUnrecognizedKey)
 		}
+		return Result{}, err
+	}
+	if err := v.checkSession(r, key); err != nil {
 		return Result{}, err
 	}
 	if err := v.checkTime(sr); err != nil {
@@ -156,7 +162,32 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 			return Result{}, apperr.Validationf("The provided 'x-amz-content-sha256' header does not match what was computed from the request body.")
 		}
 	}
-	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, Service: sr.service, Region: sr.region}, nil
+	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags,
+		Service: sr.service, Region: sr.region}, nil
+}
+
+// checkSession refuses a deactivated key, and holds an STS session's
+// credentials to their token (X-Amz-Security-Token, header or presigned query)
+// and expiry, with the codes AWS uses.
+func (v *Verifier) checkSession(r *http.Request, key model.AccessKey) error {
+	if key.Inactive() {
+		return refuse(ReasonUnrecognizedClient, msgUnrecognizedKey)
+	}
+	if key.SessionTokenHash == "" {
+		return nil
+	}
+	tok := r.Header.Get("X-Amz-Security-Token")
+	if tok == "" {
+		tok = r.URL.Query().Get("X-Amz-Security-Token")
+	}
+	sum := sha256.Sum256([]byte(tok))
+	if tok == "" || !hmac.Equal([]byte(hex.EncodeToString(sum[:])), []byte(key.SessionTokenHash)) {
+		return refuse(ReasonUnrecognizedClient, msgUnrecognizedKey)
+	}
+	if !v.now().Before(key.ExpiresAt) {
+		return refuse(ReasonExpiredToken, msgExpiredToken)
+	}
+	return nil
 }
 
 func (v *Verifier) now() time.Time {

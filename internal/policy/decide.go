@@ -42,8 +42,12 @@ type Input struct {
 	// ResourcePolicies are the resource-based policies consulted (a domain's,
 	// a repository's, a role's trust policy); nil entries are skipped.
 	ResourcePolicies []*Policy
-	SourceIP         string              // answers aws:SourceIp; "" when unknown
-	Context          map[string][]string // further condition keys (aws:CurrentTime, ...)
+	// ResourcePolicyRequired marks policies that must allow explicitly even
+	// within the account: role trust policies (and KMS key policies), IAM's
+	// documented exceptions to the same-account rule.
+	ResourcePolicyRequired bool
+	SourceIP               string              // answers aws:SourceIp; "" when unknown
+	Context                map[string][]string // further condition keys (aws:CurrentTime, ...)
 }
 
 // Result is the outcome of Decide.
@@ -95,6 +99,9 @@ func Decide(in Input) Result {
 		}
 	}
 
+	if in.ResourcePolicyRequired && !resourceAllows {
+		return Result{Reason: "because no resource-based policy allows the " + in.Action + " action"}
+	}
 	if in.Identity.Principal.Account == in.ResourceOwner {
 		if identityAllows || resourceNames {
 			return Result{Allowed: true}

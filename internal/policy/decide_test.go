@@ -83,6 +83,7 @@ type decideCase struct {
 	rps      []string // resource-based policies (domain, repository, ...)
 	ip       string
 	ctx      map[string][]string
+	trust    bool // the resource policy is a role trust policy (must allow)
 	want     bool
 	reason   string // substring of Result.Reason when refused
 }
@@ -116,6 +117,7 @@ func decideCases() []decideCase {
 		return dc
 	}
 	withOrg := func(dc decideCase, org string) decideCase { dc.who.OrgID = org; return dc }
+	trust := func(dc decideCase) decideCase { dc.trust = true; return dc }
 	withCtx := func(dc decideCase, k string, v ...string) decideCase {
 		dc.ctx = map[string][]string{k: v}
 		return dc
@@ -365,7 +367,12 @@ func decideCases() []decideCase {
 		c("assume: cross-account trust only", idCarol, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", acctBP, "sts:AssumeRole")), false, noID),
 		c("assume: cross-account identity only", idCarol, "sts:AssumeRole", ciRoleARN, A, L(id("Allow", "sts:AssumeRole", "*")), L(rp("Allow", acctAP, "sts:AssumeRole")), false, noRes),
 		c("assume: trust denies", idAlice, "sts:AssumeRole", ciRoleARN, A, L(allowAllID), L(rp("Allow", acctAP, "sts:AssumeRole"), rp("Deny", aws(alice.ARN), "sts:AssumeRole")), false, rsDen),
-		c("assume: trust for web identity does not admit users", idAlice, "sts:AssumeRole", ciRoleARN, A, nil, L(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.example"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`), false, noID),
+		trust(c("assume: trust for web identity does not admit users", idAlice, "sts:AssumeRole", ciRoleARN, A, L(allowAllID), L(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.example"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`), false, noRes)),
+		trust(c("assume: same-account identity allow is not enough", idAlice, "sts:AssumeRole", ciRoleARN, A, L(allowAllID), L(rp("Allow", aws(bob.ARN), "sts:AssumeRole")), false, noRes)),
+		trust(c("assume: same-account no trust policy at all", idAlice, "sts:AssumeRole", ciRoleARN, A, L(allowAllID), nil, false, noRes)),
+		trust(c("assume: root needs the trust policy too", idRootA, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", aws(bob.ARN), "sts:AssumeRole")), false, noRes)),
+		trust(c("assume: root with trust naming account", idRootA, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", acctAP, "sts:AssumeRole")), true, "")),
+		trust(c("assume: required trust naming user directly", idAlice, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", aws(alice.ARN), "sts:AssumeRole")), true, "")),
 	}
 	return cases
 }
@@ -385,7 +392,7 @@ func TestDecide(t *testing.T) {
 		}
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
-			in := Input{Identity: tc.who, Action: tc.action, Resource: tc.resource, ResourceOwner: tc.owner, SourceIP: tc.ip, Context: tc.ctx}
+			in := Input{Identity: tc.who, Action: tc.action, Resource: tc.resource, ResourceOwner: tc.owner, SourceIP: tc.ip, Context: tc.ctx, ResourcePolicyRequired: tc.trust}
 			for _, d := range tc.idp {
 				p, err := ParseIdentity(d)
 				if err != nil {

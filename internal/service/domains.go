@@ -23,6 +23,9 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 	if err := validTags(tags); err != nil {
 		return DomainInfo{}, err
 	}
+	if err := s.authorizeIdentityOnly(ctx, c, "codeartifact:CreateDomain", model.DomainARN(s.Region, c.Principal.Account, name), nil); err != nil {
+		return DomainInfo{}, err
+	}
 	key := encryptionKey
 	if key == "" {
 		key = DefaultEncryptionKey(s.Region, c.Principal.Account)

@@ -47,11 +47,22 @@ type Service struct {
 	Validate PolicyValidator
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Identities loads callers' identity policies for IAM's decision; nil
+	// keeps the pre-IAM rule (see AuthorizeCaller).
+	Identities IdentityLoader
+	// OrgID is the organization every account of this wharf belongs to
+	// (aws:PrincipalOrgID); "" for none.
+	OrgID string
 }
 
 // Caller is the authenticated principal making a request.
 type Caller struct {
 	Principal model.Principal
+	// RoleARN and SessionTags come with STS session credentials.
+	RoleARN     string
+	SessionTags map[string]string
+	// SourceIP is the client's address (aws:SourceIp); "" when unknown.
+	SourceIP string
 }
 
 func (s *Service) now() time.Time {

@@ -29,6 +29,11 @@ func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, ownerPara
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	// AWS also requires sts:GetServiceBearerToken, an identity-only permission.
+	if err := s.authorizeIdentityOnly(ctx, c, "sts:GetServiceBearerToken", "*",
+		map[string][]string{"sts:AWSServiceName": {"codeartifact.amazonaws.com"}}); err != nil {
+		return "", time.Time{}, err
+	}
 	return s.Tokens.Issue(ctx, c.Principal, d.Owner, d.Name, ttl)
 }
 
