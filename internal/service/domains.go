@@ -123,5 +123,8 @@ func (s *Service) DeleteDomain(ctx context.Context, c Caller, ownerParam, name s
 
 // ListDomains lists the caller's account's domains.
 func (s *Service) ListDomains(ctx context.Context, c Caller, p store.Page) ([]model.Domain, string, error) {
+	if err := s.authorizeIdentityOnly(ctx, c, "codeartifact:ListDomains", "*", nil); err != nil {
+		return nil, "", err
+	}
 	return s.Store.ListDomains(ctx, c.Principal.Account, p)
 }
