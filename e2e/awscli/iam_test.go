@@ -123,7 +123,9 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 		`"Condition":{"StringEquals":{"` + host + `:aud":"sts.amazonaws.com"},"StringLike":{"` + host + `:sub":"repo:acme/app:*"}}}]}`
 	var ci struct{ Role struct{ Arn string } }
 	admin.run(&ci, "iam", "create-role", "--role-name", "ci-publish", "--assume-role-policy-document", "file://"+writeFile(t, home, "trust.json", trust))
-	var role struct{ Role struct{ AssumeRolePolicyDocument map[string]any } }
+	var role struct {
+		Role struct{ AssumeRolePolicyDocument map[string]any }
+	}
 	admin.run(&role, "iam", "get-role", "--role-name", "ci-publish")
 	if role.Role.AssumeRolePolicyDocument["Statement"] == nil {
 		t.Fatalf("get-role did not return the trust policy as a document: %+v", role)
@@ -192,7 +194,9 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 
 	// An identity with no CodeArtifact permissions in the same account.
 	admin.run(nil, "iam", "create-user", "--user-name", "intern")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	admin.run(&key, "iam", "create-access-key", "--user-name", "intern")
 	intern := admin.as(sessionCreds{Credentials: struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }{
 		AccessKeyId: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}}, t.TempDir())
