@@ -135,3 +135,70 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 	  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "codeartifact:*", "Resource": "*"}]}`)}))
 	must(admin.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")}))
 }
+
+// Package-level actions are decided on the package's own ARN, through the API
+// and the package endpoints; replacing a policy ignores the policy replaced,
+// but needs the caller's own permission.
+func TestPackageLevelPoliciesAndPolicyReplacement(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	admin := srv.CodeArtifact()
+	must(admin.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("dd")}))
+	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("dd"), Repository: aws.String("rr")}))
+	dev := newUser(t, srv, apptest.Account, "dev", allowAllCodeArtifact)
+	dc := srv.CodeArtifact(dev.AccessKeyID, dev.SecretAccessKey)
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "codeartifact:PublishPackageVersion",
+	    "Resource": "arn:aws:codeartifact:us-east-1:000000000000:package/dd/rr/generic/locked/*"}]}`)}))
+	body := []byte("payload")
+	publish := func(c *codeartifact.Client, ns string) error {
+		_, err := c.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("dd"), Repository: aws.String("rr"), Format: types.PackageFormatGeneric,
+			Namespace: aws.String(ns), Package: aws.String("p"), PackageVersion: aws.String("1"), AssetName: aws.String("f"), AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))})
+		return err
+	}
+	wantErr[*types.AccessDeniedException](t, publish(dc, "locked"))
+	wantErr[*types.AccessDeniedException](t, publish(admin, "locked")) // a resource Deny binds the root too
+	if err := publish(dc, "open"); err != nil {
+		t.Fatalf("publishing outside the denied packages: %v", err)
+	}
+
+	// The package endpoints decide publishing on the package ARN as well.
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "codeartifact:PublishPackageVersion",
+	    "Resource": "arn:aws:codeartifact:us-east-1:000000000000:package/dd/rr/maven/com.locked/*"}]}`)}))
+	tok := aws.ToString(must(dc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("dd")})).AuthorizationToken)
+	put := func(path string) int {
+		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/dd-000000000000/maven/rr/"+path, bytes.NewReader(body))
+		req.SetBasicAuth("aws", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := put("com/locked/lib/1.0/lib-1.0.jar"); code != http.StatusForbidden {
+		t.Fatalf("maven deploy of a denied package: %d", code)
+	}
+	if code := put("com/open/lib/1.0/lib-1.0.jar"); code >= 300 {
+		t.Fatalf("maven deploy of another package: %d", code)
+	}
+
+	// A user denied everything by the repository policy may still replace it
+	// (AWS ignores the policy being replaced) when its identity allows the Put;
+	// a user without that permission may not.
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/dev"}, "Action": "codeartifact:*", "Resource": "*"}]}`)}))
+	wantErr[*types.AccessDeniedException](t, publish(dc, "open"))
+	nobody := newUser(t, srv, apptest.Account, "nobody")
+	open := aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "codeartifact:*", "Resource": "*"}]}`)
+	_, err := srv.CodeArtifact(nobody.AccessKeyID, nobody.SecretAccessKey).PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: open})
+	wantErr[*types.AccessDeniedException](t, err)
+	must(dc.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: open}))
+	if err := publish(dc, "open2"); err != nil {
+		t.Fatalf("publish after replacing the policy: %v", err)
+	}
+}
