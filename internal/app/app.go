@@ -118,7 +118,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			_, err := policy.Parse(doc)
 			return err
 		},
-		Log: log,
+		Log:   log,
+		OrgID: cfg.OrganizationID,
 	}
 	// Signed bodies up to the publish limit are accepted: the verifier spools large
 	// ones to a temporary file while hashing, so memory stays flat.

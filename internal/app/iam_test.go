@@ -26,6 +26,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/config"
 )
 
 func trustDoc(principal string) string {
@@ -88,7 +89,13 @@ func TestIAMRolesAndAssumeRole(t *testing.T) {
 	}
 	sc := sessionClient(srv, c)
 	must(sc.DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("corp")}))
-	must(sc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("corp")}))
+	// A token of the session lives as long as the session (0) and never longer.
+	for _, d := range []int64{0, 43200} {
+		tk := must(sc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("corp"), DurationSeconds: aws.Int64(d)}))
+		if diff := aws.ToTime(tk.Expiration).Sub(aws.ToTime(out.Credentials.Expiration)); diff > time.Second || diff < -5*time.Second {
+			t.Fatalf("token of duration %d expires %v, the session %v", d, aws.ToTime(tk.Expiration), aws.ToTime(out.Credentials.Expiration))
+		}
+	}
 	_, err = sc.DeleteDomain(ctx, &codeartifact.DeleteDomainInput{Domain: aws.String("corp")})
 	var denied *catypes.AccessDeniedException
 	if !errors.As(err, &denied) || !strings.Contains(err.Error(), "because no identity-based policy allows the codeartifact:DeleteDomain action") {
@@ -312,7 +319,7 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 // Hub and spoke: account B's role reads account A's domain only when A's
 // resource policies allow B and B's identity policy allows the actions.
 func TestCrossAccountHubAndSpoke(t *testing.T) {
-	srv := apptest.Start(t)
+	srv := apptest.Start(t, apptest.Options{Mutate: func(c *config.Config) { c.OrganizationID = "o-abcdef12345" }})
 	ctx := context.Background()
 	const spoke = "444455556666"
 	ca := srv.CodeArtifact()
@@ -369,5 +376,19 @@ func TestCrossAccountHubAndSpoke(t *testing.T) {
 	must(ca.DeleteDomainPermissionsPolicy(ctx, &codeartifact.DeleteDomainPermissionsPolicyInput{Domain: aws.String("hub")}))
 	if err := describe(); !errors.As(err, &denied) {
 		t.Fatalf("without A's policies: %v", err)
+	}
+
+	// The organization's accounts, by aws:PrincipalOrgID (--organization-id).
+	orgPolicy := func(org string) *string {
+		return aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"codeartifact:DescribeRepository","Resource":"*",` +
+			`"Condition":{"StringEquals":{"aws:PrincipalOrgID":"` + org + `"}}}]}`)
+	}
+	must(ca.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("hub"), PolicyDocument: orgPolicy("o-abcdef12345")}))
+	if err := describe(); err != nil {
+		t.Fatalf("allowed by organization: %v", err)
+	}
+	must(ca.PutDomainPermissionsPolicy(ctx, &codeartifact.PutDomainPermissionsPolicyInput{Domain: aws.String("hub"), PolicyDocument: orgPolicy("o-otherorg999")}))
+	if err := describe(); !errors.As(err, &denied) {
+		t.Fatalf("another organization's policy: %v", err)
 	}
 }

@@ -50,7 +50,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				return
 			}
 			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
-			caller := service.Caller{Principal: res.Principal, RoleARN: res.RoleARN, SessionTags: res.SessionTags, SourceIP: sourceIP(r)}
+			caller := service.Caller{Principal: res.Principal, RoleARN: res.RoleARN, SessionTags: res.SessionTags, SessionExpires: res.ExpiresAt, SourceIP: sourceIP(r)}
 			switch res.Service {
 			case "codeartifact":
 				ca.Serve(w, r, caller)

@@ -65,6 +65,7 @@ type Result struct {
 	// RoleARN and SessionTags describe an STS session's credentials.
 	RoleARN     string
 	SessionTags map[string]string
+	ExpiresAt   time.Time
 	Service     string // from the credential scope, e.g. codeartifact, sts, kms
 	Region      string
 }
@@ -162,7 +163,7 @@ func (v *Verifier) Verify(r *http.Request) (Result, error) {
 			return Result{}, apperr.Validationf("The provided 'x-amz-content-sha256' header does not match what was computed from the request body.")
 		}
 	}
-	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags,
+	return Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags, ExpiresAt: key.ExpiresAt,
 		Service: sr.service, Region: sr.region}, nil
 }
 

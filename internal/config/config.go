@@ -37,7 +37,12 @@ type Config struct {
 	MetadataTTL         time.Duration // how long upstream metadata is fresh
 	NegativeTTL         time.Duration // how long an upstream 404 is remembered
 	MaxPublishBytes     int64         // largest package upload accepted
+	// OrganizationID is the AWS Organizations id every account of this wharf
+	// belongs to, answering aws:PrincipalOrgID in policies; "" for none.
+	OrganizationID string
 }
+
+var orgIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
@@ -58,11 +63,15 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.MetadataTTL, "metadata-ttl", 5*time.Minute, "how long upstream package metadata is served without revalidation")
 	fs.DurationVar(&c.NegativeTTL, "negative-ttl", time.Minute, "how long an upstream 'not found' is remembered")
 	fs.Int64Var(&c.MaxPublishBytes, "max-publish-bytes", 2<<30, "largest package upload accepted, in bytes")
+	fs.StringVar(&c.OrganizationID, "organization-id", "", "organization id (o-...) all accounts belong to, for aws:PrincipalOrgID conditions; also WHARF_ORGANIZATION_ID")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.OrganizationID == "" {
+		c.OrganizationID = getenv("WHARF_ORGANIZATION_ID")
 	}
 	if c.Database == "" {
 		c.Database = getenv("WHARF_DATABASE")
@@ -83,6 +92,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		errs = append(errs, errors.New("--database must be empty (SQLite in --data-dir) or a postgres:// URL"))
+	}
+	if c.OrganizationID != "" && !orgIDRe.MatchString(c.OrganizationID) {
+		errs = append(errs, fmt.Errorf("--organization-id %q is not an organization id like o-a1b2c3d4e5", c.OrganizationID))
 	}
 	if !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("--region %q is not a region name like us-east-1", c.Region))

@@ -61,6 +61,8 @@ type Caller struct {
 	// RoleARN and SessionTags come with STS session credentials.
 	RoleARN     string
 	SessionTags map[string]string
+	// SessionExpires ends a session's credentials; zero for long-term keys.
+	SessionExpires time.Time
 	// SourceIP is the client's address (aws:SourceIp); "" when unknown.
 	SourceIP string
 }
