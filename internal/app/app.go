@@ -170,6 +170,12 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	// Expired STS sessions are refused by their expiry; the sweeper only keeps
+	// the table small. It stops before the store closes.
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() { defer close(swept); a.sweepSessions(sweepCtx) }()
+	defer func() { stopSweep(); <-swept }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -178,6 +184,8 @@ func (a *App) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.ready.Store(false)
+	stopSweep()
+	<-swept
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
@@ -189,6 +197,26 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	return err
+}
+
+// sessionSweepInterval is how often expired session credentials are deleted.
+const sessionSweepInterval = 10 * time.Minute
+
+func (a *App) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(sessionSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.log.Warn("deleting expired sessions", "err", err)
+			} else if n > 0 {
+				a.log.Info("deleted expired sessions", "count", n)
+			}
+		}
+	}
 }
 
 // Close releases storage without serving (for callers that never called Serve).
