@@ -558,18 +558,31 @@ func (s *Service) CreatePolicy(ctx context.Context, account, name, path, doc, de
 	return p, s.put(ctx, account, kindVersion, "policy/"+name, "v1", PolicyVersion{Document: doc, VersionID: "v1", IsDefaultVersion: true, CreateDate: now}, now)
 }
 
-// GetPolicy returns a managed policy by ARN, with its attachment count.
-func (s *Service) GetPolicy(ctx context.Context, account, arn string) (ManagedPolicy, error) {
+// loadPolicy returns a managed policy by ARN without its attachment count
+// (which costs a scan of the account's attachments).
+func (s *Service) loadPolicy(ctx context.Context, account, arn string) (ManagedPolicy, error) {
 	name, err := policyName(account, arn)
 	if err != nil {
 		return ManagedPolicy{}, err
 	}
 	var p ManagedPolicy
 	if err := s.get(ctx, account, kindPolicy, "", name, "policy", &p); err != nil {
-		return ManagedPolicy{}, noSuch("policy", arn)
+		if apperr.Is(err, apperr.NotFound) {
+			return ManagedPolicy{}, noSuch("policy", arn)
+		}
+		return ManagedPolicy{}, err
 	}
 	if p.Arn != arn {
 		return ManagedPolicy{}, noSuch("policy", arn)
+	}
+	return p, nil
+}
+
+// GetPolicy returns a managed policy by ARN, with its attachment count.
+func (s *Service) GetPolicy(ctx context.Context, account, arn string) (ManagedPolicy, error) {
+	p, err := s.loadPolicy(ctx, account, arn)
+	if err != nil {
+		return ManagedPolicy{}, err
 	}
 	at, err := s.attachmentsOf(ctx, account, arn)
 	p.AttachmentCount = len(at)
@@ -594,7 +607,7 @@ func (s *Service) ListPolicies(ctx context.Context, account string) ([]ManagedPo
 
 // TagPolicy changes a managed policy's tags.
 func (s *Service) TagPolicy(ctx context.Context, account, arn string, add []Tag, remove []string) error {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return err
 	}
@@ -607,7 +620,7 @@ func (s *Service) TagPolicy(ctx context.Context, account, arn string, add []Tag,
 
 // GetPolicyVersion returns one version of a managed policy.
 func (s *Service) GetPolicyVersion(ctx context.Context, account, arn, version string) (PolicyVersion, error) {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return PolicyVersion{}, err
 	}
@@ -621,7 +634,7 @@ func (s *Service) GetPolicyVersion(ctx context.Context, account, arn, version st
 
 // ListPolicyVersions lists a managed policy's versions, newest first.
 func (s *Service) ListPolicyVersions(ctx context.Context, account, arn string) ([]PolicyVersion, error) {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -641,7 +654,7 @@ func versionNumber(v string) int {
 
 // CreatePolicyVersion adds a version (at most five exist), optionally as the default.
 func (s *Service) CreatePolicyVersion(ctx context.Context, account, arn, doc string, setDefault bool) (PolicyVersion, error) {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return PolicyVersion{}, err
 	}
@@ -670,7 +683,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, account, arn, doc str
 
 // SetDefaultPolicyVersion makes a version the default.
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, account, arn, version string) error {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return err
 	}
@@ -683,7 +696,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, account, arn, ver
 
 // DeletePolicyVersion deletes a non-default version.
 func (s *Service) DeletePolicyVersion(ctx context.Context, account, arn, version string) error {
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return err
 	}
@@ -726,7 +739,7 @@ func (s *Service) Attach(ctx context.Context, account, kind, owner, arn string) 
 	if err != nil {
 		return err
 	}
-	p, err := s.GetPolicy(ctx, account, arn)
+	p, err := s.loadPolicy(ctx, account, arn)
 	if err != nil {
 		return err
 	}

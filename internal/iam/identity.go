@@ -153,15 +153,15 @@ func (s *Service) Identity(ctx context.Context, p model.Principal, roleARN strin
 		return id, err
 	}
 	for _, at := range attached {
-		mp, err := s.GetPolicy(ctx, p.Account, at.PolicyArn)
+		mp, err := s.loadPolicy(ctx, p.Account, at.PolicyArn)
 		if apperr.Is(err, apperr.NotFound) {
 			continue // policy gone: nothing to grant
 		}
 		if err != nil {
 			return id, err
 		}
-		v, err := s.GetPolicyVersion(ctx, p.Account, at.PolicyArn, mp.DefaultVersionID)
-		if err != nil {
+		var v PolicyVersion
+		if err := s.get(ctx, p.Account, kindVersion, "policy/"+mp.PolicyName, mp.DefaultVersionID, "policy version", &v); err != nil {
 			return id, err
 		}
 		pol, err := policy.ParseIdentity(v.Document)
