@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +58,8 @@ func TestIAMRolesAndAssumeRole(t *testing.T) {
 	}
 	// The trust policy reads back decoded, as the provider and the CLI expect.
 	got := must(admin.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: aws.String("reader")})).Role
-	if doc := aws.ToString(got.AssumeRolePolicyDocument); !strings.Contains(doc, "%22") && !strings.Contains(doc, `"Version"`) {
-		t.Fatalf("trust policy %q", doc)
+	if doc, err := url.QueryUnescape(aws.ToString(got.AssumeRolePolicyDocument)); err != nil || doc != trustDoc(`{"AWS":"arn:aws:iam::000000000000:user/dev"}`) {
+		t.Fatalf("trust policy %q: %v", aws.ToString(got.AssumeRolePolicyDocument), err)
 	}
 	_, err := admin.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("READER"), AssumeRolePolicyDocument: aws.String(trustDoc(`"*"`))})
 	wantCode(t, err, "EntityAlreadyExists")
@@ -121,6 +122,25 @@ func TestIAMRolesAndAssumeRole(t *testing.T) {
 	wantCode(t, err, "ValidationError")
 	_, err = ds.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/nope"), RoleSessionName: aws.String("s4")})
 	wantCode(t, err, "AccessDenied")
+
+	// A session belongs to the role it was issued for: deleted and re-created
+	// under the same name, the role no longer answers for the old session.
+	s5 := must(ds.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s5")})).Credentials
+	must(sessionClient(srv, s5).DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("corp")}))
+	// IAM returns documents percent-encoded; the SDK passes them on as they are.
+	readDoc, err := url.QueryUnescape(aws.ToString(must(admin.GetRolePolicy(ctx, &iamsdk.GetRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read")})).PolicyDocument))
+	if err != nil || !strings.HasPrefix(readDoc, `{"Version"`) {
+		t.Fatalf("GetRolePolicy document %q: %v", readDoc, err)
+	}
+	must(admin.DeleteRolePolicy(ctx, &iamsdk.DeleteRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read")}))
+	must(admin.DeleteRole(ctx, &iamsdk.DeleteRoleInput{RoleName: aws.String("reader")}))
+	must(admin.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("reader"), Path: aws.String("/teams/"),
+		AssumeRolePolicyDocument: aws.String(trustDoc(`{"AWS":"arn:aws:iam::000000000000:user/dev"}`))}))
+	must(admin.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read"), PolicyDocument: aws.String(readDoc)}))
+	_, err = sessionClient(srv, s5).DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("corp")})
+	if !errors.As(err, &denied) || !strings.Contains(err.Error(), "no longer exists") {
+		t.Fatalf("session of a deleted role: %v", err)
+	}
 
 	// An expired session is refused as AWS refuses it.
 	k, err := srv.App.Store().GetAccessKey(ctx, aws.ToString(c.AccessKeyId))

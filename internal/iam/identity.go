@@ -93,9 +93,8 @@ func (s *Service) DeleteAccessKey(ctx context.Context, caller model.Principal, u
 
 // Identity loads what IAM's evaluation needs about a caller: the policies of
 // the user, or of the role behind a session, and its tags. The account root
-// has none. A user or role that no longer exists has no policies (and a
-// session of a deleted role is refused by the caller of Identity, see
-// SessionRoleGone).
+// has none. A user IAM does not know has no policies; a session of a deleted
+// role is refused (ErrSessionRoleGone).
 func (s *Service) Identity(ctx context.Context, p model.Principal, roleARN string, sessionTags map[string]string) (policy.Identity, error) {
 	id := policy.Identity{Principal: p, RoleARN: roleARN}
 	a, err := model.ParseARN(p.ARN)
@@ -118,8 +117,11 @@ func (s *Service) Identity(ctx context.Context, p model.Principal, roleARN strin
 	case strings.HasPrefix(a.Resource, "assumed-role/"):
 		name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
 		r, err := s.GetRole(ctx, p.Account, name)
-		if apperr.Is(err, apperr.NotFound) || (err == nil && roleARN != "" && r.Arn != roleARN) {
-			return id, nil
+		// A session belongs to the role it was issued for (its unique id),
+		// not to whatever role carries the name now: a deleted role's
+		// sessions, even with a new role of the same name, act no more.
+		if apperr.Is(err, apperr.NotFound) || (err == nil && (!strings.HasPrefix(p.UserID, r.RoleID+":") || (roleARN != "" && r.Arn != roleARN))) {
+			return id, ErrSessionRoleGone
 		}
 		if err != nil {
 			return id, err
@@ -172,5 +174,8 @@ func (s *Service) Identity(ctx context.Context, p model.Principal, roleARN strin
 	}
 	return id, nil
 }
+
+// ErrSessionRoleGone refuses a session whose role was deleted.
+var ErrSessionRoleGone = apperr.New(apperr.AccessDenied, "the role this session was issued for no longer exists")
 
 var denyAll = &policy.Policy{Identity: true, Statements: []policy.Statement{{Effect: policy.EffectDeny, Actions: []string{"*"}, Resources: []string{"*"}}}}

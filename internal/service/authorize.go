@@ -75,6 +75,9 @@ func (s *Service) decide(ctx context.Context, c Caller, action, resource, owner 
 		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resource)
 	}
 	id, err := s.Identities(ctx, c.Principal, c.RoleARN, c.SessionTags)
+	if apperr.Is(err, apperr.AccessDenied) {
+		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s because %s", c.Principal.ARN, action, resource, apperr.As(err).Message)
+	}
 	if err != nil {
 		return err
 	}
