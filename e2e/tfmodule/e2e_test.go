@@ -247,7 +247,10 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("complete", func(t *testing.T) {
 		e := newExample(t, "complete")
 		// No kms_key_arn: the example creates its aws_kms_key, through wharf's KMS.
-		vars := map[string]any{"endpoint": url}
+		// The CI's OIDC issuer is one this test runs on loopback.
+		issuer := startCIIssuer(t)
+		vars := map[string]any{"endpoint": url, "ci_oidc_url": issuer.srv.URL, "ci_oidc_thumbprints": []string{issuer.thumbprint},
+			"ci_subject": "repo:acme/payments-api:*"}
 		e.setVars(vars)
 		e.apply()
 		out := e.outputs()
@@ -319,6 +322,12 @@ func TestEndToEnd(t *testing.T) {
 		npmInstallThrough(t, url, domain, repoName, "wharf-proof")
 		if n := registry.tarballs.Load(); n != 2 {
 			t.Fatalf("a second install fetched from the public registry again (%d tarballs)", n)
+		}
+
+		// The seed's least privilege, with the roles the example created.
+		seedLeastPrivilegeProof(t, url, domain, repoName, ci, "arn:aws:iam::000000000000:role/build-reader", issuer, "wharf-proof")
+		if n := registry.tarballs.Load(); n != 2 {
+			t.Fatalf("the reader's install fetched from the public registry again (%d tarballs)", n)
 		}
 
 		// Update in place: tags, description and both policies.
