@@ -10,6 +10,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/app"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/iam"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 )
 
@@ -56,6 +57,35 @@ func TestKeysCreate(t *testing.T) {
 	k, err := st.GetAccessKey(context.Background(), m[1])
 	if err != nil || k.SecretAccessKey != m[2] || k.Principal.ARN != "arn:aws:iam::111122223333:user/ci" {
 		t.Fatalf("stored key %+v %v", k, err)
+	}
+	// The key's user is an IAM user with no policies: it may do nothing yet.
+	users := &iam.Service{Store: st}
+	if u, err := users.GetUser(context.Background(), "111122223333", "ci"); err != nil || u.Arn != k.Principal.ARN {
+		t.Fatalf("IAM user: %+v %v", u, err)
+	}
+	if names, err := users.ListInlinePolicies(context.Background(), "111122223333", "user", "ci"); err != nil || len(names) != 0 {
+		t.Fatalf("policies of a plain key's user: %v %v", names, err)
+	}
+	st.Close()
+
+	// --policy gives the user an identity policy; a malformed one is refused.
+	out.Reset()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codeartifact:*","Resource":"*"}]}`
+	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "111122223333", "--user", "admin", "--policy", doc}, &out, &errb); code != 0 {
+		t.Fatalf("keys create --policy: %d %s", code, errb.String())
+	}
+	st2, err := sqlite.Open(context.Background(), filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	p, err := (&iam.Service{Store: st2}).GetInlinePolicy(context.Background(), "111122223333", "user", "admin", "wharf-keys-create")
+	if err != nil || p.PolicyDocument != doc {
+		t.Fatalf("inline policy: %+v %v", p, err)
+	}
+	errb.Reset()
+	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "111122223333", "--user", "x", "--policy", `{"Statement":[]}`}, &out, &errb); code != 2 {
+		t.Fatalf("malformed policy accepted: %d %s", code, errb.String())
 	}
 	errb.Reset()
 	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "12", "--user", "ci"}, &out, &errb); code != 2 {

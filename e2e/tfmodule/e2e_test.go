@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -197,6 +198,11 @@ func TestEndToEnd(t *testing.T) {
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKey, testSecretKey, ""),
 	})
+	iamClient := iam.New(iam.Options{
+		Region:       testRegion,
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKey, testSecretKey, ""),
+	})
 	// A customer-managed key in wharf's KMS, for the examples that take kms_key_arn.
 	createKey := func(t *testing.T, purpose string) string {
 		out, err := keys.CreateKey(context.Background(), &kms.CreateKeyInput{Description: aws.String(purpose)})
@@ -241,7 +247,10 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("complete", func(t *testing.T) {
 		e := newExample(t, "complete")
 		// No kms_key_arn: the example creates its aws_kms_key, through wharf's KMS.
-		vars := map[string]any{"endpoint": url}
+		// The CI's OIDC issuer is one this test runs on loopback.
+		issuer := startCIIssuer(t)
+		vars := map[string]any{"endpoint": url, "ci_oidc_url": issuer.srv.URL, "ci_oidc_thumbprints": []string{issuer.thumbprint},
+			"ci_subject": "repo:acme/payments-api:*"}
 		e.setVars(vars)
 		e.apply()
 		out := e.outputs()
@@ -271,13 +280,23 @@ func TestEndToEnd(t *testing.T) {
 		for _, arn := range []string{aws.ToString(dom.Arn), aws.ToString(repo.Arn), aws.ToString(up.Arn)} {
 			wantEqual(t, "tags of "+arn, listTags(t, client, arn), wantTags)
 		}
+		// As the seed: the CI role (trusted by the CI's OIDC provider) publishes,
+		// the account reads; both roles carry their own identity policies.
 		root := "arn:aws:iam::000000000000:root"
+		ci := "arn:aws:iam::000000000000:role/ci-publish"
+		wantOutputs(t, out, map[string]any{"ci_publish_role_arn": ci, "build_reader_role_arn": "arn:aws:iam::000000000000:role/build-reader"})
 		wantPolicy(t, repositoryPolicy(t, client, domain, repoName), map[string][]string{
-			"PublishFromCI": {root}, "ReadForOrg": {root},
+			"PublishFromCI": {ci}, "ReadForOrg": {testAccount},
 		})
 		wantPolicy(t, domainPolicy(t, client, domain), map[string][]string{
-			"TokensForPublishers": {root}, "ReadForOrg": {root},
+			"TokensForPublishers": {ci}, "ReadForOrg": {testAccount},
 		})
+		for _, role := range []string{"ci-publish", "build-reader"} {
+			names, err := iamClient.ListRolePolicies(context.Background(), &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
+			if err != nil || len(names.PolicyNames) != 1 {
+				t.Fatalf("inline policies of %s: %v %v", role, names, err)
+			}
+		}
 		e.planIsEmpty()
 
 		// The proof that the halves fit: npm installs through the repository the
@@ -305,10 +324,15 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("a second install fetched from the public registry again (%d tarballs)", n)
 		}
 
+		// The seed's least privilege, with the roles the example created.
+		seedLeastPrivilegeProof(t, url, domain, repoName, ci, "arn:aws:iam::000000000000:role/build-reader", issuer, "wharf-proof")
+		if n := registry.tarballs.Load(); n != 2 {
+			t.Fatalf("the reader's install fetched from the public registry again (%d tarballs)", n)
+		}
+
 		// Update in place: tags, description and both policies.
-		ci := "arn:aws:iam::000000000000:role/ci-publish"
 		vars["repository_description"] = "npm packages for payments (updated)"
-		vars["publisher_arns"] = []string{ci}
+		vars["reader_arns"] = []string{root}
 		vars["tags"] = map[string]string{"Environment": "staging", "Team": "payments", "CostCenter": "42"}
 		e.setVars(vars)
 		e.apply()
@@ -328,6 +352,11 @@ func TestEndToEnd(t *testing.T) {
 
 		e.destroy()
 		wantDomainGone(t, client, domain)
+		for _, role := range []string{"ci-publish", "build-reader"} {
+			if _, err := iamClient.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(role)}); err == nil {
+				t.Fatalf("role %s survived tofu destroy", role)
+			}
+		}
 		key, err := keys.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(testKMSKey)})
 		if err != nil {
 			t.Fatalf("DescribeKey after destroy: %v", err)

@@ -158,6 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ConnectionsChanged: func(ctx context.Context) {
 			a.refreshUpstreamWarnings(ctx)
 		},
+		OrgID: cfg.OrganizationID,
 	}
 	for _, w := range a.refreshUpstreamWarnings(ctx) {
 		log.Warn("external connection without upstream URL: " + w)
@@ -321,6 +322,12 @@ func (a *App) Serve(ctx context.Context) error {
 	purged := make(chan struct{})
 	go func() { defer close(purged); a.purgeExpiredTokens(purgeCtx) }()
 	defer func() { stopPurge(); <-purged }()
+	// Expired STS sessions are refused by their expiry; the sweeper only keeps
+	// the table small. It stops before the store closes.
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() { defer close(swept); a.sweepSessions(sweepCtx) }()
+	defer func() { stopSweep(); <-swept }()
 	a.ready.Store(true)
 	a.log.Info("wharf is serving", "addr", a.Addr(), "region", a.cfg.Region, "data_dir", a.cfg.DataDir)
 	select {
@@ -331,6 +338,8 @@ func (a *App) Serve(ctx context.Context) error {
 	a.ready.Store(false)
 	stopEvents()
 	<-eventsDone
+	stopSweep()
+	<-swept
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
@@ -347,6 +356,26 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	return err
+}
+
+// sessionSweepInterval is how often expired session credentials are deleted.
+const sessionSweepInterval = 10 * time.Minute
+
+func (a *App) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(sessionSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.log.Warn("deleting expired sessions", "err", err)
+			} else if n > 0 {
+				a.log.Info("deleted expired sessions", "count", n)
+			}
+		}
+	}
 }
 
 // Close releases storage without serving (for callers that never called Serve).

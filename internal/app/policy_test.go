@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -12,21 +13,33 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
+	"github.com/wharf-dev/wharf/internal/iam"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
-func newUser(t *testing.T, srv *apptest.Server, account, name string) model.AccessKey {
+func newUser(t *testing.T, srv *apptest.Server, account, name string, identityPolicies ...string) model.AccessKey {
 	t.Helper()
-	p, err := auth.UserPrincipal(account, name)
+	ctx := context.Background()
+	users := &iam.Service{Store: srv.App.Store()}
+	u, err := users.CreateUser(ctx, account, name, "/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := auth.NewAccessKey(context.Background(), srv.App.Store(), p)
+	for i, doc := range identityPolicies {
+		if err := users.PutInlinePolicy(ctx, account, "user", name, fmt.Sprintf("p%d", i), doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := auth.NewAccessKey(ctx, srv.App.Store(), model.Principal{Account: account, ARN: u.Arn, UserID: u.UserID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
+
+// allowAllCodeArtifact is an identity policy granting every CodeArtifact
+// action and the bearer token GetAuthorizationToken needs.
+const allowAllCodeArtifact = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:*","sts:GetServiceBearerToken"],"Resource":"*"}]}`
 
 // get fetches a package-endpoint URL with a token and returns the status.
 func get(t *testing.T, url, token string) int {
@@ -51,7 +64,9 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 	must(admin.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("shared")}))
 	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-a")}))
 
-	partner := newUser(t, srv, "111122223333", "builder")
+	// The partner's own account lets it use CodeArtifact (identity side);
+	// the owner's resource policies decide the rest.
+	partner := newUser(t, srv, "111122223333", "builder", allowAllCodeArtifact)
 	pc := srv.CodeArtifact(partner.AccessKeyID, partner.SecretAccessKey)
 	owner := aws.String(apptest.Account)
 
@@ -85,8 +100,13 @@ func TestResourcePoliciesAreEnforced(t *testing.T) {
 		t.Fatalf("partner read denied by repository policy: %d", code)
 	}
 
-	// Same account: users are allowed by default, but an explicit Deny binds them.
-	ci := newUser(t, srv, apptest.Account, "reader-only")
+	// Same account: a user with no identity policy may do nothing (IAM's
+	// implicit deny); one whose identity policy allows everything is still
+	// bound by an explicit Deny.
+	nobody := newUser(t, srv, apptest.Account, "nobody")
+	_, err = srv.CodeArtifact(nobody.AccessKeyID, nobody.SecretAccessKey).DescribeDomain(ctx, &codeartifact.DescribeDomainInput{Domain: aws.String("shared")})
+	wantErr[*types.AccessDeniedException](t, err)
+	ci := newUser(t, srv, apptest.Account, "reader-only", allowAllCodeArtifact)
 	cc := srv.CodeArtifact(ci.AccessKeyID, ci.SecretAccessKey)
 	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("shared"), Repository: aws.String("team-b")}))
 	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("shared"), Repository: aws.String("team-b"), PolicyDocument: aws.String(`{
@@ -133,5 +153,72 @@ func TestPutPolicyRefusesUncomparableConditionValues(t *testing.T) {
 		wantErr[*types.ValidationException](t, err)
 		_, err = ca.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("cond"), Repository: aws.String("rr"), PolicyDocument: aws.String(doc)})
 		wantErr[*types.ValidationException](t, err)
+	}
+}
+
+// Package-level actions are decided on the package's own ARN, through the API
+// and the package endpoints; replacing a policy ignores the policy replaced,
+// but needs the caller's own permission.
+func TestPackageLevelPoliciesAndPolicyReplacement(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	admin := srv.CodeArtifact()
+	must(admin.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("dd")}))
+	must(admin.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("dd"), Repository: aws.String("rr")}))
+	dev := newUser(t, srv, apptest.Account, "dev", allowAllCodeArtifact)
+	dc := srv.CodeArtifact(dev.AccessKeyID, dev.SecretAccessKey)
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "codeartifact:PublishPackageVersion",
+	    "Resource": "arn:aws:codeartifact:us-east-1:000000000000:package/dd/rr/generic/locked/*"}]}`)}))
+	body := []byte("payload")
+	publish := func(c *codeartifact.Client, ns string) error {
+		_, err := c.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: aws.String("dd"), Repository: aws.String("rr"), Format: types.PackageFormatGeneric,
+			Namespace: aws.String(ns), Package: aws.String("p"), PackageVersion: aws.String("1"), AssetName: aws.String("f"), AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))})
+		return err
+	}
+	wantErr[*types.AccessDeniedException](t, publish(dc, "locked"))
+	wantErr[*types.AccessDeniedException](t, publish(admin, "locked")) // a resource Deny binds the root too
+	if err := publish(dc, "open"); err != nil {
+		t.Fatalf("publishing outside the denied packages: %v", err)
+	}
+
+	// The package endpoints decide publishing on the package ARN as well.
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "codeartifact:PublishPackageVersion",
+	    "Resource": "arn:aws:codeartifact:us-east-1:000000000000:package/dd/rr/maven/com.locked/*"}]}`)}))
+	tok := aws.ToString(must(dc.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("dd")})).AuthorizationToken)
+	put := func(path string) int {
+		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/dd-000000000000/maven/rr/"+path, bytes.NewReader(body))
+		req.SetBasicAuth("aws", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := put("com/locked/lib/1.0/lib-1.0.jar"); code != http.StatusForbidden {
+		t.Fatalf("maven deploy of a denied package: %d", code)
+	}
+	if code := put("com/open/lib/1.0/lib-1.0.jar"); code >= 300 {
+		t.Fatalf("maven deploy of another package: %d", code)
+	}
+
+	// A user denied everything by the repository policy may still replace it
+	// (AWS ignores the policy being replaced) when its identity allows the Put;
+	// a user without that permission may not.
+	must(admin.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: aws.String(`{
+	  "Version": "2012-10-17",
+	  "Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/dev"}, "Action": "codeartifact:*", "Resource": "*"}]}`)}))
+	wantErr[*types.AccessDeniedException](t, publish(dc, "open"))
+	nobody := newUser(t, srv, apptest.Account, "nobody")
+	open := aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": "codeartifact:*", "Resource": "*"}]}`)
+	_, err := srv.CodeArtifact(nobody.AccessKeyID, nobody.SecretAccessKey).PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: open})
+	wantErr[*types.AccessDeniedException](t, err)
+	must(dc.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("dd"), Repository: aws.String("rr"), PolicyDocument: open}))
+	if err := publish(dc, "open2"); err != nil {
+		t.Fatalf("publish after replacing the policy: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/awsapi"
 	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/iam"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/reqctx"
@@ -29,7 +31,12 @@ import (
 //	everything else                    package endpoints /{domain}-{owner}/{format}/{repo}/...
 func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens) http.Handler {
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
-	sts := &awsapi.STS{Log: a.log}
+	iamSvc := &iam.Service{Store: svc.Store}
+	svc.Identities = iamSvc.Identity
+	sts := &awsapi.STS{Log: a.log, Sessions: &iam.STS{IAM: iamSvc}, Identities: svc.Identities, OrgID: svc.OrgID}
+	iamAPI := &awsapi.IAM{Svc: iamSvc, Log: a.log, Authorize: func(ctx context.Context, c service.Caller, action, resource string) error {
+		return svc.AuthorizeIAM(ctx, c, action, resource)
+	}}
 	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
 	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
@@ -60,19 +67,28 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 			}
 			logAttr(r, slog.String("principal", res.Principal.ARN), slog.String("service", res.Service))
 			reqctx.SetPrincipal(r.Context(), res.Principal.ARN)
+			caller := service.Caller{Principal: res.Principal, RoleARN: res.RoleARN, SessionTags: res.SessionTags, SessionExpires: res.ExpiresAt, SourceIP: sourceIP(r)}
 			switch res.Service {
 			case "codeartifact":
 				setOp(r, metrics.SurfaceCodeArtifact, ca.OperationName(r))
-				ca.Serve(w, r, service.Caller{Principal: res.Principal})
+				ca.Serve(w, r, caller)
 			case "sts":
 				setOp(r, metrics.SurfaceSTS, "sts")
-				sts.Serve(w, r, res.Principal)
+				sts.Serve(w, r, caller)
+			case "iam":
+				setOp(r, metrics.SurfaceIAM, "iam")
+				iamAPI.Serve(w, r, caller)
 			case "kms":
 				setOp(r, metrics.SurfaceKMS, "kms")
 				kms.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
 			}
+			return
+		}
+		if r.Method == http.MethodPost && awsapi.IsWebIdentityRequest(r) {
+			// The one AWS call without a signature: the token is the credential.
+			sts.ServeUnsigned(w, r)
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/v1/") || (r.URL.Path == "/" && r.Method == http.MethodPost) {
@@ -91,6 +107,16 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 		packages.ServeHTTP(w, r)
 	})
 	return a.middleware(mux)
+}
+
+// sourceIP is the client's address for aws:SourceIp: the connection's peer
+// (wharf does not trust forwarding headers it cannot verify).
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 // requestLog carries per-request attributes added by handlers for the access

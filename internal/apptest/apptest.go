@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/wharf-dev/wharf/internal/app"
@@ -116,15 +117,19 @@ func waitHealthy(t testing.TB, base string) {
 	t.Fatalf("wharf at %s did not become healthy", base)
 }
 
-// AWSConfig is an SDK config with the admin credentials (or the given ones).
+// AWSConfig is an SDK config with the admin credentials (or the given key and
+// secret, and session token).
 func (s *Server) AWSConfig(keyAndSecret ...string) aws.Config {
-	id, secret := AccessKeyID, SecretAccessKey
-	if len(keyAndSecret) == 2 {
+	id, secret, token := AccessKeyID, SecretAccessKey, ""
+	if len(keyAndSecret) >= 2 {
 		id, secret = keyAndSecret[0], keyAndSecret[1]
+	}
+	if len(keyAndSecret) == 3 { // session credentials
+		token = keyAndSecret[2]
 	}
 	return aws.Config{
 		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
 		BaseEndpoint: aws.String(s.URL),
 		// Fail fast in tests: no retries hide wrong status codes.
 		RetryMaxAttempts: 1,
@@ -134,6 +139,11 @@ func (s *Server) AWSConfig(keyAndSecret ...string) aws.Config {
 // CodeArtifact is an SDK client for this server.
 func (s *Server) CodeArtifact(keyAndSecret ...string) *codeartifact.Client {
 	return codeartifact.NewFromConfig(s.AWSConfig(keyAndSecret...))
+}
+
+// IAM is an SDK IAM client for this server.
+func (s *Server) IAM(keyAndSecret ...string) *iam.Client {
+	return iam.NewFromConfig(s.AWSConfig(keyAndSecret...))
 }
 
 // STS is an SDK STS client for this server.

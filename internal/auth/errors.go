@@ -17,12 +17,14 @@ const (
 	ReasonIncompleteSignature = "IncompleteSignatureException"
 	ReasonUnrecognizedClient  = "UnrecognizedClientException"
 	ReasonInvalidSignature    = "InvalidSignatureException"
+	ReasonExpiredToken        = "ExpiredTokenException"
 )
 
 // Messages AWS sends with the refusals whose wording clients and people recognise.
 const (
 	msgMissingToken      = "Missing Authentication Token"
 	msgUnrecognizedKey   = "The security token included in the request is invalid."
+	msgExpiredToken      = "The security token included in the request is expired"
 	msgSignatureMismatch = "The request signature we calculated does not match the signature you provided. " +
 		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
@@ -41,6 +43,8 @@ func QueryErrorCode(reason string) string {
 		return "MissingAuthenticationToken"
 	case ReasonIncompleteSignature:
 		return "IncompleteSignature"
+	case ReasonExpiredToken:
+		return "ExpiredToken"
 	}
 	return reason
 }

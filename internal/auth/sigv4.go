@@ -70,6 +70,10 @@ type Verifier struct {
 type Result struct {
 	Principal   model.Principal
 	AccessKeyID string
+	// RoleARN and SessionTags describe an STS session's credentials.
+	RoleARN     string
+	SessionTags map[string]string
+	ExpiresAt   time.Time
 	Service     string // from the credential scope, e.g. codeartifact, sts, kms
 	Region      string
 }
@@ -121,6 +125,9 @@ func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
 		}
 		return Result{}, err
 	}
+	if err := v.checkSession(r, key); err != nil {
+		return Result{}, err
+	}
 	if err := v.checkTime(sr); err != nil {
 		return Result{}, err
 	}
@@ -131,7 +138,8 @@ func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
 	if err != nil {
 		return Result{}, err
 	}
-	ok := Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, Service: sr.service, Region: sr.region}
+	ok := Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags,
+		ExpiresAt: key.ExpiresAt, Service: sr.service, Region: sr.region}
 
 	signingKey := deriveKey(key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
 	canonical := canonicalRequestPrefix(r, sr)
@@ -216,11 +224,38 @@ func (v *Verifier) maxUnsigned() int64 {
 
 // checkRegion refuses a credential scope naming another region, with the error
 // AWS endpoints answer (InvalidSignatureException; SignatureDoesNotMatch in STS).
+// STS's global endpoint and IAM (a global service) are signed for us-east-1
+// whatever the caller's region, so that region is theirs too.
 func (v *Verifier) checkRegion(sr sigRequest) error {
-	if v.Region == "" || sr.region == v.Region || (sr.service == "sts" && sr.region == "us-east-1") {
+	global := sr.service == "sts" || sr.service == "iam"
+	if v.Region == "" || sr.region == v.Region || (global && sr.region == "us-east-1") {
 		return nil
 	}
 	return badSignature("Credential should be scoped to a valid region, not '%s'. ", sr.region)
+}
+
+// checkSession refuses a deactivated key, and holds an STS session's
+// credentials to their token (X-Amz-Security-Token, header or presigned query)
+// and expiry, with the codes AWS uses.
+func (v *Verifier) checkSession(r *http.Request, key model.AccessKey) error {
+	if key.Inactive() {
+		return refuse(ReasonUnrecognizedClient, msgUnrecognizedKey)
+	}
+	if key.SessionTokenHash == "" {
+		return nil
+	}
+	tok := r.Header.Get("X-Amz-Security-Token")
+	if tok == "" {
+		tok = r.URL.Query().Get("X-Amz-Security-Token")
+	}
+	sum := sha256.Sum256([]byte(tok))
+	if tok == "" || !hmac.Equal([]byte(hex.EncodeToString(sum[:])), []byte(key.SessionTokenHash)) {
+		return refuse(ReasonUnrecognizedClient, msgUnrecognizedKey)
+	}
+	if !v.now().Before(key.ExpiresAt) {
+		return refuse(ReasonExpiredToken, msgExpiredToken)
+	}
+	return nil
 }
 
 func (v *Verifier) now() time.Time {

@@ -58,7 +58,12 @@ type Config struct {
 	UpstreamReadTimeout   time.Duration
 	// Limits are the per-field size limits of package uploads (docs/limits.md).
 	Limits Limits
+	// OrganizationID is the AWS Organizations id every account of this wharf
+	// belongs to, answering aws:PrincipalOrgID in policies; "" for none.
+	OrganizationID string
 }
+
+var orgIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
@@ -88,6 +93,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	c.Limits.register(fs)
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
+	fs.StringVar(&c.OrganizationID, "organization-id", "", "organization id (o-...) all accounts belong to, for aws:PrincipalOrgID conditions; also WHARF_ORGANIZATION_ID")
 	// Layers, lowest first: the file, WHARF_* variables, the command line.
 	var file *File
 	if path := configPath(args, getenv); path != "" {
@@ -141,6 +147,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		errs = append(errs, errors.New("--database must be empty (SQLite in --data-dir) or a postgres:// URL"))
+	}
+	if c.OrganizationID != "" && !orgIDRe.MatchString(c.OrganizationID) {
+		errs = append(errs, fmt.Errorf("--organization-id %q is not an organization id like o-a1b2c3d4e5", c.OrganizationID))
 	}
 	if !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("--region %q is not a region name like us-east-1", c.Region))

@@ -26,7 +26,26 @@ type Request struct {
 	// Base is the repository's endpoint URL with a trailing slash, as
 	// GetRepositoryEndpoint returns it; format handlers build asset URLs on it.
 	Base string
+	// Package, when set, is the package a package-level action (publishing)
+	// acts on: the action is decided on the package's own ARN, as in AWS.
+	Package *PackageName
 }
+
+// PackageName names a package of the request's repository.
+type PackageName struct {
+	Format          model.Format
+	Namespace, Name string
+}
+
+// ForPackage is req about one package (see Request.Package).
+func ForPackage(req *Request, format model.Format, namespace, name string) *Request {
+	r := *req
+	r.Package = &PackageName{Format: format, Namespace: namespace, Name: name}
+	return &r
+}
+
+// PackageAuthorizer decides an action on a package of a repository.
+type PackageAuthorizer func(ctx context.Context, p model.Principal, action string, repo model.Repository, pkg PackageName) error
 
 // Handler serves one package format.
 type Handler interface {
@@ -59,10 +78,13 @@ type Router struct {
 	// DomainKeyUsable, when set, refuses every request to a domain whose
 	// encryption key cannot be used (disabled or pending deletion).
 	DomainKeyUsable func(ctx context.Context, owner, domain string) error
-	PublicURL       string
-	Log             *slog.Logger
-	formats         map[model.Format]Handler
-	fallback        http.Handler
+	// AuthorizePackage decides package-level actions; nil decides them on the
+	// repository with Authorize.
+	AuthorizePackage PackageAuthorizer
+	PublicURL        string
+	Log              *slog.Logger
+	formats          map[model.Format]Handler
+	fallback         http.Handler
 }
 
 // NewRouter builds a router; fallback answers paths that are no package endpoint.
@@ -167,6 +189,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Check authorizes an action on the request's repository.
 func (rt *Router) Check(ctx context.Context, req *Request, action string) error {
+	if req.Package != nil && rt.AuthorizePackage != nil {
+		return rt.AuthorizePackage(ctx, req.Principal, action, req.Repo, *req.Package)
+	}
 	if rt.Authorize != nil {
 		return rt.Authorize(ctx, req.Principal, action, req.Repo)
 	}

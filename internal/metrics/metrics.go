@@ -27,6 +27,7 @@ const (
 	SurfaceCodeArtifact = "codeartifact"
 	SurfaceSTS          = "sts"
 	SurfaceKMS          = "kms"
+	SurfaceIAM          = "iam"
 	SurfacePackage      = "package"
 	SurfaceMetrics      = "metrics"
 	SurfaceConsole      = "console"

@@ -59,12 +59,42 @@ type Principal struct {
 	UserID  string // what GetCallerIdentity reports as UserId
 }
 
-// AccessKey is a SigV4 credential pair bound to a principal.
+// AccessKey is a SigV4 credential pair bound to a principal: a long-term key
+// of an account root or IAM user, or the temporary credentials of an STS
+// session (SessionTokenHash set, ExpiresAt set).
 type AccessKey struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	Principal       Principal
 	CreatedAt       time.Time
+	// Status is "Active" or "Inactive" (IAM's UpdateAccessKey); "" reads as
+	// Active.
+	Status string
+	// SessionTokenHash is the hex SHA-256 of an STS session's token, which
+	// requests must carry as X-Amz-Security-Token; "" for long-term keys.
+	SessionTokenHash string
+	// RoleARN is the full ARN of the role a session assumed.
+	RoleARN string
+	// SessionTags are a session's tags (aws:PrincipalTag for the session).
+	SessionTags map[string]string
+	// ExpiresAt ends a session; zero for long-term keys.
+	ExpiresAt time.Time
+}
+
+// Inactive reports whether the key has been deactivated.
+func (k AccessKey) Inactive() bool { return k.Status == "Inactive" }
+
+// IAMEntity is one IAM object (user, role, managed policy, policy version,
+// inline policy, attachment, OIDC provider) of an account, stored as a JSON
+// document the IAM service owns. Kind, Parent and Name identify it; names
+// compare case-insensitively as IAM's do.
+type IAMEntity struct {
+	Account   string
+	Kind      string // e.g. "user", "role", "policy", "policy-version", "inline-policy", "attachment", "oidc-provider"
+	Parent    string // the owning entity, e.g. "role/ci" for an inline policy; "" for top-level ones
+	Name      string
+	Body      []byte // JSON
+	CreatedAt time.Time
 }
 
 // Domain is a CodeArtifact domain.

@@ -66,26 +66,34 @@
 //     and a Deny statement apply. An unknown condition can therefore never
 //     grant access and never remove a denial.
 //
-// # How wharf decides (Merge, Allowed)
+// # How wharf decides (Decide)
+//
+// Decide is IAM's evaluation logic over the two policy types wharf has:
+// identity-based policies (ParseIdentity: no Principal, Resource required;
+// attached to IAM users and roles) and resource-based policies (the domain's,
+// the repository's, a role's trust policy). An explicit Deny anywhere wins.
+// Within the resource owner's account an Allow in the identity's policies
+// suffices, and so does a resource policy Allow that names the identity itself
+// (user ARN, session ARN, the session's role ARN, or "*"); one naming only the
+// account (12 digits or arn:aws:iam::ACCOUNT:root) delegates to the identity's
+// own policies. Across accounts both sides must allow. The account root needs
+// no identity policy. Global condition keys IAM derives from the principal
+// (aws:PrincipalArn — the role's ARN for a session —, aws:PrincipalAccount,
+// aws:PrincipalOrgID, aws:PrincipalTag/*, aws:PrincipalType, aws:username,
+// aws:userid) and aws:SourceIp are filled by Decide and cannot be set by the
+// request context.
 //
 // CodeArtifact consults the domain policy for every operation on the domain and
 // on everything inside it, and for repository-scoped operations also the
-// repository's policy. AWS documents that when both exist both are evaluated
-// and the action is allowed if either allows (CodeArtifact user guide, "Domain
-// policies" and "Interaction between repository and domain policies"); an
-// explicit Deny in either wins, as everywhere in IAM. Merge folds the
-// decisions of all consulted policies that way.
+// repository's policy; package-level actions are decided on the package's own
+// ARN. Callers must not consult the domain policy for
+// PutDomainPermissionsPolicy, nor the repository policy for
+// PutRepositoryPermissionsPolicy (AWS ignores them there so an owner cannot
+// lock itself out).
 //
-// Identity policies are not modelled: a wharf access key is an administrator
-// in its own account. So, following IAM's same-account/cross-account rule:
+// Trusts decides AssumeRoleWithWebIdentity, where the caller is a web identity
+// (a Federated principal) with no identity policies: the trust policy alone.
 //
-//   - a principal of the resource owner's account is allowed unless a
-//     consulted resource policy explicitly denies it;
-//   - a principal of another account needs an Allow from at least one
-//     consulted resource policy (domain or repository) and no Deny.
-//
-// Allowed(sameAccount, decisions...) implements exactly that. Callers must
-// not consult the domain policy for PutDomainPermissionsPolicy, nor the
-// repository policy for PutRepositoryPermissionsPolicy (AWS ignores them
-// there so an owner cannot lock itself out).
+// Merge and Allowed are the older account-is-administrator rule, kept for
+// callers that have no identities to consult.
 package policy

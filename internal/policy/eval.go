@@ -37,10 +37,17 @@ type Request struct {
 // Allow if any allows, else NotApplicable. A nil policy is NotApplicable, so
 // callers can pass "no policy set" straight through.
 func (p *Policy) Evaluate(req Request) Decision {
-	if p == nil {
-		return NotApplicable
+	d, _ := p.evaluate(identityOf(req.Principal), req, contextOf(req, nil))
+	return d
+}
+
+// contextOf lower-cases the request's condition keys and fills in the ones the
+// principal implies (aws:PrincipalAccount, aws:PrincipalArn) unless set.
+func contextOf(req Request, extra map[string][]string) map[string][]string {
+	ctx := make(map[string][]string, len(req.Context)+len(extra)+2)
+	for k, v := range extra {
+		ctx[strings.ToLower(k)] = v
 	}
-	ctx := make(map[string][]string, len(req.Context)+2)
 	for k, v := range req.Context {
 		ctx[strings.ToLower(k)] = v
 	}
@@ -50,41 +57,57 @@ func (p *Policy) Evaluate(req Request) Decision {
 	if _, ok := ctx["aws:principalarn"]; !ok && req.Principal.ARN != "" {
 		ctx["aws:principalarn"] = []string{req.Principal.ARN}
 	}
-	d := NotApplicable
+	return ctx
+}
+
+// evaluate is Evaluate with the caller's names given; direct reports whether
+// an applying Allow named the caller itself (its ARN, its role, "*") rather
+// than only its account, which IAM treats differently within one account.
+func (p *Policy) evaluate(who caller, req Request, ctx map[string][]string) (d Decision, direct bool) {
+	if p == nil {
+		return NotApplicable, false
+	}
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if !s.applies(req, ctx) {
+		ok, byName := s.applies(p.Identity, who, req, ctx)
+		if !ok {
 			continue
 		}
 		if s.Effect == EffectDeny {
-			return Deny
+			return Deny, false
 		}
 		d = Allow
+		direct = direct || byName
 	}
-	return d
+	return d, direct
 }
 
-func (s *Statement) applies(req Request, ctx map[string][]string) bool {
-	if s.NotPrincipal == s.Principals.matches(req.Principal, s.NotPrincipal) {
-		return false
+func (s *Statement) applies(identityPolicy bool, who caller, req Request, ctx map[string][]string) (ok, byName bool) {
+	byName = true
+	if !identityPolicy {
+		named, direct := s.Principals.matches(who, s.NotPrincipal)
+		if s.NotPrincipal == named {
+			return false, false
+		}
+		byName = s.NotPrincipal || direct
 	}
 	if s.NotAction == anyGlob(s.Actions, req.Action, true) {
-		return false
+		return false, false
 	}
 	if s.Resources != nil && s.NotResource == anyGlob(s.Resources, req.Resource, false) {
-		return false
+		return false, false
 	}
 	for _, c := range s.Conditions {
 		ok, err := c.holds(ctx)
 		if err != nil {
 			// Fail closed: an undecidable condition never grants, always denies.
-			return s.Effect == EffectDeny
+			return s.Effect == EffectDeny, byName
 		}
 		if !ok {
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, byName
 }
 
 func anyGlob(patterns []string, s string, fold bool) bool {
@@ -96,6 +119,12 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 	return false
 }
 
+// caller is everything a principal element can name about the requester.
+type caller struct {
+	ids       []identity
+	federated string // OIDC provider ARN of a web identity; "" otherwise
+}
+
 // identity is one of the names a caller is known by. IAM puts several in a
 // request's context (the account, the user or role session, the role), and a
 // principal entry matches the caller when it matches one of them.
@@ -103,48 +132,75 @@ type identity struct {
 	account  string // 12 digits, always set
 	arn      string // exact ARN; "" for the account identity
 	roleName string // for the role behind an assumed-role session
+	roleARN  string // that role's full ARN (with path) when known
 }
 
-func identities(p model.Principal) []identity {
+func identityOf(p model.Principal) caller { return callerOf(p, "") }
+
+// callerOf lists p's names; roleARN, when known, is the full ARN of the role
+// behind an assumed-role session (its path cannot be read off the session ARN).
+func callerOf(p model.Principal, roleARN string) caller {
+	if p.Account == "" {
+		return caller{}
+	}
 	ids := []identity{{account: p.Account}}
 	a, err := model.ParseARN(p.ARN)
 	if err != nil || a.Resource == "root" {
-		return ids
+		return caller{ids: ids}
 	}
 	ids = append(ids, identity{account: p.Account, arn: p.ARN})
-	if a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/"); ok {
-			ids = append(ids, identity{account: p.Account, roleName: name})
-		}
+	if name, ok := sessionRole(a); ok {
+		ids = append(ids, identity{account: p.Account, roleName: name, roleARN: roleARN})
 	}
-	return ids
+	return caller{ids: ids}
 }
 
-// matches reports whether the element names the caller. For Principal that
-// means naming any of its identities. For NotPrincipal (exclusion) the caller
-// is only excluded when every identity is named, as IAM documents: to exempt a
-// user from a Deny with NotPrincipal, list both the user and its account.
-func (ps Principals) matches(p model.Principal, exclusion bool) bool {
+// sessionRole returns the role name of an assumed-role session ARN.
+func sessionRole(a model.ARN) (string, bool) {
+	if a.Service != "sts" || !strings.HasPrefix(a.Resource, "assumed-role/") {
+		return "", false
+	}
+	name, _, ok := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+	return name, ok
+}
+
+// matches reports whether the element names the caller, and whether it named
+// it directly (by "*" or one of its own ARNs) rather than only by its account.
+// For Principal that means naming any of its identities. For NotPrincipal
+// (exclusion) the caller is only excluded when every identity is named, as IAM
+// documents: to exempt a user from a Deny with NotPrincipal, list both the user
+// and its account.
+func (ps Principals) matches(c caller, exclusion bool) (named, direct bool) {
 	if ps.Any {
-		return true
+		return true, true
 	}
-	if p.Account == "" {
-		return false
+	if c.federated != "" {
+		for _, f := range ps.Federated {
+			if f == c.federated {
+				return true, true
+			}
+		}
+		return false, false
 	}
-	ids := identities(p)
-	named := 0
-	for _, id := range ids {
+	if len(c.ids) == 0 {
+		return false, false
+	}
+	n := 0
+	for _, id := range c.ids {
 		for _, e := range ps.AWS {
 			if entryMatches(e, id) {
-				named++
+				n++
+				if e == "*" || id.arn != "" || id.roleName != "" {
+					direct = true
+				}
 				break
 			}
 		}
 	}
 	if exclusion {
-		return named == len(ids)
+		return n == len(c.ids), direct
 	}
-	return named > 0
+	return n > 0, direct
 }
 
 func entryMatches(entry string, id identity) bool {
@@ -165,6 +221,9 @@ func entryMatches(entry string, id identity) bool {
 		// arn:aws:iam::ACCOUNT:role/optional/path/NAME names the role NAME.
 		if a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
 			return false
+		}
+		if id.roleARN != "" {
+			return entry == id.roleARN
 		}
 		return a.Resource[strings.LastIndexByte(a.Resource, '/')+1:] == id.roleName
 	}

@@ -31,11 +31,15 @@ const (
 	EffectDeny  Effect = "Deny"
 )
 
-// Policy is a validated resource policy. Build it with Parse.
+// Policy is a validated resource or identity policy. Build it with Parse or
+// ParseIdentity.
 type Policy struct {
 	Version    string // "" when the document has none
 	ID         string
 	Statements []Statement
+	// Identity marks an identity-based policy: its statements name no
+	// principal and apply to the identity the policy is attached to.
+	Identity bool
 }
 
 // Statement is one validated statement. Exactly one of Actions (NotAction
@@ -80,6 +84,18 @@ var (
 // evaluable form. Failures are *apperr.Error of Kind Validation whose message
 // names the offending element.
 func Parse(doc string) (*Policy, error) {
+	return parseDocument(doc, false)
+}
+
+// ParseIdentity validates doc as an IAM identity-based policy (inline or
+// managed, attached to a user or role): as Parse, except that statements must
+// not have Principal/NotPrincipal and must have Resource or NotResource, as
+// IAM's MalformedPolicyDocument rules say.
+func ParseIdentity(doc string) (*Policy, error) {
+	return parseDocument(doc, true)
+}
+
+func parseDocument(doc string, identity bool) (*Policy, error) {
 	if err := checkText(doc); err != nil {
 		return nil, err
 	}
@@ -94,7 +110,7 @@ func Parse(doc string) (*Policy, error) {
 	if err := obj.onlyKeys("", "Version", "Id", "Statement"); err != nil {
 		return nil, err
 	}
-	p := &Policy{}
+	p := &Policy{Identity: identity}
 	if v, ok := obj.vals["Version"]; ok {
 		s, ok := v.(string)
 		if !ok || (s != Version2012 && s != Version2008) {
@@ -131,7 +147,7 @@ func Parse(doc string) (*Policy, error) {
 	}
 	sids := map[string]string{}
 	for i, r := range raw {
-		s, err := parseStatement(paths[i], r)
+		s, err := parseStatement(paths[i], r, identity)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +182,7 @@ func checkText(doc string) error {
 	return nil
 }
 
-func parseStatement(path string, v any) (Statement, error) {
+func parseStatement(path string, v any, identity bool) (Statement, error) {
 	var s Statement
 	obj, ok := v.(*object)
 	if !ok {
@@ -207,16 +223,24 @@ func parseStatement(path string, v any) (Statement, error) {
 		}
 	}
 
-	name, val, err = exactlyOne(obj, path, "Principal", "NotPrincipal", true)
-	if err != nil {
-		return s, err
-	}
-	s.NotPrincipal = name == "NotPrincipal"
-	if s.Principals, err = parsePrincipals(path+"."+name, val); err != nil {
-		return s, err
+	if identity {
+		for _, k := range []string{"Principal", "NotPrincipal"} {
+			if _, ok := obj.vals[k]; ok {
+				return s, invalid(path+"."+k, "is not allowed in an identity-based policy")
+			}
+		}
+	} else {
+		name, val, err = exactlyOne(obj, path, "Principal", "NotPrincipal", true)
+		if err != nil {
+			return s, err
+		}
+		s.NotPrincipal = name == "NotPrincipal"
+		if s.Principals, err = parsePrincipals(path+"."+name, val); err != nil {
+			return s, err
+		}
 	}
 
-	name, val, err = exactlyOne(obj, path, "Resource", "NotResource", false)
+	name, val, err = exactlyOne(obj, path, "Resource", "NotResource", identity)
 	if err != nil {
 		return s, err
 	}

@@ -9,59 +9,114 @@ import (
 	"github.com/wharf-dev/wharf/internal/policy"
 )
 
-// Authorize decides whether p may perform action on a domain's resource, from
-// the domain's and (for repository resources) the repository's resource policies:
-// an explicit Deny in either refuses; a caller of the domain owner's account is
-// otherwise allowed (wharf's access keys are their account's administrators);
-// another account needs an Allow (internal/policy's doc has the rule).
-//
-// repo is "" for domain-level actions. Put*PermissionsPolicy ignores the policy
-// it replaces, as AWS does, so an owner cannot lock itself out.
+// IdentityLoader loads what IAM's evaluation needs about a caller: its
+// identity-based policies and tags (iam.Service.Identity is one).
+type IdentityLoader func(ctx context.Context, p model.Principal, roleARN string, sessionTags map[string]string) (policy.Identity, error)
+
+// Authorize decides whether p may perform action on a domain's resource (a
+// repository when repo is set). It is the package endpoints' entry; callers
+// with session details use AuthorizeCaller.
 func (s *Service) Authorize(ctx context.Context, p model.Principal, action, domainOwner, domain, repo string) error {
 	resource := model.DomainARN(s.Region, domainOwner, domain)
 	if repo != "" {
 		resource = model.RepositoryARN(s.Region, domainOwner, domain, repo)
 	}
-	req := policy.Request{Principal: p, Action: action, Resource: resource}
-	var decisions []policy.Decision
-	if action != "codeartifact:PutDomainPermissionsPolicy" {
-		d, err := s.evaluate(ctx, model.DomainARN(s.Region, domainOwner, domain), req)
-		if err != nil {
-			return err
-		}
-		decisions = append(decisions, d)
-	}
-	if repo != "" && action != "codeartifact:PutRepositoryPermissionsPolicy" {
-		d, err := s.evaluate(ctx, resource, req)
-		if err != nil {
-			return err
-		}
-		decisions = append(decisions, d)
-	}
-	if policy.Allowed(p.Account == domainOwner, decisions...) {
-		return nil
-	}
-	return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, resource)
+	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, domainOwner, domain, repo, resource)
 }
 
-func (s *Service) evaluate(ctx context.Context, arn string, req policy.Request) (policy.Decision, error) {
-	pol, err := s.Store.GetPolicy(ctx, arn)
-	if apperr.Is(err, apperr.NotFound) {
-		return policy.NotApplicable, nil
+// AuthorizePackage decides a package-level action on the package's own ARN,
+// as CodeArtifact does (so a policy denying package/DOMAIN/REPO/npm/*
+// applies).
+func (s *Service) AuthorizePackage(ctx context.Context, p model.Principal, action string, repo model.Repository, format model.Format, namespace, name string) error {
+	arn := model.PackageARN(s.Region, repo.DomainOwner, repo.DomainName, repo.Name, format, namespace, name)
+	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, repo.DomainOwner, repo.DomainName, repo.Name, arn)
+}
+
+// AuthorizeCaller is IAM's decision (policy.Decide) for a CodeArtifact
+// action on resource, which lies in domainOwner's domain (and in repo when
+// set): the caller's identity policies, the domain's resource policy, and for
+// repository and package resources the repository's. Put*PermissionsPolicy
+// ignores the policy it replaces, as AWS does, so an owner cannot lock
+// itself out (it still needs its own identity permission for the Put).
+//
+// Without an identity loader (Service.Identities nil) identity policies are
+// not modelled and a same-account caller counts as its account's
+// administrator: the rule before wharf had IAM, kept for embedders.
+func (s *Service) AuthorizeCaller(ctx context.Context, c Caller, action, domainOwner, domain, repo, resource string) error {
+	var pols []*policy.Policy
+	if action != "codeartifact:PutDomainPermissionsPolicy" {
+		p, err := s.resourcePolicy(ctx, model.DomainARN(s.Region, domainOwner, domain))
+		if err != nil {
+			return err
+		}
+		pols = append(pols, p)
+	}
+	if repo != "" && action != "codeartifact:PutRepositoryPermissionsPolicy" {
+		p, err := s.resourcePolicy(ctx, model.RepositoryARN(s.Region, domainOwner, domain, repo))
+		if err != nil {
+			return err
+		}
+		pols = append(pols, p)
+	}
+	return s.decide(ctx, c, action, resource, domainOwner, pols, nil)
+}
+
+// decide runs policy.Decide and words a refusal as AWS does.
+func (s *Service) decide(ctx context.Context, c Caller, action, resource, owner string, pols []*policy.Policy, extra map[string][]string) error {
+	if s.Identities == nil {
+		req := policy.Request{Principal: c.Principal, Action: action, Resource: resource}
+		var ds []policy.Decision
+		for _, p := range pols {
+			ds = append(ds, p.Evaluate(req))
+		}
+		if policy.Allowed(c.Principal.Account == owner, ds...) {
+			return nil
+		}
+		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resource)
+	}
+	id, err := s.Identities(ctx, c.Principal, c.RoleARN, c.SessionTags)
+	if apperr.Is(err, apperr.AccessDenied) {
+		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s because %s", c.Principal.ARN, action, resource, apperr.As(err).Message)
 	}
 	if err != nil {
-		return policy.NotApplicable, err
+		return err
+	}
+	id.OrgID = s.OrgID
+	res := policy.Decide(policy.Input{Identity: id, Action: action, Resource: resource, ResourceOwner: owner,
+		ResourcePolicies: pols, SourceIP: c.SourceIP, Context: extra})
+	if res.Allowed {
+		return nil
+	}
+	return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s %s", c.Principal.ARN, action, resource, res.Reason)
+}
+
+// denyAll stands in for a stored policy that no longer parses: it must not
+// open access.
+var denyAll = &policy.Policy{Statements: []policy.Statement{{Effect: policy.EffectDeny, Principals: policy.Principals{Any: true}, Actions: []string{"*"}}}}
+
+func (s *Service) resourcePolicy(ctx context.Context, arn string) (*policy.Policy, error) {
+	pol, err := s.Store.GetPolicy(ctx, arn)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	parsed, err := policy.Parse(pol.Document)
 	if err != nil {
-		// A stored policy was valid when put; one that no longer parses must not
-		// open access, so it counts as a deny.
-		return policy.Deny, nil
+		return denyAll, nil
 	}
-	return parsed.Evaluate(req), nil
+	return parsed, nil
 }
 
-// authorizeResource authorizes action on a domain or repository ARN.
+// authorizeIdentityOnly decides an action no CodeArtifact resource policy
+// governs (CreateDomain, sts:GetServiceBearerToken): the caller's own
+// account, its identity policies.
+func (s *Service) authorizeIdentityOnly(ctx context.Context, c Caller, action, resource string, extra map[string][]string) error {
+	return s.decide(ctx, c, action, resource, c.Principal.Account, nil, extra)
+}
+
+// authorizeResource authorizes action on a domain, repository or package ARN.
 func (s *Service) authorizeResource(ctx context.Context, c Caller, action, domainOwner, resourceARN string) error {
 	a, err := model.ParseARN(resourceARN)
 	if err != nil {
@@ -70,9 +125,18 @@ func (s *Service) authorizeResource(ctx context.Context, c Caller, action, domai
 	parts := strings.Split(a.Resource, "/")
 	switch {
 	case len(parts) == 2 && parts[0] == "domain":
-		return s.Authorize(ctx, c.Principal, action, domainOwner, parts[1], "")
+		return s.AuthorizeCaller(ctx, c, action, domainOwner, parts[1], "", resourceARN)
 	case len(parts) == 3 && parts[0] == "repository":
-		return s.Authorize(ctx, c.Principal, action, domainOwner, parts[1], parts[2])
+		return s.AuthorizeCaller(ctx, c, action, domainOwner, parts[1], parts[2], resourceARN)
+	case len(parts) >= 6 && parts[0] == "package":
+		return s.AuthorizeCaller(ctx, c, action, domainOwner, parts[1], parts[2], resourceARN)
 	}
-	return apperr.Validationf("resource %q is not a domain or repository", resourceARN)
+	return apperr.Validationf("resource %q is not a domain, repository or package", resourceARN)
+}
+
+// AuthorizeIAM decides an IAM API action on an IAM resource of the caller's
+// own account (IAM has no resource policies besides trust policies, which
+// govern only sts:AssumeRole*): identity policies, the root always.
+func (s *Service) AuthorizeIAM(ctx context.Context, c Caller, action, resource string) error {
+	return s.authorizeIdentityOnly(ctx, c, action, resource, nil)
 }

@@ -23,6 +23,9 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 	if err := validTags(tags); err != nil {
 		return DomainInfo{}, err
 	}
+	if err := s.authorizeIdentityOnly(ctx, c, "codeartifact:CreateDomain", model.DomainARN(s.Region, c.Principal.Account, name), nil); err != nil {
+		return DomainInfo{}, err
+	}
 	key := encryptionKey
 	if key == "" {
 		key = DefaultEncryptionKey(s.Region, c.Principal.Account)
@@ -120,5 +123,8 @@ func (s *Service) DeleteDomain(ctx context.Context, c Caller, ownerParam, name s
 
 // ListDomains lists the caller's account's domains.
 func (s *Service) ListDomains(ctx context.Context, c Caller, p store.Page) ([]model.Domain, string, error) {
+	if err := s.authorizeIdentityOnly(ctx, c, "codeartifact:ListDomains", "*", nil); err != nil {
+		return nil, "", err
+	}
 	return s.Store.ListDomains(ctx, c.Principal.Account, p)
 }

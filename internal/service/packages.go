@@ -48,13 +48,17 @@ func (s *Service) packageKey(ctx context.Context, c Caller, ref PackageRef, acti
 	if ref.Namespace != "" && !packageNameRe.MatchString(ref.Namespace) {
 		return model.Repository{}, model.PackageKey{}, apperr.Validationf("namespace %q must be 1-255 characters without '#', '/' or whitespace", ref.Namespace)
 	}
-	r, err := s.repository(ctx, c, ref.RepoRef, action)
+	f := model.Format(ref.Format)
+	ns := strings.TrimPrefix(ref.Namespace, "@") // npm scopes are given without "@"; tolerate it
+	name := NormalizeName(f, ref.Package)
+	// Package-level actions are decided on the package's own ARN, as AWS does.
+	r, err := s.repositoryFor(ctx, c, ref.RepoRef, action, func(own string) string {
+		return model.PackageARN(s.Region, own, ref.Domain, ref.Repository, f, ns, name)
+	})
 	if err != nil {
 		return model.Repository{}, model.PackageKey{}, err
 	}
-	f := model.Format(ref.Format)
-	ns := strings.TrimPrefix(ref.Namespace, "@") // npm scopes are given without "@"; tolerate it
-	return r, packages.Key(r, f, ns, NormalizeName(f, ref.Package)), nil
+	return r, packages.Key(r, f, ns, name), nil
 }
 
 // DescribePackage returns a package of a repository (upstreams are not searched).

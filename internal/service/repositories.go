@@ -128,6 +128,12 @@ func (s *Service) checkUpstreams(ctx context.Context, r model.Repository) error 
 
 // repository loads a repository after checking access.
 func (s *Service) repository(ctx context.Context, c Caller, ref RepoRef, action string) (model.Repository, error) {
+	return s.repositoryFor(ctx, c, ref, action, nil)
+}
+
+// repositoryFor is repository with the action decided on another resource
+// inside it (a package's ARN, built from the resolved domain owner).
+func (s *Service) repositoryFor(ctx context.Context, c Caller, ref RepoRef, action string, resource func(owner string) string) (model.Repository, error) {
 	if err := validDomainName(ref.Domain); err != nil {
 		return model.Repository{}, err
 	}
@@ -138,7 +144,11 @@ func (s *Service) repository(ctx context.Context, c Caller, ref RepoRef, action 
 	if err != nil {
 		return model.Repository{}, err
 	}
-	if err := s.checkAccess(ctx, c, action, own, model.RepositoryARN(s.Region, own, ref.Domain, ref.Repository)); err != nil {
+	arn := model.RepositoryARN(s.Region, own, ref.Domain, ref.Repository)
+	if resource != nil {
+		arn = resource(own)
+	}
+	if err := s.checkAccess(ctx, c, action, own, arn); err != nil {
 		return model.Repository{}, err
 	}
 	if _, err := s.Store.GetDomain(ctx, own, ref.Domain); err != nil {

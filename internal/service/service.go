@@ -56,11 +56,24 @@ type Service struct {
 	// MaxAssetBytes bounds one generic asset (PublishPackageVersion); 0 means
 	// no bound of its own (the request body limit still applies).
 	MaxAssetBytes int64
+	// Identities loads callers' identity policies for IAM's decision; nil
+	// keeps the pre-IAM rule (see AuthorizeCaller).
+	Identities IdentityLoader
+	// OrgID is the organization every account of this wharf belongs to
+	// (aws:PrincipalOrgID); "" for none.
+	OrgID string
 }
 
 // Caller is the authenticated principal making a request.
 type Caller struct {
 	Principal model.Principal
+	// RoleARN and SessionTags come with STS session credentials.
+	RoleARN     string
+	SessionTags map[string]string
+	// SessionExpires ends a session's credentials; zero for long-term keys.
+	SessionExpires time.Time
+	// SourceIP is the client's address (aws:SourceIp); "" when unknown.
+	SourceIP string
 }
 
 func (s *Service) now() time.Time {

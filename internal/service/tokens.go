@@ -10,9 +10,8 @@ import (
 )
 
 // GetAuthorizationToken issues a token for a domain. duration is nil when absent;
-// 0 and 900..43200 seconds are accepted. wharf's principals have no role session
-// whose expiry 0 could borrow, so 0 means the default 12 hours
-// (docs/compatibility.md).
+// 0 and 900..43200 seconds are accepted; 0 means the default 12 hours, or for
+// a role session its remaining time (docs/compatibility.md).
 func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, ownerParam, domain string, duration *int64) (string, time.Time, error) {
 	ttl := DefaultTokenDuration
 	if duration != nil {
@@ -28,6 +27,19 @@ func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, ownerPara
 	d, err := s.domain(ctx, c, ownerParam, domain, "codeartifact:GetAuthorizationToken")
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	// AWS also requires sts:GetServiceBearerToken, an identity-only permission.
+	if err := s.authorizeIdentityOnly(ctx, c, "sts:GetServiceBearerToken", "*",
+		map[string][]string{"sts:AWSServiceName": {"codeartifact.amazonaws.com"}}); err != nil {
+		return "", time.Time{}, err
+	}
+	// A session's token lives no longer than the session; 0 asks for exactly
+	// the session's remaining time, as AWS documents.
+	if !c.SessionExpires.IsZero() {
+		left := c.SessionExpires.Sub(s.now())
+		if (duration != nil && *duration == 0) || ttl > left {
+			ttl = left
+		}
 	}
 	return s.Tokens.Issue(ctx, c.Principal, d, ttl)
 }

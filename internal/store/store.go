@@ -57,6 +57,23 @@ type Store interface {
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
 	// ListAccessKeyIDs lists every access key id (maintenance: re-sealing secrets).
 	ListAccessKeyIDs(ctx context.Context) ([]string, error)
+	// ListAccessKeys returns the keys bound to a principal ARN, oldest first.
+	ListAccessKeys(ctx context.Context, principalARN string) ([]model.AccessKey, error)
+	// DeleteAccessKey deletes a key; NotFound when there is none.
+	DeleteAccessKey(ctx context.Context, id string) error
+	// DeleteExpiredSessions deletes session keys that expired before t.
+	DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error)
+
+	// IAM entities (see model.IAMEntity). CreateIAMEntity fails with
+	// Conflict when (account, kind, parent, lower(name)) exists;
+	// PutIAMEntity creates or replaces. ListIAMEntities lists one parent's
+	// entities of a kind ordered by lower-case name, or every parent's when
+	// parent is "*". Get and Delete answer NotFound for a missing entity.
+	CreateIAMEntity(ctx context.Context, e model.IAMEntity) error
+	PutIAMEntity(ctx context.Context, e model.IAMEntity) error
+	GetIAMEntity(ctx context.Context, account, kind, parent, name string) (model.IAMEntity, error)
+	ListIAMEntities(ctx context.Context, account, kind, parent string) ([]model.IAMEntity, error)
+	DeleteIAMEntity(ctx context.Context, account, kind, parent, name string) error
 
 	// Authorization tokens, stored by hash.
 	PutToken(ctx context.Context, t model.AuthToken) error

@@ -95,7 +95,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		}
 		h.get(w, r, req, p)
 	case http.MethodPut:
-		if err := h.Check(r.Context(), req, endpoints.ActionPublish); err != nil {
+		if err := h.Check(r.Context(), endpoints.ForPackage(req, model.FormatMaven, p.Group, p.Artifact), endpoints.ActionPublish); err != nil {
 			h.WriteError(w, r, err)
 			return
 		}

@@ -665,7 +665,7 @@ func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, cha
 // the tarball as a base64 attachment, streamed into the blob store.
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
 	ctx := r.Context()
-	if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
+	if err := h.o.Check(ctx, endpoints.ForPackage(req, model.FormatNpm, n.Scope, n.Pkg), endpoints.ActionPublish); err != nil {
 		return err
 	}
 	limit := h.o.MaxPublishBytes
@@ -802,7 +802,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		return writeJSON(w, r, http.StatusOK, DistTags(res.tags, versions))
 
 	case (r.Method == http.MethodPut || r.Method == http.MethodPost) && tag != "":
-		if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
+		if err := h.o.Check(ctx, endpoints.ForPackage(req, model.FormatNpm, n.Scope, n.Pkg), endpoints.ActionPublish); err != nil {
 			return err
 		}
 		if err := validTag(tag); err != nil {
@@ -836,7 +836,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		return writeJSON(w, r, http.StatusCreated, map[string]any{"ok": true})
 
 	case r.Method == http.MethodDelete && tag != "":
-		if err := h.o.Check(ctx, req, endpoints.ActionPublish); err != nil {
+		if err := h.o.Check(ctx, endpoints.ForPackage(req, model.FormatNpm, n.Scope, n.Pkg), endpoints.ActionPublish); err != nil {
 			return err
 		}
 		if tag == "latest" {

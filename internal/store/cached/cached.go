@@ -620,3 +620,48 @@ func (s *Store) FinishDelivery(ctx context.Context, id int64) error {
 func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	return s.inner.RetryDelivery(ctx, id, next, lastErr)
 }
+
+// ListAccessKeys passes through (IAM's ListAccessKeys, not the signing path).
+func (s *Store) ListAccessKeys(ctx context.Context, principalARN string) ([]model.AccessKey, error) {
+	return s.inner.ListAccessKeys(ctx, principalARN)
+}
+
+// DeleteAccessKey retires every cached access key: the deleted one must not
+// sign another request.
+func (s *Store) DeleteAccessKey(ctx context.Context, id string) error {
+	return s.after(ctx, accessKeys, s.inner.DeleteAccessKey(ctx, id))
+}
+
+// DeleteExpiredSessions retires cached access keys too (expired sessions are
+// refused by their expiry anyway; this keeps no deleted row in memory).
+func (s *Store) DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error) {
+	n, err := s.inner.DeleteExpiredSessions(ctx, t)
+	if n == 0 || err != nil {
+		return n, err
+	}
+	return n, s.after(ctx, accessKeys, nil)
+}
+
+// IAM entities (users, roles, policies, OIDC providers) pass through: they are
+// read per decision from the store, so a change made by another process
+// (`wharf keys create` beside a SQLite server) is seen at once.
+
+func (s *Store) CreateIAMEntity(ctx context.Context, e model.IAMEntity) error {
+	return s.inner.CreateIAMEntity(ctx, e)
+}
+
+func (s *Store) PutIAMEntity(ctx context.Context, e model.IAMEntity) error {
+	return s.inner.PutIAMEntity(ctx, e)
+}
+
+func (s *Store) GetIAMEntity(ctx context.Context, account, kind, parent, name string) (model.IAMEntity, error) {
+	return s.inner.GetIAMEntity(ctx, account, kind, parent, name)
+}
+
+func (s *Store) ListIAMEntities(ctx context.Context, account, kind, parent string) ([]model.IAMEntity, error) {
+	return s.inner.ListIAMEntities(ctx, account, kind, parent)
+}
+
+func (s *Store) DeleteIAMEntity(ctx context.Context, account, kind, parent, name string) error {
+	return s.inner.DeleteIAMEntity(ctx, account, kind, parent, name)
+}

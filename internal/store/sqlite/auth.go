@@ -12,39 +12,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-// PutAccessKey stores an access key, replacing one with the same id.
-func (s *Store) PutAccessKey(ctx context.Context, k model.AccessKey) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO access_keys (access_key_id, secret_access_key,
-			principal_account, principal_arn, principal_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (access_key_id) DO UPDATE SET secret_access_key = excluded.secret_access_key,
-			principal_account = excluded.principal_account, principal_arn = excluded.principal_arn,
-			principal_user_id = excluded.principal_user_id, created_at = excluded.created_at`,
-			k.AccessKeyID, k.SecretAccessKey, k.Principal.Account, k.Principal.ARN, k.Principal.UserID,
-			sqlcommon.Millis(k.CreatedAt)); err != nil {
-			return fmt.Errorf("sqlite: put access key: %w", err)
-		}
-		return nil
-	})
-}
-
-// GetAccessKey returns an access key by id.
-func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
-	k := model.AccessKey{AccessKeyID: id}
-	var created *int64
-	err := s.r.QueryRowContext(ctx, `SELECT secret_access_key, principal_account, principal_arn, principal_user_id,
-		created_at FROM access_keys WHERE access_key_id = ?`, id).
-		Scan(&k.SecretAccessKey, &k.Principal.Account, &k.Principal.ARN, &k.Principal.UserID, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return model.AccessKey{}, apperr.NotFoundf("access-key", id, "access key not found")
-	}
-	if err != nil {
-		return model.AccessKey{}, fmt.Errorf("sqlite: get access key: %w", err)
-	}
-	k.CreatedAt = sqlcommon.FromMillis(created)
-	return k, nil
-}
-
 // PutToken stores an authorization token by hash, replacing one with the same hash.
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 	return s.write(ctx, func(tx *sql.Tx) error {

@@ -135,10 +135,13 @@ func TestMigrateDistTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.SeedLegacyDistTags(t, s)
-	for _, q := range []string{`DROP TABLE dist_tags`,
-		// Undo the later migrations too, so that the database is at version 3.
+	for _, q := range []string{`DROP TABLE dist_tags`, `DELETE FROM schema_version WHERE version >= 4`,
+		// Undo the later migrations too, so they run again after 4.
 		`DROP INDEX auth_tokens_expires_at`, `ALTER TABLE auth_tokens DROP COLUMN domain_created_at`,
-		`DELETE FROM schema_version WHERE version >= 4`} {
+		`DROP TABLE iam_entities`, `DROP INDEX access_keys_by_principal`, `DROP INDEX access_keys_by_expiry`,
+		`ALTER TABLE access_keys DROP COLUMN status`, `ALTER TABLE access_keys DROP COLUMN session_token_hash`,
+		`ALTER TABLE access_keys DROP COLUMN role_arn`, `ALTER TABLE access_keys DROP COLUMN session_tags`,
+		`ALTER TABLE access_keys DROP COLUMN expires_at`} {
 		if _, err := s.w.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"AccessKeys", testAccessKeys},
+		{"AccessKeyLifecycle", testAccessKeyLifecycle},
+		{"IAMEntities", testIAMEntities},
 		{"Tokens", testTokens},
 		{"ExpiredTokensPurge", testExpiredTokensPurge},
 		{"Domains", testDomains},

@@ -1,14 +1,19 @@
 # Everything the module offers: a customer-managed KMS key, a cached public proxy,
 # tags, and resource policies on the domain and the repository that split
-# publishing (CI only) from reading (the whole account).
+# publishing (a CI role assumed through the CI's OIDC federation) from reading
+# (the whole account: build servers take the build_reader role).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
-  publishers   = var.publisher_arns != null ? var.publisher_arns : [local.account_root]
-  readers      = var.reader_arns != null ? var.reader_arns : [local.account_root]
+  # As the seed's usage: the CI role publishes, the account reads (the
+  # account id delegates to each identity's own policies, as IAM does).
+  publishers = var.publisher_arns != null ? var.publisher_arns : [aws_iam_role.ci_publish.arn]
+  readers    = var.reader_arns != null ? var.reader_arns : [data.aws_caller_identity.current.account_id]
+
+  ci_oidc_provider_arn = var.ci_oidc_provider_arn != null ? var.ci_oidc_provider_arn : aws_iam_openid_connect_provider.ci[0].arn
+  ci_oidc_host         = trimprefix(var.ci_oidc_url, "https://")
 
   # Bring your own key (kms_key_arn), or let the example create one.
   kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.codeartifact[0].arn
@@ -101,6 +106,107 @@ data "aws_iam_policy_document" "domain_access" {
       "codeartifact:GetAuthorizationToken",
       "codeartifact:GetRepositoryEndpoint",
       "codeartifact:ListRepositoriesInDomain",
+    ]
+    resources = ["*"]
+  }
+}
+
+# The CI's OpenID Connect issuer (GitHub Actions by default). Pass
+# ci_oidc_provider_arn when the account already has it.
+resource "aws_iam_openid_connect_provider" "ci" {
+  count = var.ci_oidc_provider_arn == null ? 1 : 0
+
+  url             = var.ci_oidc_url
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = var.ci_oidc_thumbprints
+  tags            = var.tags
+}
+
+# CI publish role: assumed with the CI job's OIDC token, only by the
+# repository and branch ci_subject names.
+data "aws_iam_policy_document" "ci_trust" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [local.ci_oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.ci_oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "${local.ci_oidc_host}:sub"
+      values   = [var.ci_subject]
+    }
+  }
+}
+
+resource "aws_iam_role" "ci_publish" {
+  name               = "ci-publish"
+  assume_role_policy = data.aws_iam_policy_document.ci_trust.json
+  tags               = var.tags
+}
+
+# The role's own side of the grant: tokens, endpoints, reading and publishing.
+# Within the account either side suffices; both are declared so the grant
+# survives moving the repository to another account.
+resource "aws_iam_role_policy" "ci_publish" {
+  name   = "codeartifact-publish"
+  role   = aws_iam_role.ci_publish.id
+  policy = data.aws_iam_policy_document.ci_publish.json
+}
+
+data "aws_iam_policy_document" "ci_publish" {
+  statement {
+    actions = [
+      "codeartifact:GetAuthorizationToken",
+      "codeartifact:GetRepositoryEndpoint",
+      "codeartifact:ReadFromRepository",
+      "codeartifact:PublishPackageVersion",
+      "codeartifact:PutPackageMetadata",
+      "sts:GetServiceBearerToken",
+    ]
+    resources = ["*"]
+  }
+}
+
+# Build servers read: a role the account's administrators (and instance
+# profiles, on AWS) assume, allowed to log in and read but never publish.
+data "aws_iam_policy_document" "reader_trust" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_iam_role" "build_reader" {
+  name               = "build-reader"
+  assume_role_policy = data.aws_iam_policy_document.reader_trust.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "build_reader" {
+  name   = "codeartifact-read"
+  role   = aws_iam_role.build_reader.id
+  policy = data.aws_iam_policy_document.build_reader.json
+}
+
+data "aws_iam_policy_document" "build_reader" {
+  statement {
+    actions = [
+      "codeartifact:GetAuthorizationToken",
+      "codeartifact:GetRepositoryEndpoint",
+      "codeartifact:ReadFromRepository",
+      "codeartifact:GetPackageVersionAsset",
+      "sts:GetServiceBearerToken",
     ]
     resources = ["*"]
   }

@@ -6,7 +6,7 @@ provider "aws" {
 
   # Checks that only real AWS can answer are skipped when pointed at wharf.
   # wharf serves STS GetCallerIdentity, so the account ID is still looked up,
-  # and a KMS subset, so aws_kms_key works against it too.
+  # and IAM and KMS subsets, so the roles and aws_kms_key work against it too.
   skip_credentials_validation = var.endpoint != null
   skip_metadata_api_check     = var.endpoint != null
   skip_region_validation      = var.endpoint != null
@@ -15,6 +15,7 @@ provider "aws" {
     for_each = var.endpoint == null ? [] : [var.endpoint]
     content {
       codeartifact = endpoints.value
+      iam          = endpoints.value
       kms          = endpoints.value
       sts          = endpoints.value
     }

@@ -29,13 +29,13 @@ variable "kms_key_arn" {
 }
 
 variable "publisher_arns" {
-  description = "IAM principal ARNs allowed to publish (e.g. the CI role). Null means the caller's account root."
+  description = "IAM principal ARNs allowed to publish. Null means the ci_publish role this example creates."
   type        = list(string)
   default     = null
 }
 
 variable "reader_arns" {
-  description = "IAM principal ARNs (or account roots) allowed to read. Null means the caller's account root."
+  description = "IAM principal ARNs (or account ids) allowed to read. Null means the caller's account (each identity's own policies decide, e.g. the build_reader role's)."
   type        = list(string)
   default     = null
 }
@@ -48,4 +48,28 @@ variable "tags" {
     Team        = "payments"
     ManagedBy   = "terraform"
   }
+}
+
+variable "ci_oidc_url" {
+  description = "Issuer URL of the CI's OpenID Connect tokens."
+  type        = string
+  default     = "https://token.actions.githubusercontent.com"
+}
+
+variable "ci_oidc_thumbprints" {
+  description = "SHA-1 thumbprints of the CI issuer's TLS certificate chain."
+  type        = list(string)
+  default     = ["6938fd4d98bab03faadb97b34396831e3780aea1"]
+}
+
+variable "ci_oidc_provider_arn" {
+  description = "An existing IAM OIDC provider for the CI issuer. Null creates one."
+  type        = string
+  default     = null
+}
+
+variable "ci_subject" {
+  description = "The CI token subject (sub claim) allowed to assume the publish role; wildcards allowed."
+  type        = string
+  default     = "repo:example-org/payments-api:ref:refs/heads/main"
 }
