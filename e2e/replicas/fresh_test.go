@@ -28,6 +28,8 @@ import (
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/iam"
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // The read path caches (domains, repositories, policies, versions, dist-tags,
@@ -228,11 +230,18 @@ func checkFresh(t *testing.T, writer, reader *apptest.Server) {
 	// A policy that revokes a reader: another account, allowed by the domain
 	// policy, reads through the reader (warming its caches), then a
 	// repository policy denies it.
-	partnerP, err := auth.UserPrincipal("111122223333", "builder")
+	// Across accounts both sides must allow (IAM): the partner's own identity
+	// policy allows reading, the domain policy below lets it in.
+	users := &iam.Service{Store: writer.App.Store()}
+	pu, err := users.CreateUser(ctx, "111122223333", "builder", "/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	partner, err := auth.NewAccessKey(ctx, writer.App.Store(), partnerP)
+	if err := users.PutInlinePolicy(ctx, "111122223333", "user", "builder", "read",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:GetAuthorizationToken","codeartifact:ReadFromRepository","sts:GetServiceBearerToken"],"Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	partner, err := auth.NewAccessKey(ctx, writer.App.Store(), model.Principal{Account: "111122223333", ARN: pu.Arn, UserID: pu.UserID})
 	if err != nil {
 		t.Fatal(err)
 	}
