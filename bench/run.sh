@@ -513,10 +513,11 @@ case_list() {
     rm -rf "$WORK/list-$b"
     local f=$WORK/log/list-$b.txt k
     get() { awk -F= -v k="$1" '$1==k{print $2}' "$f"; }
-    for k in versions_big versions_small packages; do
+    for k in versions_big versions_big_newest versions_small packages; do
       local label
       case $k in
         versions_big) label="ListPackageVersions, the 100,000-version package, walking nextToken" ;;
+        versions_big_newest) label="ListPackageVersions sortBy PUBLISHED_TIME, the 100,000-version package, walking nextToken" ;;
         versions_small) label="ListPackageVersions, one page of a random 100-version package" ;;
         packages) label="ListPackages, walking nextToken over $(get packages) packages" ;;
       esac

@@ -246,11 +246,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		if err != nil {
 			return nil, err
 		}
-		vs, def, err := s.ListPackageVersions(ctx, c, ref, service.VersionFilter{Status: req.Query("status"), OriginType: req.Query("originType"), SortBy: req.Query("sortBy")})
-		if err != nil {
-			return nil, err
-		}
-		vs, next, err := paginate(vs, p)
+		vs, next, def, err := s.ListPackageVersions(ctx, c, ref, service.VersionFilter{Status: req.Query("status"), OriginType: req.Query("originType"), SortBy: req.Query("sortBy")}, p)
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,9 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// consolePage is how many rows a console list shows (the newest, for versions).
+const consolePage = 1000
+
 // Console serves /console/.
 type Console struct {
 	Svc       *service.Service
@@ -257,7 +260,9 @@ func (c *Console) pkg(r *http.Request, caller service.Caller) (string, map[strin
 	if err != nil {
 		return "", nil, err
 	}
-	versions, _, err := c.Svc.ListPackageVersions(r.Context(), caller, ref, service.VersionFilter{SortBy: "PUBLISHED_TIME"})
+	// The newest consolePage versions: a page costs its own rows, a package
+	// may have a million.
+	versions, _, _, err := c.Svc.ListPackageVersions(r.Context(), caller, ref, service.VersionFilter{SortBy: store.SortByPublishedTime}, store.Page{Limit: consolePage})
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", nil, err
 	}

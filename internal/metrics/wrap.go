@@ -50,7 +50,7 @@ type timedStore struct {
 }
 
 var timedStoreOps = []string{"GetAccessKey", "GetToken", "GetDomain", "GetRepository", "ListRepositories", "GetPackage",
-	"PutPackage", "ListPackages", "GetVersion", "ListVersions", "CreateVersion", "UpdateVersion", "AddAsset", "ListAssets",
+	"PutPackage", "ListPackages", "GetVersion", "ListVersions", "ListVersionsPage", "DefaultDisplayVersion", "CreateVersion", "UpdateVersion", "AddAsset", "ListAssets",
 	"GetCache", "PutCache", "GetPolicy", "GetDistTags"}
 
 // TimeStore wraps a metadata store so its request-path operations are timed.
@@ -103,6 +103,14 @@ func (t *timedStore) GetVersion(ctx context.Context, k model.PackageKey, version
 func (t *timedStore) ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error) {
 	defer t.since("ListVersions", time.Now())
 	return t.Store.ListVersions(ctx, k)
+}
+func (t *timedStore) ListVersionsPage(ctx context.Context, k model.PackageKey, f store.VersionFilter, sortBy string, p store.Page) ([]model.PackageVersion, string, error) {
+	defer t.since("ListVersionsPage", time.Now())
+	return t.Store.ListVersionsPage(ctx, k, f, sortBy, p)
+}
+func (t *timedStore) DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error) {
+	defer t.since("DefaultDisplayVersion", time.Now())
+	return t.Store.DefaultDisplayVersion(ctx, k)
 }
 func (t *timedStore) CreateVersion(ctx context.Context, pkg model.Package, v model.PackageVersion, assets []model.Asset) error {
 	defer t.since("CreateVersion", time.Now())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -122,47 +121,43 @@ type VersionFilter struct {
 var versionStatuses = map[string]bool{model.StatusPublished: true, model.StatusUnfinished: true, model.StatusUnlisted: true,
 	model.StatusArchived: true, model.StatusDisposed: true, model.StatusDeleted: true}
 
-// ListPackageVersions lists a package's versions in the repository, with the
-// version package managers show by default (the newest published).
-func (s *Service) ListPackageVersions(ctx context.Context, c Caller, ref PackageRef, f VersionFilter) ([]model.PackageVersion, string, error) {
+// ListPackageVersions lists one page of a package's versions in the
+// repository, with the version package managers show by default (the newest
+// published). A page costs a page of rows whatever the package's size.
+func (s *Service) ListPackageVersions(ctx context.Context, c Caller, ref PackageRef, f VersionFilter, p store.Page) (versions []model.PackageVersion, next, defaultVersion string, err error) {
 	if f.Status != "" && !versionStatuses[f.Status] {
-		return nil, "", apperr.Validationf("status %q is not a package version status", f.Status)
+		return nil, "", "", apperr.Validationf("status %q is not a package version status", f.Status)
 	}
 	if f.OriginType != "" && f.OriginType != model.OriginInternal && f.OriginType != model.OriginExternal && f.OriginType != model.OriginUnknown {
-		return nil, "", apperr.Validationf("originType must be INTERNAL, EXTERNAL or UNKNOWN")
+		return nil, "", "", apperr.Validationf("originType must be INTERNAL, EXTERNAL or UNKNOWN")
 	}
-	if f.SortBy != "" && f.SortBy != "PUBLISHED_TIME" {
-		return nil, "", apperr.Validationf("sortBy must be PUBLISHED_TIME")
+	if f.SortBy != store.SortByVersion && f.SortBy != store.SortByPublishedTime {
+		return nil, "", "", apperr.Validationf("sortBy must be PUBLISHED_TIME")
 	}
 	_, k, err := s.packageKey(ctx, c, ref, "codeartifact:ListPackageVersions")
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
+	notFound := apperr.NotFoundf("package", ref.Package, "Package %s not found in repository %s", ref.Package, ref.Repository)
 	if _, err := s.Store.GetPackage(ctx, k); apperr.Is(err, apperr.NotFound) {
-		return nil, "", apperr.NotFoundf("package", ref.Package, "Package %s not found in repository %s", ref.Package, ref.Repository)
+		return nil, "", "", notFound
 	} else if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	all, err := s.Store.ListVersions(ctx, k)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return nil, "", err
+	versions, next, err = s.Store.ListVersionsPage(ctx, k, store.VersionFilter{Status: f.Status, OriginType: f.OriginType}, f.SortBy, p)
+	switch {
+	case apperr.Is(err, apperr.Validation):
+		// Only the cursor can be invalid here; say so as for any other token.
+		return nil, "", "", apperr.Validationf("nextToken is not a token returned by a previous call")
+	case apperr.Is(err, apperr.NotFound):
+		return nil, "", "", notFound // deleted since GetPackage
+	case err != nil:
+		return nil, "", "", err
 	}
-	var out []model.PackageVersion
-	var latest model.PackageVersion
-	for _, v := range all {
-		if v.Status == model.StatusPublished && !v.PublishedAt.Before(latest.PublishedAt) {
-			latest = v
-		}
-		if (f.Status == "" || v.Status == f.Status) && (f.OriginType == "" || v.Origin.Type == f.OriginType) {
-			out = append(out, v)
-		}
+	if defaultVersion, err = s.Store.DefaultDisplayVersion(ctx, k); err != nil {
+		return nil, "", "", err
 	}
-	if f.SortBy == "PUBLISHED_TIME" {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
-	} else {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	}
-	return out, latest.Version, nil
+	return versions, next, defaultVersion, nil
 }
 
 // version loads one version of a package in the repository.

@@ -40,6 +40,21 @@ type PackageFilter struct {
 	Upstream  string // ALLOW/BLOCK or ""
 }
 
+// VersionFilter selects versions for ListVersionsPage; empty fields match all.
+type VersionFilter struct {
+	Status     string // a model.Status* value
+	OriginType string // a model.Origin* value
+}
+
+// The orders of ListVersionsPage.
+const (
+	// SortByVersion orders by version string, bytewise ascending.
+	SortByVersion = ""
+	// SortByPublishedTime orders newest first (no time last), then by version
+	// string ascending among equal times.
+	SortByPublishedTime = "PUBLISHED_TIME"
+)
+
 // AuditFilter selects audit records for ListAudit; empty fields match all.
 type AuditFilter struct {
 	DomainOwner, DomainName, Repository string
@@ -146,6 +161,18 @@ type Store interface {
 	// sealed store does, so a listing does not cost every readme); GetVersion
 	// returns it.
 	ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error)
+	// ListVersionsPage is one page of a package's versions matching f, in the
+	// order sortBy names (SortByVersion or SortByPublishedTime), with keyset
+	// cursors: a page reads O(p.Limit) rows however many versions there are.
+	// The versions carry their key, version, status, revision, origin and
+	// published time only (what a listing shows; no content). NotFound when the
+	// package does not exist; Validation for a cursor it did not return.
+	ListVersionsPage(ctx context.Context, k model.PackageKey, f VersionFilter, sortBy string, p Page) ([]model.PackageVersion, string, error)
+	// DefaultDisplayVersion is the version package managers show by default:
+	// of the Published versions, the newest by published time (a version
+	// without one counts as oldest), the greatest version string among equal
+	// times; "" when none is Published or the package does not exist.
+	DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error)
 	UpdateVersion(ctx context.Context, v model.PackageVersion) error
 	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error
 	ListAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error)

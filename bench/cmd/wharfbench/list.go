@@ -125,26 +125,38 @@ func list(args []string) error {
 		return time.Since(t), err
 	}
 	var deadline time.Time
-	// Pages of the large package's versions.
-	var bigLat []time.Duration
 	var next *string
-	deadline = time.Now().Add(*budget)
-	for len(bigLat) < *pages && time.Now().Before(deadline) {
-		d, err := timed(func() error {
-			out, err := ca.ListPackageVersions(ctx, &codeartifact.ListPackageVersionsInput{Domain: aws.String(Domain), Repository: aws.String(repo),
-				Format: types.PackageFormatNpm, Package: aws.String("big"), MaxResults: max, NextToken: next})
-			if err == nil {
-				if len(out.Versions) == 0 {
-					return fmt.Errorf("ListPackageVersions big: empty page")
+	// Pages of the large package's versions, walking nextToken, in either order.
+	walkBig := func(sortBy types.PackageVersionSortType) ([]time.Duration, error) {
+		var lat []time.Duration
+		var next *string
+		deadline := time.Now().Add(*budget)
+		for len(lat) < *pages && time.Now().Before(deadline) {
+			d, err := timed(func() error {
+				out, err := ca.ListPackageVersions(ctx, &codeartifact.ListPackageVersionsInput{Domain: aws.String(Domain), Repository: aws.String(repo),
+					Format: types.PackageFormatNpm, Package: aws.String("big"), MaxResults: max, NextToken: next, SortBy: sortBy})
+				if err == nil {
+					if len(out.Versions) == 0 {
+						return fmt.Errorf("ListPackageVersions big: empty page")
+					}
+					next = out.NextToken
 				}
-				next = out.NextToken
+				return err
+			})
+			if err != nil {
+				return nil, err
 			}
-			return err
-		})
-		if err != nil {
-			return err
+			lat = append(lat, d)
 		}
-		bigLat = append(bigLat, d)
+		return lat, nil
+	}
+	bigLat, err := walkBig("")
+	if err != nil {
+		return err
+	}
+	bigNewestLat, err := walkBig(types.PackageVersionSortTypePublishedTime)
+	if err != nil {
+		return err
 	}
 	// One-page listings of small packages.
 	var smallLat []time.Duration
@@ -186,6 +198,7 @@ func list(args []string) error {
 		pkgLat = append(pkgLat, d)
 	}
 	report(os.Stdout, "versions_big", bigLat)
+	report(os.Stdout, "versions_big_newest", bigNewestLat)
 	report(os.Stdout, "versions_small", smallLat)
 	report(os.Stdout, "packages", pkgLat)
 	return nil

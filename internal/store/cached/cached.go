@@ -331,6 +331,19 @@ func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.P
 	}, func() ([]model.PackageVersion, error) { return s.inner.ListVersions(ctx, k) })
 }
 
+// ListVersionsPage passes through: the pages of a walk are each read once
+// (every cursor differs), so caching them would only evict entries that are
+// asked again, and a page is an index range scan of its own rows.
+func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f store.VersionFilter, sortBy string, p store.Page) ([]model.PackageVersion, string, error) {
+	return s.inner.ListVersionsPage(ctx, k, f, sortBy, p)
+}
+
+// DefaultDisplayVersion is cached: every page of a walk asks it again.
+func (s *Store) DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error) {
+	return lookup(s, ctx, pkgDom(k), "ddv|"+pkgKeyString(k), func(v string) int64 { return int64(64 + len(v)) },
+		func() (string, error) { return s.inner.DefaultDisplayVersion(ctx, k) })
+}
+
 // ListAssets is cached; the slice is shared (do not modify).
 func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error) {
 	return lookup(s, ctx, pkgDom(k), "assets|"+pkgKeyString(k)+"|"+version, func(as []model.Asset) int64 { return int64(256 * (len(as) + 1)) },

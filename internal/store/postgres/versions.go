@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
@@ -205,4 +206,51 @@ func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version stri
 		return nil, err
 	}
 	return out, nil
+}
+
+// ListVersionsPage reads one page of a package's versions (see store.Store).
+func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f store.VersionFilter, sortBy string, p store.Page) ([]model.PackageVersion, string, error) {
+	qs, err := sqlcommon.VersionPageQueries(k, f, sortBy, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out := []model.PackageVersion{}
+	err = s.read(ctx, func(tx pgx.Tx) error {
+		if _, err := getPackage(ctx, tx, k); err != nil {
+			return err
+		}
+		for _, q := range qs {
+			if p.Limit > 0 && len(out) > p.Limit {
+				break
+			}
+			rows, err := tx.Query(ctx, sqlcommon.Rebind(q.SQL), q.Args...)
+			if err != nil {
+				return fmt.Errorf("postgres: list versions page: %w", err)
+			}
+			vs, err := collect(rows, sqlcommon.ScanVersionSummary)
+			if err != nil {
+				return fmt.Errorf("postgres: list versions page: %w", err)
+			}
+			out = append(out, vs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := sqlcommon.TrimVersionPage(out, sortBy, p)
+	return out, next, nil
+}
+
+// DefaultDisplayVersion returns the newest Published version (see store.Store).
+func (s *Store) DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error) {
+	q := sqlcommon.DefaultDisplayVersionQuery(k)
+	var v *string
+	if err := s.pool.QueryRow(ctx, sqlcommon.Rebind(q.SQL), q.Args...).Scan(&v); err != nil {
+		return "", fmt.Errorf("postgres: default display version: %w", err)
+	}
+	if v == nil {
+		return "", nil
+	}
+	return *v, nil
 }

@@ -322,3 +322,10 @@ func failure(msg string, err error) *apperr.Error {
 	}
 	return e
 }
+
+// ListVersionsPage passes through: a listing reads no content columns (see
+// sqlcommon.VersionSummaryCols), so there is nothing to open and no data key
+// is unwrapped for it.
+func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f store.VersionFilter, sortBy string, p store.Page) ([]model.PackageVersion, string, error) {
+	return s.Store.ListVersionsPage(ctx, k, f, sortBy, p)
+}

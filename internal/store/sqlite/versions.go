@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
@@ -195,4 +196,48 @@ func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version stri
 		return nil, fmt.Errorf("sqlite: list assets: %w", err)
 	}
 	return out, nil
+}
+
+// ListVersionsPage reads one page of a package's versions (see store.Store).
+func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f store.VersionFilter, sortBy string, p store.Page) ([]model.PackageVersion, string, error) {
+	qs, err := sqlcommon.VersionPageQueries(k, f, sortBy, p)
+	if err != nil {
+		return nil, "", err
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := getPackage(ctx, tx, k); err != nil {
+		return nil, "", err
+	}
+	out := []model.PackageVersion{}
+	for _, q := range qs {
+		if p.Limit > 0 && len(out) > p.Limit {
+			break
+		}
+		rows, err := tx.QueryContext(ctx, q.SQL, q.Args...)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
+		}
+		vs, err := sqlcommon.Collect(rows, sqlcommon.ScanVersionSummary)
+		rows.Close()
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
+		}
+		out = append(out, vs...)
+	}
+	out, next := sqlcommon.TrimVersionPage(out, sortBy, p)
+	return out, next, nil
+}
+
+// DefaultDisplayVersion returns the newest Published version (see store.Store).
+func (s *Store) DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error) {
+	q := sqlcommon.DefaultDisplayVersionQuery(k)
+	var v sql.NullString
+	if err := s.r.QueryRowContext(ctx, q.SQL, q.Args...).Scan(&v); err != nil {
+		return "", fmt.Errorf("sqlite: default display version: %w", err)
+	}
+	return v.String, nil
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Packages", testPackages},
 		{"ListPackages", testListPackages},
 		{"Versions", testVersions},
+		{"ListVersionsPage", testListVersionsPage},
 		{"CreateVersionAtomic", testCreateVersionAtomic},
 		{"Assets", testAssets},
 		{"Cache", testCache},
