@@ -282,7 +282,6 @@ func TestEndToEnd(t *testing.T) {
 		}
 		// As the seed: the CI role (trusted by the CI's OIDC provider) publishes,
 		// the account reads; both roles carry their own identity policies.
-		root := "arn:aws:iam::000000000000:root"
 		ci := "arn:aws:iam::000000000000:role/ci-publish"
 		wantOutputs(t, out, map[string]any{"ci_publish_role_arn": ci, "build_reader_role_arn": "arn:aws:iam::000000000000:role/build-reader"})
 		wantPolicy(t, repositoryPolicy(t, client, domain, repoName), map[string][]string{
@@ -332,7 +331,11 @@ func TestEndToEnd(t *testing.T) {
 
 		// Update in place: tags, description and both policies.
 		vars["repository_description"] = "npm packages for payments (updated)"
-		vars["reader_arns"] = []string{root}
+		// Reading narrowed from the whole account to the build reader role (an
+		// account id and its root ARN are the same principal to the provider,
+		// so that would plan no change).
+		reader := "arn:aws:iam::000000000000:role/build-reader"
+		vars["reader_arns"] = []string{reader}
 		vars["tags"] = map[string]string{"Environment": "staging", "Team": "payments", "CostCenter": "42"}
 		e.setVars(vars)
 		e.apply()
@@ -342,10 +345,10 @@ func TestEndToEnd(t *testing.T) {
 			wantEqual(t, "updated tags of "+arn, listTags(t, client, arn), wantTags)
 		}
 		wantPolicy(t, repositoryPolicy(t, client, domain, repoName), map[string][]string{
-			"PublishFromCI": {ci}, "ReadForOrg": {root},
+			"PublishFromCI": {ci}, "ReadForOrg": {reader},
 		})
 		wantPolicy(t, domainPolicy(t, client, domain), map[string][]string{
-			"TokensForPublishers": {ci}, "ReadForOrg": {root},
+			"TokensForPublishers": {ci}, "ReadForOrg": {reader},
 		})
 		wantEqual(t, "repository ARN after update", aws.ToString(describeRepository(t, client, domain, repoName).Arn), aws.ToString(repo.Arn))
 		e.planIsEmpty()

@@ -559,7 +559,7 @@ var iamOps = map[string]iamOp{
 			ThumbprintList []string `xml:"ThumbprintList>member"`
 			CreateDate     string   `xml:"CreateDate"`
 			Tags           []iamTag `xml:"Tags>member,omitempty"`
-		}{strings.TrimPrefix(o.URL, "https://"), o.ClientIDList, o.ThumbprintList, isoTime(o.CreateDate), xTags(o.Tags)}, err
+		}{oidcURLOut(o.URL), o.ClientIDList, o.ThumbprintList, isoTime(o.CreateDate), xTags(o.Tags)}, err
 	}},
 	"ListOpenIDConnectProviders": {nil, anyResource, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		os, err := s.ListOIDCProviders(ctx, c.Account)
@@ -753,4 +753,19 @@ func attachedList(kind string) iamOp {
 		}
 		return out, err
 	}}
+}
+
+// oidcURLOut is a provider's Url as GetOpenIDConnectProvider answers it: without
+// its https:// scheme, as AWS answers. AWS refuses URLs with a port; wharf keeps
+// them (an issuer on a loopback port, in tests and air-gapped CI), and answers
+// those with their scheme, since "host:port" alone is not a URL that clients can
+// parse back (the Terraform provider compares the two with url.Parse and would
+// otherwise replace the provider on every plan). See docs/compatibility.md I13.
+func oidcURLOut(u string) string {
+	bare := strings.TrimPrefix(u, "https://")
+	host, _, _ := strings.Cut(bare, "/")
+	if strings.Contains(host, ":") {
+		return u
+	}
+	return bare
 }

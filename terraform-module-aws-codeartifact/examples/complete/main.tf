@@ -9,8 +9,14 @@ data "aws_partition" "current" {}
 locals {
   # As the seed's usage: the CI role publishes, the account reads (the
   # account id delegates to each identity's own policies, as IAM does).
-  publishers = var.publisher_arns != null ? var.publisher_arns : [aws_iam_role.ci_publish.arn]
-  readers    = var.reader_arns != null ? var.reader_arns : [data.aws_caller_identity.current.account_id]
+  # The role's ARN is spelled from its name (known when planning) rather than
+  # read from aws_iam_role.ci_publish.arn (known only after apply): the module
+  # decides from the policy documents whether to create its policies, and a
+  # document that is unknown at plan time would leave that count unknown. The
+  # reference to the role's name still orders the role before the policies.
+  ci_publish_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.ci_publish.name}"
+  publishers          = var.publisher_arns != null ? var.publisher_arns : [local.ci_publish_role_arn]
+  readers             = var.reader_arns != null ? var.reader_arns : [data.aws_caller_identity.current.account_id]
 
   ci_oidc_provider_arn = var.ci_oidc_provider_arn != null ? var.ci_oidc_provider_arn : aws_iam_openid_connect_provider.ci[0].arn
   ci_oidc_host         = trimprefix(var.ci_oidc_url, "https://")
