@@ -452,6 +452,11 @@ case_maven() {
   log "case maven: Debian's maven-repo behind nginx"
   mkdir -p "$WWW/maven2" "$WORK/maven"
   cp -rL /usr/share/maven-repo/. "$WWW/maven2/" 2>/dev/null || true
+  # Debian's copy has no checksum files; Maven Central publishes a .sha1 beside
+  # every file, and wharf keeps nothing from an upstream it cannot verify
+  # (docs/compatibility.md U3), so the fixture gets them as Central has them.
+  find "$WWW/maven2" -type f ! -name '*.sha1' ! -name '*.md5' -print0 |
+    while IFS= read -r -d '' f; do sha1sum "$f" | cut -d' ' -f1 >"$f.sha1"; done
   # The project: every artifact of the copy with a real version and a jar,
   # without its transitive dependencies (Debian's poms name many that are not
   # packaged); mvn's own plugins come through the mirror as well.
