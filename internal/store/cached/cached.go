@@ -554,12 +554,21 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 	return s.inner.ListPackages(ctx, owner, domain, repo, f, p)
 }
 
+// kmsKeys is the pseudo-domain whose generation guards cached KMS keys: every
+// read of a domain's sealed content or blobs asks its key's state (enabled,
+// disabled, pending deletion), so the key is read on every package request.
+var kmsKeys = domKey{"", "#kms-keys"}
+
+// PutKMSKey retires every cached KMS key: a key disabled or scheduled for
+// deletion must stop its domains' reads on the very next request.
 func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
-	return s.inner.PutKMSKey(ctx, k)
+	return s.after(ctx, kmsKeys, s.inner.PutKMSKey(ctx, k))
 }
 
+// GetKMSKey is cached (absence included) under the KMS keys' generation.
 func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
-	return s.inner.GetKMSKey(ctx, account, keyID)
+	return lookup(s, ctx, kmsKeys, "kms|"+account+"|"+keyID, func(model.KMSKey) int64 { return 512 },
+		func() (model.KMSKey, error) { return s.inner.GetKMSKey(ctx, account, keyID) })
 }
 
 func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) ([]model.KMSKey, string, error) {
@@ -567,7 +576,7 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 }
 
 func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
-	return s.inner.DeleteKMSKey(ctx, account, keyID)
+	return s.after(ctx, kmsKeys, s.inner.DeleteKMSKey(ctx, account, keyID))
 }
 
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
