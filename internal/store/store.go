@@ -177,6 +177,37 @@ type Store interface {
 	DeleteVersion(ctx context.Context, k model.PackageKey, version string) error
 	ListAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error)
 
+	// DeleteAssets removes a version's asset rows (the version stays) and
+	// returns them, so the caller can sweep the blobs they referenced;
+	// NotFound when the version does not exist.
+	DeleteAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error)
+
+	// Blob garbage collection (internal/blobgc). A pin says "a writer is
+	// about to reference this blob of the domain": PinBlob records one (ids
+	// are the caller's, unique) before the blob is committed to blob storage;
+	// UnpinBlobs drops pins once the writer's asset rows are recorded or
+	// abandoned; a pin never released protects its blob until the collector
+	// deems it stale. SweepBlob decides and removes in one step: if no asset
+	// row of the domain references the digest and no pin for it was taken at
+	// or after pinnedSince, it calls remove (which deletes the blob) and drops
+	// the digest's stale pins, reporting true. PinBlob and SweepBlob of one
+	// digest exclude each other (SQLite's single writer; a PostgreSQL advisory
+	// transaction lock), so a pin either comes first and the blob stays, or
+	// comes after the removal and the writer stores the bytes anew.
+	// DeleteStalePins drops pins taken before t.
+	PinBlob(ctx context.Context, owner, domain, sha256, id string, at time.Time) error
+	UnpinBlobs(ctx context.Context, ids []string) error
+	SweepBlob(ctx context.Context, owner, domain, sha256 string, pinnedSince time.Time, remove func(context.Context) error) (bool, error)
+	DeleteStalePins(ctx context.Context, before time.Time) (int64, error)
+
+	// Leases: a named lease held by one holder until it expires, so replicas
+	// sharing a database take turns at singleton work (a GC pass).
+	// AcquireLease takes or renews the lease for holder until now+ttl and
+	// reports whether holder has it (false while another holder's lease is
+	// unexpired). ReleaseLease ends holder's lease; a no-op otherwise.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+
 	// Upstream metadata cache.
 	GetCache(ctx context.Context, key string) (model.CacheEntry, error)
 	PutCache(ctx context.Context, e model.CacheEntry) error

@@ -687,3 +687,36 @@ func (s *Store) ListIAMEntities(ctx context.Context, account, kind, parent strin
 func (s *Store) DeleteIAMEntity(ctx context.Context, account, kind, parent, name string) error {
 	return s.inner.DeleteIAMEntity(ctx, account, kind, parent, name)
 }
+
+// DeleteAssets changes what a version lists: a write like the others.
+func (s *Store) DeleteAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error) {
+	out, err := s.inner.DeleteAssets(ctx, k, version)
+	return out, s.after(ctx, pkgDom(k), err)
+}
+
+// Blob pins and leases are not cached: each call decides on the database's
+// current state, which is the point of them.
+
+func (s *Store) PinBlob(ctx context.Context, owner, domain, sha256, id string, at time.Time) error {
+	return s.inner.PinBlob(ctx, owner, domain, sha256, id, at)
+}
+
+func (s *Store) UnpinBlobs(ctx context.Context, ids []string) error {
+	return s.inner.UnpinBlobs(ctx, ids)
+}
+
+func (s *Store) SweepBlob(ctx context.Context, owner, domain, sha256 string, pinnedSince time.Time, remove func(context.Context) error) (bool, error) {
+	return s.inner.SweepBlob(ctx, owner, domain, sha256, pinnedSince, remove)
+}
+
+func (s *Store) DeleteStalePins(ctx context.Context, before time.Time) (int64, error) {
+	return s.inner.DeleteStalePins(ctx, before)
+}
+
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	return s.inner.AcquireLease(ctx, name, holder, now, ttl)
+}
+
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	return s.inner.ReleaseLease(ctx, name, holder)
+}
