@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -60,6 +61,18 @@ type Backend interface {
 	Open(ctx context.Context, ns, key string) (io.ReadCloser, int64, error)
 	Stat(ctx context.Context, ns, key string) (int64, error)
 	Delete(ctx context.Context, ns, key string) error
+}
+
+// Lister is implemented by backends whose objects the blob garbage collector
+// (internal/blobgc) can enumerate; a backend without it is collected only
+// for the blobs disposal dereferences.
+type Lister interface {
+	// Namespaces lists the namespaces holding objects (or that once did).
+	Namespaces(ctx context.Context) ([]string, error)
+	// List calls fn for each object of ns with its key and when it was last
+	// stored: a Commit of a key already present counts as storing it again,
+	// so "stored long ago" means no writer is about to reference it.
+	List(ctx context.Context, ns string, fn func(key string, stored time.Time) error) error
 }
 
 // Pending is an object being written. Exactly one of Commit or Abort ends it;

@@ -21,6 +21,7 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type Store struct {
 var (
 	_ blob.Store   = (*Store)(nil)
 	_ blob.Backend = (*Store)(nil)
+	_ blob.Lister  = (*Store)(nil)
 )
 
 // New opens (creating if needed) a store rooted at root and removes temp files
@@ -226,8 +228,12 @@ func (p *pending) Commit(key string) error {
 		return fail(err)
 	}
 	dst := objectPath(p.nsDir, key)
-	if _, err := os.Stat(dst); err == nil {
-		os.Remove(tmp) // already stored: same key, same content
+	// Already stored (same key, same content): keep it, but mark it stored
+	// now, as the garbage collector leaves recently stored objects alone. If
+	// it vanished meanwhile (collected), fall through and store ours.
+	now := time.Now()
+	if err := os.Chtimes(dst, now, now); err == nil {
+		os.Remove(tmp)
 		return nil
 	}
 	dir := filepath.Dir(dst)
@@ -259,4 +265,82 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// Namespaces lists the namespaces with a directory under the root.
+func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(s.root)
+	if err != nil {
+		return nil, apperr.New(apperr.Internal, "blob/fs: list namespaces").Wrap(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == incomingDir {
+			continue
+		}
+		if ns, ok := unescapeNS(e.Name()); ok {
+			out = append(out, ns)
+		}
+	}
+	return out, ctx.Err()
+}
+
+// List walks ns's objects; an object's modification time is when it was
+// last stored (Commit refreshes it for content already present).
+func (s *Store) List(ctx context.Context, ns string, fn func(key string, stored time.Time) error) error {
+	dir, err := s.nsDir(ns)
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(filepath.Join(dir, "sha256"), func(path string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				return nil // an empty namespace, or a fan-out directory removed meanwhile
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !blob.ValidSHA256(d.Name()) {
+			return nil
+		}
+		info, err := d.Info()
+		if errors.Is(err, iofs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return fn(d.Name(), info.ModTime())
+	})
+	if err != nil && ctx.Err() == nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return apperr.New(apperr.Internal, "blob/fs: list %s", ns).Wrap(err)
+		}
+	}
+	return err
+}
+
+// unescapeNS inverts escapeNS; ok is false for a name escapeNS cannot produce.
+func unescapeNS(name string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+2 >= len(name) {
+			return "", false
+		}
+		v, err := strconv.ParseUint(name[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", false
+		}
+		b.WriteByte(byte(v))
+		i += 2
+	}
+	ns := b.String()
+	return ns, escapeNS(ns) == name
 }

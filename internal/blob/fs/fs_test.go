@@ -134,3 +134,51 @@ func TestStaleTempFilesRemovedOnOpen(t *testing.T) {
 		t.Fatalf("fresh temp file (maybe another writer's) removed: %v", err)
 	}
 }
+
+// TestListAndRestore: the collector's view of the disk (namespaces, objects,
+// when each was last stored), and a Put of content already present counting
+// as storing it again.
+func TestListAndRestore(t *testing.T) {
+	ctx := context.Background()
+	s, err := fs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := "000000000000/my-domain"
+	a, _, err := s.Put(ctx, ns, strings.NewReader("alpha"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Put(ctx, "other", strings.NewReader("beta"), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Namespaces(ctx)
+	if err != nil || len(got) != 2 || got[0] != ns || got[1] != "other" {
+		t.Fatalf("Namespaces = %q, %v; want [%s other]", got, err, ns)
+	}
+	// Age the object, then store the same content again.
+	p := filepath.Join(s.Root(), "000000000000%2Fmy-domain", "sha256", a.SHA256[0:2], a.SHA256[2:4], a.SHA256)
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	list := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		if err := s.List(ctx, ns, func(key string, stored time.Time) error { out[key] = stored; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if l := list(); len(l) != 1 || !l[a.SHA256].Equal(old) {
+		t.Fatalf("List = %v; want only %s stored at %v", l, a.SHA256, old)
+	}
+	if _, _, err := s.Put(ctx, ns, strings.NewReader("alpha"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if l := list(); !l[a.SHA256].After(old.Add(time.Hour)) {
+		t.Errorf("a Put of stored content left its stored time at %v", l[a.SHA256])
+	}
+	if err := s.List(ctx, "never-used", func(string, time.Time) error { t.Error("object in an unused namespace"); return nil }); err != nil {
+		t.Errorf("List of an unused namespace: %v", err)
+	}
+}
