@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
+	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/metrics"
@@ -61,6 +62,8 @@ type App struct {
 	Metrics *metrics.Metrics
 	// upstreamWarnings: external connections without an upstream URL (/healthz).
 	upstreamWarnings upstreamWarnings
+	// GC removes blobs no package version references (internal/blobgc).
+	GC *blobgc.Collector
 	// debug serves pprof when --debug-addr is set.
 	debug *debugServer
 }
@@ -103,7 +106,11 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// memory once read: content-addressed, so never stale (internal/blob/memcache).
 	// The domain's key must still be usable for its plaintext to be served from
 	// memory: keyFor refuses while the key is disabled or pending deletion.
-	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
+	// Every write into blob storage pins its digest first, so that the
+	// collector never removes an object a writer is about to reference
+	// (internal/blobgc); the collector itself works on the raw disk.
+	a.GC = &blobgc.Collector{Store: st, Blobs: disk, Grace: a.cfg.GCGrace, Log: a.log.With("component", "blob-gc")}
+	blobs := memcache.New(envelope.New(blobgc.Pinning(disk, st, nil), kp, keyFor), 32<<20, 1<<20)
 	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
@@ -169,7 +176,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// --max-unsigned-body-bytes, and longer ones refused unread.
 	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, Region: cfg.Region,
 		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
-	a.handler = a.routes(svc, verifier, tokens)
+	svc.BlobGC = a.GC
+	a.handler = a.trackBlobPins(a.routes(svc, verifier, tokens))
 	return a, nil
 }
 
@@ -324,6 +332,10 @@ func (a *App) Serve(ctx context.Context) error {
 	defer func() { stopPurge(); <-purged }()
 	// Expired STS sessions are refused by their expiry; the sweeper only keeps
 	// the table small. It stops before the store closes.
+	gcCtx, stopGC := context.WithCancel(ctx)
+	gcDone := make(chan struct{})
+	go func() { defer close(gcDone); a.collectBlobs(gcCtx) }()
+	defer func() { stopGC(); <-gcDone }()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	swept := make(chan struct{})
 	go func() { defer close(swept); a.sweepSessions(sweepCtx) }()

@@ -61,6 +61,11 @@ type Config struct {
 	// OrganizationID is the AWS Organizations id every account of this wharf
 	// belongs to, answering aws:PrincipalOrgID in policies; "" for none.
 	OrganizationID string
+	// Blob garbage collection (internal/blobgc): a pass every GCInterval (0:
+	// none; `wharf gc` runs one on demand); GCGrace is how long a fresh blob
+	// or a writer's unreleased pin protects a blob from it.
+	GCInterval time.Duration
+	GCGrace    time.Duration
 }
 
 var orgIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
@@ -93,6 +98,8 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	c.Limits.register(fs)
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
+	fs.DurationVar(&c.GCInterval, "gc-interval", 6*time.Hour, "how often a replica collects blobs no package version references (one replica at a time); 0 for never (wharf gc runs a pass on demand)")
+	fs.DurationVar(&c.GCGrace, "gc-grace", time.Hour, "how long a freshly stored blob is spared by blob collection (a writer may be about to reference it)")
 	fs.StringVar(&c.OrganizationID, "organization-id", "", "organization id (o-...) all accounts belong to, for aws:PrincipalOrgID conditions; also WHARF_ORGANIZATION_ID")
 	// Layers, lowest first: the file, WHARF_* variables, the command line.
 	var file *File
@@ -150,6 +157,12 @@ func (c *Config) Validate() error {
 	}
 	if c.OrganizationID != "" && !orgIDRe.MatchString(c.OrganizationID) {
 		errs = append(errs, fmt.Errorf("--organization-id %q is not an organization id like o-a1b2c3d4e5", c.OrganizationID))
+	}
+	if c.GCInterval < 0 {
+		errs = append(errs, fmt.Errorf("--gc-interval must not be negative, got %v", c.GCInterval))
+	}
+	if c.GCGrace < time.Minute {
+		errs = append(errs, fmt.Errorf("--gc-grace must be at least 1m (writers need the time between storing a blob and recording it), got %v", c.GCGrace))
 	}
 	if !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("--region %q is not a region name like us-east-1", c.Region))

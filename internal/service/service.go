@@ -62,6 +62,14 @@ type Service struct {
 	// OrgID is the organization every account of this wharf belongs to
 	// (aws:PrincipalOrgID); "" for none.
 	OrgID string
+	// BlobGC removes the blobs disposals and deletions leave unreferenced
+	// (internal/blobgc); nil leaves them to the periodic collection.
+	BlobGC BlobSweeper
+}
+
+// BlobSweeper removes a domain's blobs that nothing references or pins.
+type BlobSweeper interface {
+	Sweep(ctx context.Context, owner, domain string, sha256s []string) (int, error)
 }
 
 // Caller is the authenticated principal making a request.

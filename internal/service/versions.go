@@ -178,11 +178,19 @@ func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, ref
 
 // DeletePackageVersions removes versions (they may be published again).
 func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
+	var freed []string
+	var dom model.PackageKey
+	defer func() { s.sweepBlobs(ctx, dom.DomainOwner, dom.DomainName, freed) }()
 	return s.batch(ctx, c, ref, in, "codeartifact:DeletePackageVersions", nil,
 		func(k model.PackageKey, name string, v model.PackageVersion) (VersionResult, error) {
+			assets, err := s.Store.ListAssets(ctx, k, name)
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return VersionResult{}, err
+			}
 			if err := s.Store.DeleteVersion(ctx, k, name); err != nil {
 				return VersionResult{}, err
 			}
+			freed, dom = appendDigests(freed, assets), k
 			before := v.Status
 			v.Status = model.StatusDeleted
 			rec := audit.Version(model.AuditDeleteVersion, model.OpDeleted, v, nil)
@@ -192,21 +200,55 @@ func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, ref Packa
 		})
 }
 
-// DisposePackageVersions marks versions Disposed: listed nowhere, assets no
-// longer served (their blobs stay shared by the domain's other references).
+// DisposePackageVersions marks versions Disposed and deletes their assets, as
+// CodeArtifact does: ListPackageVersionAssets lists none, the domain's asset
+// size shrinks, and a blob no version of the domain references any more is
+// removed from blob storage. The version row stays (its status is what
+// ListPackageVersions reports); disposing a Disposed version again removes
+// assets a crash left behind.
 func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, ref PackageRef, in BatchInput) (map[string]VersionResult, error) {
+	var freed []string
+	var dom model.PackageKey
+	defer func() { s.sweepBlobs(ctx, dom.DomainOwner, dom.DomainName, freed) }()
 	return s.batch(ctx, c, ref, in, "codeartifact:DisposePackageVersions", nil,
-		func(_ model.PackageKey, _ string, v model.PackageVersion) (VersionResult, error) {
+		func(k model.PackageKey, name string, v model.PackageVersion) (VersionResult, error) {
 			before := v.Status
 			v.Status = model.StatusDisposed
+			// Status first: a crash between the two leaves a Disposed version
+			// that serves nothing, and disposing it again finishes the job.
 			if err := s.Store.UpdateVersion(ctx, v); err != nil {
 				return VersionResult{}, err
 			}
+			assets, err := s.Store.DeleteAssets(ctx, k, name)
+			if err != nil {
+				return VersionResult{}, err
+			}
+			freed, dom = appendDigests(freed, assets), k
 			rec := audit.Version(model.AuditDispose, model.OpUpdated, v, nil)
 			rec.Detail.PreviousStatus = before
 			s.record(ctx, rec)
 			return VersionResult{Revision: v.Revision, Status: v.Status}, nil
 		})
+}
+
+func appendDigests(out []string, assets []model.Asset) []string {
+	for _, a := range assets {
+		out = append(out, a.Hashes.SHA256)
+	}
+	return out
+}
+
+// sweepBlobs removes the blobs of ref's domain that the versions just
+// disposed or deleted referenced, unless another version still does (or a
+// writer is about to). A failure is logged, not returned: the versions are
+// gone either way, and the periodic collection retries the blobs.
+func (s *Service) sweepBlobs(ctx context.Context, owner, domain string, sha256s []string) {
+	if s.BlobGC == nil || len(sha256s) == 0 {
+		return
+	}
+	if _, err := s.BlobGC.Sweep(context.WithoutCancel(ctx), owner, domain, sha256s); err != nil && s.Log != nil {
+		s.Log.Warn("removing unreferenced blobs", "domain", domain, "err", err)
+	}
 }
 
 // DeletePackage deletes a package with all its versions from a repository.
