@@ -58,7 +58,9 @@ func TestDisposeRemovesAssetsAndBlob(t *testing.T) {
 	if !exists(blobFile(onlySum)) || !exists(blobFile(otherSum)) {
 		t.Fatalf("blob files not where the disk store keeps them: %s", blobFile(onlySum))
 	}
-	var dom struct{ Domain struct{ AssetSizeBytes int64 } }
+	var dom struct {
+		Domain struct{ AssetSizeBytes int64 }
+	}
 	c.run(&dom, "codeartifact", "describe-domain", "--domain", "acme")
 	before := dom.Domain.AssetSizeBytes
 
@@ -95,7 +97,9 @@ func TestDisposeRemovesAssetsAndBlob(t *testing.T) {
 	if want := before - int64(len("the bytes of version 1 only")); dom.Domain.AssetSizeBytes != want {
 		t.Fatalf("assetSizeBytes after dispose = %d; want %d (was %d)", dom.Domain.AssetSizeBytes, want, before)
 	}
-	var repo struct{ Repository struct{ AssetSizeBytes *int64 } }
+	var repo struct {
+		Repository struct{ AssetSizeBytes *int64 }
+	}
 	c.run(&repo, "codeartifact", "describe-repository", "--domain", "acme", "--repository", "files")
 	if r := repo.Repository.AssetSizeBytes; r != nil && *r != dom.Domain.AssetSizeBytes {
 		t.Fatalf("describe-repository assetSizeBytes = %d; want %d", *r, dom.Domain.AssetSizeBytes)
