@@ -24,6 +24,7 @@ Usage:
   wharf keys create     create an access key for a user of any account (prints it once)
   wharf config check F  validate a configuration file (errors name the line)
   wharf audit [filters] print the audit trail as JSON lines (wharf audit -h)
+  wharf gc              remove blobs no package version references, now (wharf gc -h)
   wharf version         print the version
 
 Run 'wharf serve -h' for the serve flags.
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return configCmd(args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(args[1:], stdout, stderr)
+	case "gc":
+		return gcCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "wharf", version.Version)
 		return 0

@@ -19,7 +19,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
-	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/config"
@@ -71,9 +70,9 @@ type App struct {
 // packageEngine builds blob storage (content-addressed per domain, envelope-
 // encrypted under each domain's key) and the upstream fetcher.
 func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher, error) {
-	disk, err := blobfs.New(filepath.Join(a.cfg.DataDir, "blobs"))
+	disk, err := openBlobBackend(a.cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening blob store: %w", err)
+		return nil, nil, err
 	}
 	kp := a.keys
 	domainKey := DomainKey(st)

@@ -2,9 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"path/filepath"
 
+	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blobgc"
+	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/store"
 )
 
 // trackBlobPins gives each request a set of blob pins (internal/blobgc),
@@ -27,4 +32,30 @@ func (a *App) collectBlobs(ctx context.Context) {
 		return
 	}
 	a.GC.Run(ctx, a.cfg.GCInterval)
+}
+
+// openBlobBackend opens the raw blob storage (what envelope encryption
+// writes through and the collector lists).
+func openBlobBackend(cfg *config.Config) (*blobfs.Store, error) {
+	disk, err := blobfs.New(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return nil, fmt.Errorf("opening blob store: %w", err)
+	}
+	return disk, nil
+}
+
+// OpenCollector opens the metadata store and blob storage for a collection
+// pass beside (or without) a running server: `wharf gc`. Close the store
+// when done.
+func OpenCollector(ctx context.Context, cfg *config.Config) (*blobgc.Collector, store.Store, error) {
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	disk, err := openBlobBackend(cfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return &blobgc.Collector{Store: st, Blobs: disk, Grace: cfg.GCGrace}, st, nil
 }
