@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/paging"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/store"
 )
@@ -109,7 +109,7 @@ func versionToWire(v model.PackageVersion) versionDescription {
 		out.DisplayName = v.Name
 	}
 	for _, l := range v.Licenses {
-		out.Licenses = append(out.Licenses, licenseInfo{Name: l})
+		out.Licenses = append(out.Licenses, licenseInfo{Name: l.Name, URL: l.URL})
 	}
 	return out
 }
@@ -155,22 +155,8 @@ func packageVersionRef(req *Request) (service.PackageRef, string, error) {
 	return ref, ver, nil
 }
 
-// paginate windows an in-memory list; the cursor is an offset.
-func paginate[T any](items []T, p store.Page) ([]T, string, error) {
-	start := 0
-	if p.Cursor != "" {
-		n, err := strconv.Atoi(p.Cursor)
-		if err != nil || n < 0 || n > len(items) {
-			return nil, "", apperr.Validationf("nextToken is not a token returned by a previous call")
-		}
-		start = n
-	}
-	end := start + p.Limit
-	if end >= len(items) {
-		return items[start:], "", nil
-	}
-	return items[start:end], strconv.Itoa(end), nil
-}
+// dependencyPage is the page size of ListPackageVersionDependencies.
+const dependencyPage = 1000
 
 func (h *CodeArtifact) registerPackageOps() {
 	s := h.Svc
@@ -185,10 +171,9 @@ func (h *CodeArtifact) registerPackageOps() {
 		}
 		f := store.PackageFilter{Format: model.Format(req.Query("format")), Prefix: req.Query("package-prefix"),
 			Publish: req.Query("publish"), Upstream: req.Query("upstream")}
-		if req.Has("namespace") {
-			ns := req.Query("namespace")
-			f.Namespace = &ns
-		}
+		// A prefix, as the model documents ("Only packages with a namespace
+		// that starts with the provided string value are returned").
+		f.NamespacePrefix = req.Query("namespace")
 		pkgs, next, err := s.ListPackages(ctx, c, ref, f, p)
 		if err != nil {
 			return nil, err
@@ -289,7 +274,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		if err != nil {
 			return nil, err
 		}
-		assets, next, err := paginate(assets, p)
+		assets, next, err := paging.Keyset(assets, "assets", func(a model.Asset) string { return a.Name }, p.Cursor, p.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -356,7 +341,17 @@ func (h *CodeArtifact) registerPackageOps() {
 		if err != nil {
 			return nil, err
 		}
+		p, err := req.Page()
+		if err != nil {
+			return nil, err
+		}
 		v, err := s.ListPackageVersionDependencies(ctx, c, ref, ver)
+		if err != nil {
+			return nil, err
+		}
+		// The model gives this list a nextToken but no maxResults: pages of
+		// the largest size other lists allow (compatibility P5).
+		deps, next, err := paging.Offset(v.Dependencies, "dependencies", p.Cursor, dependencyPage)
 		if err != nil {
 			return nil, err
 		}
@@ -367,8 +362,9 @@ func (h *CodeArtifact) registerPackageOps() {
 			Version         string              `json:"version"`
 			VersionRevision string              `json:"versionRevision"`
 			Dependencies    []packageDependency `json:"dependencies"`
-		}{ref.Format, v.Namespace, v.Name, v.Version, v.Revision, []packageDependency{}}
-		for _, d := range v.Dependencies {
+			NextToken       *string             `json:"nextToken,omitempty"`
+		}{ref.Format, v.Namespace, v.Name, v.Version, v.Revision, []packageDependency{}, nextToken(next)}
+		for _, d := range deps {
 			out.Dependencies = append(out.Dependencies, packageDependency{d.Namespace, d.Package, d.DependencyType, d.VersionReq})
 		}
 		return out, nil

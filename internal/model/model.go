@@ -261,7 +261,7 @@ type PackageVersion struct {
 	Summary     string
 	HomePage    string
 	SourceCode  string
-	Licenses    []string
+	Licenses    []License
 	DisplayName string
 	// Metadata is the format's own document for this version, stored verbatim
 	// (npm: the version object of the packument; pypi: the core metadata as JSON;
@@ -270,6 +270,25 @@ type PackageVersion struct {
 	Readme       string
 	Dependencies []Dependency
 	PublishedAt  time.Time
+}
+
+// License is one license a package version declares: its name (an SPDX id
+// or the format's free text) and, when the format gives one (Maven's
+// licenses[].url), where its text is.
+type License struct {
+	Name, URL string
+}
+
+// String is the license's name (what templates and logs show).
+func (l License) String() string { return l.Name }
+
+// LicenseNames makes licenses of names alone.
+func LicenseNames(names ...string) []License {
+	var out []License
+	for _, n := range names {
+		out = append(out, License{Name: n})
+	}
+	return out
 }
 
 // Dependency is one declared dependency of a package version.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/paging"
 	"github.com/wharf-dev/wharf/internal/store"
 )
 
@@ -346,34 +347,23 @@ func (s *Service) DeletePackageGroup(ctx context.Context, c Caller, ownerParam, 
 	return info, nil
 }
 
-// pageOf returns the items after the cursor (a pattern or repository name) up
-// to the limit, and the next cursor.
-func pageOf[T any](items []T, key func(T) string, p store.Page) ([]T, string) {
-	start := 0
-	if p.Cursor != "" {
-		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > p.Cursor })
-	}
-	items = items[start:]
-	if p.Limit > 0 && len(items) > p.Limit {
-		items = items[:p.Limit]
-		return items, key(items[len(items)-1])
-	}
-	return items, ""
-}
-
-func (set *groupSet) infos(keep func(i int) bool, p store.Page) ([]PackageGroupInfo, string) {
+// infos pages the groups keep selects; kind names the list in its cursors.
+func (set *groupSet) infos(kind string, keep func(i int) bool, p store.Page) ([]PackageGroupInfo, string, error) {
 	var idx []int
 	for i := range set.groups {
 		if keep(i) {
 			idx = append(idx, i)
 		}
 	}
-	idx, next := pageOf(idx, func(i int) string { return set.groups[i].Pattern }, p)
+	idx, next, err := paging.Keyset(idx, kind, func(i int) string { return set.groups[i].Pattern }, p.Cursor, p.Limit)
+	if err != nil {
+		return nil, "", err
+	}
 	out := make([]PackageGroupInfo, 0, len(idx))
 	for _, i := range idx {
 		out = append(out, set.info(i))
 	}
-	return out, next
+	return out, next, nil
 }
 
 // ListPackageGroups lists a domain's groups (the root included) by pattern,
@@ -390,8 +380,7 @@ func (s *Service) ListPackageGroups(ctx context.Context, c Caller, ownerParam, d
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := set.infos(func(i int) bool { return strings.HasPrefix(set.groups[i].Pattern, prefix) }, p)
-	return out, next, nil
+	return set.infos("package-groups", func(i int) bool { return strings.HasPrefix(set.groups[i].Pattern, prefix) }, p)
 }
 
 // ListSubPackageGroups lists a group's direct children.
@@ -400,8 +389,7 @@ func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, ownerParam
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := set.infos(func(j int) bool { return set.parent(j) == i }, p)
-	return out, next, nil
+	return set.infos("sub-package-groups "+set.groups[i].Pattern, func(j int) bool { return set.parent(j) == i }, p)
 }
 
 func validRestrictionType(t string) error {
@@ -528,7 +516,11 @@ func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller,
 	if err != nil {
 		return nil, "", err
 	}
-	repos, next := pageOf(set.groups[i].AllowedRepositories[restrictionType], func(r string) string { return r }, p)
+	repos, next, err := paging.Keyset(set.groups[i].AllowedRepositories[restrictionType], "allowed-repositories/"+restrictionType,
+		func(r string) string { return r }, p.Cursor, p.Limit)
+	if err != nil {
+		return nil, "", err
+	}
 	return append([]string{}, repos...), next, nil
 }
 
@@ -598,8 +590,7 @@ func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerPar
 			out = append(out, pk)
 		}
 	}
-	out, next := pageOf(out, assocKey, p)
-	return out, next, nil
+	return paging.Keyset(out, "associated-packages", assocKey, p.Cursor, p.Limit)
 }
 
 // GetAssociatedPackageGroup returns the group a package would belong to; the

@@ -83,6 +83,8 @@ func (s *Service) ListPackages(ctx context.Context, c Caller, ref RepoRef, f sto
 			return nil, "", apperr.Validationf("publish and upstream filters must be ALLOW or BLOCK")
 		}
 	}
+	// npm scopes are stored without "@"; tolerate it, as packageKey does.
+	f.NamespacePrefix = strings.TrimPrefix(f.NamespacePrefix, "@")
 	r, err := s.repository(ctx, c, ref, "codeartifact:ListPackages")
 	if err != nil {
 		return nil, "", err

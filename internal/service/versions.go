@@ -298,7 +298,7 @@ type CopyInput struct {
 
 // CopyPackageVersions copies versions (rows; the blobs are shared in the domain)
 // from one repository to another of the same domain.
-func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref PackageRef, in CopyInput) (map[string]VersionResult, error) {
+func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref PackageRef, in CopyInput) (_ map[string]VersionResult, err error) {
 	if len(in.Versions) > 0 && len(in.VersionRevisions) > 0 {
 		return nil, apperr.Validationf("give versions or versionRevisions, not both")
 	}
@@ -322,6 +322,14 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		}
 	}
 	results := map[string]VersionResult{}
+	// copied: per source package (a version may come from an upstream), the
+	// versions copied, whose npm dist-tags follow them.
+	copied := map[model.PackageKey]map[string]bool{}
+	defer func() {
+		if err == nil {
+			err = s.copyDistTags(ctx, copied, packages.Key(dst, k.Format, k.Namespace, k.Name))
+		}
+	}()
 	for _, name := range in.names() {
 		hit, err := s.Packages.Find(ctx, chain, k.Format, k.Namespace, k.Name, name)
 		if apperr.Is(err, apperr.NotFound) {
@@ -368,8 +376,40 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		rec.Detail.SourceRepository = hit.Repo.Name
 		s.record(ctx, rec)
 		results[name] = VersionResult{Revision: v.Revision, Status: v.Status}
+		if copied[hit.Version.PackageKey] == nil {
+			copied[hit.Version.PackageKey] = map[string]bool{}
+		}
+		copied[hit.Version.PackageKey][name] = true
 	}
 	return results, nil
+}
+
+// copyDistTags sets in the destination package every dist-tag that, in a
+// source package, names a version just copied, replacing the destination's
+// value of that tag: "all tags aliasing that version are copied to the
+// destination repository … the copy operation sets the tag value in the
+// destination repository to match the value in the source repository"
+// (user guide, "npm tag handling"). Only npm has dist-tags.
+func (s *Service) copyDistTags(ctx context.Context, copied map[model.PackageKey]map[string]bool, dst model.PackageKey) error {
+	if dst.Format != model.FormatNpm {
+		return nil
+	}
+	set := map[string]string{}
+	for src, versions := range copied {
+		tags, err := s.Store.GetDistTags(ctx, src)
+		if err != nil {
+			return err
+		}
+		for tag, v := range tags {
+			if versions[v] {
+				set[tag] = v
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return s.Store.SetDistTags(ctx, dst, set)
 }
 
 // PublishInput is PublishPackageVersion's request (generic packages).

@@ -35,7 +35,10 @@ type RepositoryFilter struct {
 type PackageFilter struct {
 	Format    model.Format // "" for all
 	Namespace *string      // nil for any; pointer to "" means no namespace
-	Prefix    string
+	// NamespacePrefix keeps packages whose namespace starts with it ("" for
+	// any): ListPackages' `namespace`, which the model documents as a prefix.
+	NamespacePrefix string
+	Prefix          string
 	Publish   string // ALLOW/BLOCK or ""
 	Upstream  string // ALLOW/BLOCK or ""
 }

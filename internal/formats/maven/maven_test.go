@@ -1,9 +1,12 @@
 package maven
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 func TestParsePath(t *testing.T) {
@@ -85,7 +88,8 @@ func TestSnapshotMetadata(t *testing.T) {
 
 func TestParsePom(t *testing.T) {
 	pom := `<project><parent><groupId>org.example</groupId><version>1.0</version></parent><artifactId>app</artifactId>
-<description>An app</description><licenses><license><name>MIT</name></license></licenses>
+<description>An app</description><licenses><license><name>MIT</name></license>
+<license><name> Apache-2.0 </name><url> https://www.apache.org/licenses/LICENSE-2.0.txt </url></license></licenses>
 <dependencies><dependency><groupId>org.x</groupId><artifactId>y</artifactId><version>2</version><scope>test</scope></dependency></dependencies></project>`
 	p, err := ParsePom([]byte(pom), "org.example", "app", "1.0")
 	if err != nil {
@@ -97,5 +101,10 @@ func TestParsePom(t *testing.T) {
 	if _, err := ParsePom([]byte("<project>"), "org.example", "app", "1.0"); err == nil {
 		t.Fatal("malformed POM accepted")
 	}
-	_ = p
+	var v model.PackageVersion
+	p.Apply(&v)
+	want := []model.License{{Name: "MIT"}, {Name: "Apache-2.0", URL: "https://www.apache.org/licenses/LICENSE-2.0.txt"}}
+	if !reflect.DeepEqual(v.Licenses, want) || v.Summary != "An app" {
+		t.Fatalf("applied licenses %+v, summary %q; want %+v", v.Licenses, v.Summary, want)
+	}
 }

@@ -166,6 +166,7 @@ type Pom struct {
 	} `xml:"parent"`
 	Licenses []struct {
 		Name string `xml:"name"`
+		URL  string `xml:"url"`
 	} `xml:"licenses>license"`
 	SCM struct {
 		URL string `xml:"url"`
@@ -206,8 +207,9 @@ func (p Pom) Apply(v *model.PackageVersion) {
 	v.DisplayName = strings.TrimSpace(p.Name)
 	v.Licenses = nil
 	for _, l := range p.Licenses {
-		if n := strings.TrimSpace(l.Name); n != "" {
-			v.Licenses = append(v.Licenses, n)
+		n, u := strings.TrimSpace(l.Name), strings.TrimSpace(l.URL)
+		if n != "" || u != "" {
+			v.Licenses = append(v.Licenses, model.License{Name: n, URL: u})
 		}
 	}
 	v.Dependencies = nil

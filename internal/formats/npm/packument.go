@@ -83,7 +83,7 @@ func ParseVersion(n Name, version string, raw json.RawMessage) (VersionInfo, err
 		Summary:     f.Description,
 		HomePage:    str(f.Homepage),
 		SourceCode:  repoURL(f.Repository),
-		Licenses:    licenses(f.License, f.Licenses),
+		Licenses:    model.LicenseNames(licenses(f.License, f.Licenses)...),
 		Readme:      f.Readme,
 		Metadata:    doc,
 		DisplayName: n.String(),

@@ -86,8 +86,25 @@ func TestParseProjectRelativeAndMalformed(t *testing.T) {
 }
 
 func TestDependencies(t *testing.T) {
-	deps := Dependencies([]string{"Requests (>=2.0); extra == 'x'", "six", ""})
-	if len(deps) != 2 || deps[0].Package != "requests" || deps[0].VersionReq != "(>=2.0); extra == 'x'" || deps[1].Package != "six" {
-		t.Fatalf("%+v", deps)
+	for _, c := range []struct{ line, pkg, req string }{
+		{"six", "six", ""},
+		{"Requests (>=2.0); extra == 'x'", "requests", ">=2.0; extra == 'x'"},
+		{`requests[socks,security] >= 2.0 , < 3 ; python_version < "3.8" and extra == "net"`, "requests", `>=2.0,<3; python_version < "3.8" and extra == "net"`},
+		{`pywin32;sys_platform=="win32"`, "pywin32", `; sys_platform=="win32"`},
+		{`zope.interface>=5`, "zope-interface", ">=5"},
+		{`importlib_metadata; python_version < "3.8"`, "importlib-metadata", `; python_version < "3.8"`},
+		{`odd; platform_release == "5;1"`, "odd", `; platform_release == "5;1"`},
+		{`pip @ https://example.com/pip.whl?a=1;b=2 ; python_version >= "3"`, "pip", `https://example.com/pip.whl?a=1;b=2; python_version >= "3"`},
+		{`Foo_Bar.baz-[x]==1.0`, "foo-bar-baz", "==1.0"},
+	} {
+		deps := Dependencies([]string{c.line})
+		if len(deps) != 1 || deps[0].Package != c.pkg || deps[0].VersionReq != c.req || deps[0].DependencyType != "Requires-Dist" {
+			t.Errorf("%s: %+v; want package %q, requirement %q", c.line, deps, c.pkg, c.req)
+		}
+	}
+	for _, bad := range []string{"", "  ", "; extra == 'x'", "[x]>=1", "name[unclosed >=1"} {
+		if deps := Dependencies([]string{bad}); len(deps) != 0 {
+			t.Errorf("%q: %+v; want skipped", bad, deps)
+		}
 	}
 }

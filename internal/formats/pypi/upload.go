@@ -296,7 +296,7 @@ func versionFromForm(form map[string][]string, filename string) (model.PackageVe
 		Dependencies: Dependencies(m.RequiresDist),
 	}
 	if m.License != "" && m.License != "UNKNOWN" {
-		v.Licenses = []string{m.License}
+		v.Licenses = model.LicenseNames(m.License)
 	}
 	for _, pu := range m.ProjectURLs {
 		label, u, ok := strings.Cut(pu, ",")
@@ -309,21 +309,100 @@ func versionFromForm(form map[string][]string, filename string) (model.PackageVe
 	return v, m
 }
 
-var reqNameRe = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$`)
-
-// Dependencies turns Requires-Dist lines ("requests (>=2.0); extra == 'x'")
-// into dependency rows: normalized name, the rest as the requirement.
+// Dependencies turns Requires-Dist lines (PEP 508 requirements such as
+// `requests[socks] (>=2.0,<3) ; extra == "net"`) into dependency rows: the
+// normalized name as the package, "Requires-Dist" as the type (the model's
+// value for pypi), and as the version requirement the version specifiers
+// (parentheses and spaces dropped), or the URL of a direct reference,
+// followed by "; " and the environment markers when there are any. Extras
+// name features of the dependency, not a version: they are left out. Lines
+// that are not requirements are skipped.
 func Dependencies(requiresDist []string) []model.Dependency {
 	var out []model.Dependency
 	for _, rd := range requiresDist {
-		m := reqNameRe.FindStringSubmatch(rd)
-		if m == nil {
+		name, req, ok := splitRequirement(rd)
+		if !ok {
 			continue
 		}
-		out = append(out, model.Dependency{Package: Normalize(m[1]), VersionReq: strings.TrimSpace(m[2])})
+		out = append(out, model.Dependency{Package: Normalize(name), DependencyType: "Requires-Dist", VersionReq: req})
 	}
 	return out
 }
+
+// splitRequirement splits a PEP 508 requirement into its name and the rest
+// as Dependencies records it; ok is false when it does not start with a
+// valid project name or its extras are unclosed.
+func splitRequirement(s string) (name, req string, ok bool) {
+	body, marker := s, ""
+	if i := markerStart(s); i >= 0 {
+		body, marker = s[:i], strings.TrimSpace(s[i+1:])
+	}
+	body = strings.TrimSpace(body)
+	n := 0
+	for n < len(body) && isNameByte(body[n]) {
+		n++
+	}
+	name = strings.TrimRight(body[:n], "._-")
+	if name == "" || !isAlnum(name[0]) {
+		return "", "", false
+	}
+	rest := strings.TrimSpace(body[n:])
+	if strings.HasPrefix(rest, "[") {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return "", "", false
+		}
+		rest = strings.TrimSpace(rest[end+1:])
+	}
+	if url, isURL := strings.CutPrefix(rest, "@"); isURL {
+		req = strings.TrimSpace(url)
+	} else {
+		if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
+			rest = rest[1 : len(rest)-1]
+		}
+		req = strings.Join(strings.Fields(rest), "")
+	}
+	if marker != "" {
+		if req != "" {
+			req += "; "
+		} else {
+			req = "; "
+		}
+		req += marker
+	}
+	return name, req, true
+}
+
+// markerStart is the index of the ';' that starts a requirement's
+// environment markers, -1 when there are none; a ';' inside a quoted marker
+// value does not count. A direct reference's URL may itself hold ';', so
+// there PEP 508 requires whitespace before the marker's ';'.
+func markerStart(s string) int {
+	url := strings.Contains(s, "@")
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ';':
+			if !url || (i > 0 && (s[i-1] == ' ' || s[i-1] == '\t')) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func isNameByte(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '-' }
 
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)

@@ -84,6 +84,9 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 	if f.Namespace != nil {
 		q.WriteString(` AND namespace = ` + a.add(*f.Namespace))
 	}
+	if f.NamespacePrefix != "" {
+		q.WriteString(prefixCond(&a, "namespace", f.NamespacePrefix))
+	}
 	if f.Prefix != "" {
 		q.WriteString(prefixCond(&a, "name", f.Prefix))
 	}

@@ -113,7 +113,7 @@ func ScanVersion(row Scanner) (model.PackageVersion, error) {
 	v.Format = model.Format(format)
 	v.PublishedAt = FromMillis(published)
 	var err error
-	if v.Licenses, err = FromJSON[string](licenses); err != nil {
+	if v.Licenses, err = decodeLicenses(licenses); err != nil {
 		return model.PackageVersion{}, err
 	}
 	stored, err := FromJSON[dependency](deps)
@@ -128,7 +128,7 @@ func ScanVersion(row Scanner) (model.PackageVersion, error) {
 
 // VersionValues returns the columns after the key, in VersionCols order.
 func VersionValues(v model.PackageVersion) ([]any, error) {
-	licenses, err := ToJSON(v.Licenses)
+	licenses, err := encodeLicenses(v.Licenses)
 	if err != nil {
 		return nil, err
 	}
@@ -279,4 +279,45 @@ func WithoutRepository(g model.PackageGroup, repo string) (model.PackageGroup, b
 	}
 	g.AllowedRepositories = allowed
 	return g, true
+}
+
+// licenseRow is a license with a URL in the licenses column. A license
+// without one is stored as its bare name, as every license was before URLs
+// were kept: rows stay readable by an older wharf unless a URL is there.
+type licenseRow struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
+}
+
+func encodeLicenses(ls []model.License) (string, error) {
+	out := make([]any, 0, len(ls))
+	for _, l := range ls {
+		if l.URL == "" {
+			out = append(out, l.Name)
+		} else {
+			out = append(out, licenseRow(l))
+		}
+	}
+	return ToJSON(out)
+}
+
+func decodeLicenses(s string) ([]model.License, error) {
+	raw, err := FromJSON[json.RawMessage](s)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.License
+	for _, r := range raw {
+		var name string
+		if json.Unmarshal(r, &name) == nil {
+			out = append(out, model.License{Name: name})
+			continue
+		}
+		var l licenseRow
+		if err := json.Unmarshal(r, &l); err != nil {
+			return nil, fmt.Errorf("store: decode licenses: %w", err)
+		}
+		out = append(out, model.License(l))
+	}
+	return out, nil
 }

@@ -81,6 +81,10 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 		q.WriteString(` AND namespace = ?`)
 		args = append(args, *f.Namespace)
 	}
+	if f.NamespacePrefix != "" {
+		fmt.Fprintf(&q, prefixCond, "namespace")
+		args = append(args, f.NamespacePrefix, f.NamespacePrefix)
+	}
 	if f.Prefix != "" {
 		fmt.Fprintf(&q, prefixCond, "name")
 		args = append(args, f.Prefix, f.Prefix)

@@ -101,6 +101,13 @@ func testListPackages(t *testing.T, s store.Store) {
 		[]string{"npm:/react"})
 	deepEqual(t, "namespace filter", list(store.PackageFilter{Namespace: &types}, 1),
 		[]string{"npm:types/node", "npm:types/react"})
+	deepEqual(t, "namespace prefix filter", list(store.PackageFilter{NamespacePrefix: "ty"}, 1),
+		[]string{"npm:types/node", "npm:types/react"})
+	deepEqual(t, "namespace prefix filter, whole namespace", list(store.PackageFilter{NamespacePrefix: "org.apache"}, 1),
+		[]string{"maven:org.apache/commons"})
+	deepEqual(t, "namespace prefix filter is case-sensitive", list(store.PackageFilter{NamespacePrefix: "Types"}, 1), []string{})
+	deepEqual(t, "namespace prefix with name prefix", list(store.PackageFilter{NamespacePrefix: "t", Prefix: "n"}, 1),
+		[]string{"npm:types/node"})
 	deepEqual(t, "prefix filter", list(store.PackageFilter{Prefix: "re"}, 2),
 		[]string{"npm:/react", "pypi:/react", "npm:types/react", "pypi:/requests"})
 	deepEqual(t, "prefix filter is case-sensitive", list(store.PackageFilter{Prefix: "Re"}, 2), []string{})
@@ -152,7 +159,7 @@ func testVersions(t *testing.T, s store.Store) {
 	v1 := newVersion(k, "1.0.0")
 	v1.Origin = model.VersionOrigin{Type: model.OriginExternal, Repository: "r", ExternalConnection: "public:npmjs"}
 	v1.HomePage, v1.SourceCode, v1.DisplayName, v1.Readme = "https://example.invalid/p", "https://example.invalid/src", "@scope/p", "# p\n"
-	v1.Licenses = []string{"MIT", "Apache-2.0"}
+	v1.Licenses = []model.License{{Name: "MIT", URL: "https://opensource.org/licenses/MIT"}, {Name: "Apache-2.0"}}
 	v1.Metadata = []byte(`{"name":"@scope/p","version":"1.0.0"}`)
 	v1.Dependencies = []model.Dependency{
 		{Package: "zlib", DependencyType: "regular", VersionReq: "^1"},
@@ -210,7 +217,7 @@ func testVersions(t *testing.T, s store.Store) {
 
 	// UpdateVersion replaces the fields and keeps the assets.
 	v1.Status, v1.Revision, v1.Summary = model.StatusArchived, "rev-2", "archived"
-	v1.Licenses, v1.Dependencies, v1.Metadata = []string{"ISC"}, nil, []byte("{}")
+	v1.Licenses, v1.Dependencies, v1.Metadata = model.LicenseNames("ISC"), nil, []byte("{}")
 	v1.PublishedAt = t0.Add(time.Hour)
 	ok(t, s.UpdateVersion(ctx(t), v1), "UpdateVersion")
 	got, err = s.GetVersion(ctx(t), k, "1.0.0")
