@@ -39,8 +39,8 @@ type PackageFilter struct {
 	// any): ListPackages' `namespace`, which the model documents as a prefix.
 	NamespacePrefix string
 	Prefix          string
-	Publish   string // ALLOW/BLOCK or ""
-	Upstream  string // ALLOW/BLOCK or ""
+	Publish         string // ALLOW/BLOCK or ""
+	Upstream        string // ALLOW/BLOCK or ""
 }
 
 // VersionFilter selects versions for ListVersionsPage; empty fields match all.
