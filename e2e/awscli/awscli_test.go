@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/repo"
+	"github.com/wharf-dev/wharf/internal/apptest"
 )
 
 // wharfBinary builds cmd/wharf once per test binary.
@@ -24,7 +24,7 @@ func wharfBinary(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "wharf")
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/wharf")
-	cmd.Dir = repo.Root(t)
+	cmd.Dir = apptest.RepoRoot(t)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
