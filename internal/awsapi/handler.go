@@ -145,7 +145,9 @@ func NewCodeArtifact(svc *service.Service, publicURL string, log *slog.Logger) *
 	for _, o := range Operations {
 		h.names[route{o.Method, o.Path}] = o.Name
 	}
-	h.registerControlPlane()
+	h.registerDomainOps()
+	h.registerRepositoryOps()
+	h.registerTagOps()
 	h.registerPackageOps()
 	h.registerVersionOps()
 	h.registerPackageGroupOps()
