@@ -18,7 +18,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/store"
 )
 
 // Authenticate verifies an AWS-protocol request (SigV4) and returns its principal
@@ -91,18 +90,18 @@ func (r *Request) Int(name string, min, max int64) (*int64, error) {
 }
 
 // Page reads max-results / next-token query parameters.
-func (r *Request) Page() (store.Page, error) {
+func (r *Request) Page() (service.Page, error) {
 	max, err := r.Int("max-results", 1, 1000)
 	if err != nil {
-		return store.Page{}, err
+		return service.Page{}, err
 	}
 	return page(max, r.Query("next-token"))
 }
 
 const maxJSONBody = 1 << 20
 
-func page(max *int64, token string) (store.Page, error) {
-	p := store.Page{Limit: service.DefaultMaxResults}
+func page(max *int64, token string) (service.Page, error) {
+	p := service.Page{Limit: service.DefaultMaxResults}
 	if max != nil {
 		p.Limit = int(*max)
 	}
@@ -111,7 +110,7 @@ func page(max *int64, token string) (store.Page, error) {
 		if err != nil || len(c) == 0 {
 			return p, apperr.Validationf("nextToken is not a token returned by a previous call")
 		}
-		p.Cursor = string(c)
+		p.Token = string(c)
 	}
 	return p, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/store"
 )
 
 // KMS serves wharf's KMS subset in the AWS json 1.1 protocol: POST / with
@@ -198,7 +197,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			if limit == 0 {
 				limit = 100
 			}
-			keys, next, err := s.ListKeys(ctx, c, store.Page{Cursor: in.Marker, Limit: limit})
+			keys, next, err := s.ListKeys(ctx, c, service.Page{Token: in.Marker, Limit: limit})
 			if err != nil {
 				return nil, err
 			}

@@ -9,7 +9,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/paging"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/store"
 )
 
 type originRestrictions struct {
@@ -169,7 +168,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		if err != nil {
 			return nil, err
 		}
-		f := store.PackageFilter{Format: model.Format(req.Query("format")), Prefix: req.Query("package-prefix"),
+		f := service.PackageFilter{Format: model.Format(req.Query("format")), PackagePrefix: req.Query("package-prefix"),
 			Publish: req.Query("publish"), Upstream: req.Query("upstream")}
 		// A prefix, as the model documents ("Only packages with a namespace
 		// that starts with the provided string value are returned").
@@ -274,7 +273,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		if err != nil {
 			return nil, err
 		}
-		assets, next, err := paging.Keyset(assets, "assets", func(a model.Asset) string { return a.Name }, p.Cursor, p.Limit)
+		assets, next, err := paging.Keyset(assets, "assets", func(a model.Asset) string { return a.Name }, p.Token, p.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -351,7 +350,7 @@ func (h *CodeArtifact) registerPackageOps() {
 		}
 		// The model gives this list a nextToken but no maxResults: pages of
 		// the largest size other lists allow (compatibility P5).
-		deps, next, err := paging.Offset(v.Dependencies, "dependencies", p.Cursor, dependencyPage)
+		deps, next, err := paging.Offset(v.Dependencies, "dependencies", p.Token, dependencyPage)
 		if err != nil {
 			return nil, err
 		}

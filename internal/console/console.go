@@ -150,7 +150,7 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) domains(r *http.Request, caller service.Caller) (string, map[string]any, error) {
-	ds, _, err := c.Svc.ListDomains(r.Context(), caller, store.Page{Limit: 1000})
+	ds, _, err := c.Svc.ListDomains(r.Context(), caller, service.Page{Limit: 1000})
 	return "domains", map[string]any{"Domains": ds}, err
 }
 
@@ -165,7 +165,7 @@ type graphNode struct {
 
 func (c *Console) domain(r *http.Request, caller service.Caller) (string, map[string]any, error) {
 	owner, domain := r.PathValue("owner"), r.PathValue("domain")
-	repos, _, err := c.Svc.ListRepositoriesInDomain(r.Context(), caller, owner, domain, "", "", store.Page{Limit: 1000})
+	repos, _, err := c.Svc.ListRepositoriesInDomain(r.Context(), caller, owner, domain, "", "", service.Page{Limit: 1000})
 	if err != nil {
 		return "", nil, err
 	}
@@ -238,7 +238,7 @@ func (c *Console) repository(r *http.Request, caller service.Caller) (string, ma
 	if err != nil {
 		return "", nil, err
 	}
-	pkgs, _, err := c.Svc.ListPackages(r.Context(), caller, ref, store.PackageFilter{}, store.Page{Limit: 1000})
+	pkgs, _, err := c.Svc.ListPackages(r.Context(), caller, ref, service.PackageFilter{}, service.Page{Limit: 1000})
 	if err != nil {
 		return "", nil, err
 	}
@@ -262,7 +262,7 @@ func (c *Console) pkg(r *http.Request, caller service.Caller) (string, map[strin
 	}
 	// The newest consolePage versions: a page costs its own rows, a package
 	// may have a million.
-	versions, _, _, err := c.Svc.ListPackageVersions(r.Context(), caller, ref, service.VersionFilter{SortBy: store.SortByPublishedTime}, store.Page{Limit: consolePage})
+	versions, _, _, err := c.Svc.ListPackageVersions(r.Context(), caller, ref, service.VersionFilter{SortBy: store.SortByPublishedTime}, service.Page{Limit: consolePage})
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", nil, err
 	}

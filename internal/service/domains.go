@@ -5,7 +5,6 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
-	"github.com/wharf-dev/wharf/internal/store"
 )
 
 // DomainInfo is a domain with the figures DescribeDomain reports.
@@ -122,9 +121,9 @@ func (s *Service) DeleteDomain(ctx context.Context, c Caller, ownerParam, name s
 }
 
 // ListDomains lists the caller's account's domains.
-func (s *Service) ListDomains(ctx context.Context, c Caller, p store.Page) ([]model.Domain, string, error) {
+func (s *Service) ListDomains(ctx context.Context, c Caller, p Page) ([]model.Domain, string, error) {
 	if err := s.authorizeIdentityOnly(ctx, c, "codeartifact:ListDomains", "*", nil); err != nil {
 		return nil, "", err
 	}
-	return s.Store.ListDomains(ctx, c.Principal.Account, p)
+	return s.Store.ListDomains(ctx, c.Principal.Account, p.store())
 }

@@ -397,8 +397,8 @@ func (k *KMS) CancelDeletion(ctx context.Context, c Caller, keyID string) (model
 }
 
 // ListKeys lists the caller's keys (pending deletion included, expired ones not).
-func (k *KMS) ListKeys(ctx context.Context, c Caller, p store.Page) ([]model.KMSKey, string, error) {
-	keys, next, err := k.Store.ListKMSKeys(ctx, c.Principal.Account, p)
+func (k *KMS) ListKeys(ctx context.Context, c Caller, p Page) ([]model.KMSKey, string, error) {
+	keys, next, err := k.Store.ListKMSKeys(ctx, c.Principal.Account, p.store())
 	if apperr.Is(err, apperr.Validation) {
 		return nil, "", kmsErr(apperr.Validation, "InvalidMarkerException", "invalid Marker")
 	}

@@ -348,14 +348,14 @@ func (s *Service) DeletePackageGroup(ctx context.Context, c Caller, ownerParam, 
 }
 
 // infos pages the groups keep selects; kind names the list in its cursors.
-func (set *groupSet) infos(kind string, keep func(i int) bool, p store.Page) ([]PackageGroupInfo, string, error) {
+func (set *groupSet) infos(kind string, keep func(i int) bool, p Page) ([]PackageGroupInfo, string, error) {
 	var idx []int
 	for i := range set.groups {
 		if keep(i) {
 			idx = append(idx, i)
 		}
 	}
-	idx, next, err := paging.Keyset(idx, kind, func(i int) string { return set.groups[i].Pattern }, p.Cursor, p.Limit)
+	idx, next, err := paging.Keyset(idx, kind, func(i int) string { return set.groups[i].Pattern }, p.Token, p.Limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -368,7 +368,7 @@ func (set *groupSet) infos(kind string, keep func(i int) bool, p store.Page) ([]
 
 // ListPackageGroups lists a domain's groups (the root included) by pattern,
 // keeping those whose pattern starts with prefix.
-func (s *Service) ListPackageGroups(ctx context.Context, c Caller, ownerParam, domain, prefix string, p store.Page) ([]PackageGroupInfo, string, error) {
+func (s *Service) ListPackageGroups(ctx context.Context, c Caller, ownerParam, domain, prefix string, p Page) ([]PackageGroupInfo, string, error) {
 	if utf8.RuneCountInString(prefix) > 520 || hasControl(prefix) {
 		return nil, "", apperr.Validationf("prefix must be at most 520 characters without control characters")
 	}
@@ -384,7 +384,7 @@ func (s *Service) ListPackageGroups(ctx context.Context, c Caller, ownerParam, d
 }
 
 // ListSubPackageGroups lists a group's direct children.
-func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, ownerParam, domain, pattern string, p store.Page) ([]PackageGroupInfo, string, error) {
+func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, ownerParam, domain, pattern string, p Page) ([]PackageGroupInfo, string, error) {
 	set, i, err := s.groupIn(ctx, c, ownerParam, domain, pattern, "codeartifact:ListSubPackageGroups")
 	if err != nil {
 		return nil, "", err
@@ -508,7 +508,7 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 
 // ListAllowedRepositoriesForGroup lists the allowed list of one restriction
 // type of a group, by repository name.
-func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller, ownerParam, domain, pattern, restrictionType string, p store.Page) ([]string, string, error) {
+func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller, ownerParam, domain, pattern, restrictionType string, p Page) ([]string, string, error) {
 	if err := validRestrictionType(restrictionType); err != nil {
 		return nil, "", err
 	}
@@ -517,7 +517,7 @@ func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller,
 		return nil, "", err
 	}
 	repos, next, err := paging.Keyset(set.groups[i].AllowedRepositories[restrictionType], "allowed-repositories/"+restrictionType,
-		func(r string) string { return r }, p.Cursor, p.Limit)
+		func(r string) string { return r }, p.Token, p.Limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -558,7 +558,7 @@ func assocKey(p AssociatedPackage) string {
 // ListAssociatedPackages lists the domain's packages whose group is the given
 // one. With preview the group need not exist: the answer is what would be
 // associated with it were it created.
-func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerParam, domain, pattern string, preview bool, p store.Page) ([]AssociatedPackage, string, error) {
+func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerParam, domain, pattern string, preview bool, p Page) ([]AssociatedPackage, string, error) {
 	gp, err := parseGroupPattern(pattern)
 	if err != nil {
 		return nil, "", err
@@ -590,7 +590,7 @@ func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerPar
 			out = append(out, pk)
 		}
 	}
-	return paging.Keyset(out, "associated-packages", assocKey, p.Cursor, p.Limit)
+	return paging.Keyset(out, "associated-packages", assocKey, p.Token, p.Limit)
 }
 
 // GetAssociatedPackageGroup returns the group a package would belong to; the

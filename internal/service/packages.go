@@ -74,7 +74,7 @@ func (s *Service) DescribePackage(ctx context.Context, c Caller, ref PackageRef)
 }
 
 // ListPackages lists a repository's packages.
-func (s *Service) ListPackages(ctx context.Context, c Caller, ref RepoRef, f store.PackageFilter, p store.Page) ([]model.Package, string, error) {
+func (s *Service) ListPackages(ctx context.Context, c Caller, ref RepoRef, f PackageFilter, p Page) ([]model.Package, string, error) {
 	if f.Format != "" && !model.ValidFormat(string(f.Format)) {
 		return nil, "", apperr.Validationf("format %q is not a package format", f.Format)
 	}
@@ -89,7 +89,8 @@ func (s *Service) ListPackages(ctx context.Context, c Caller, ref RepoRef, f sto
 	if err != nil {
 		return nil, "", err
 	}
-	return s.Store.ListPackages(ctx, r.DomainOwner, r.DomainName, r.Name, f, p)
+	return s.Store.ListPackages(ctx, r.DomainOwner, r.DomainName, r.Name, store.PackageFilter{Format: f.Format,
+		NamespacePrefix: f.NamespacePrefix, Prefix: f.PackagePrefix, Publish: f.Publish, Upstream: f.Upstream}, p.store())
 }
 
 // PutPackageOriginConfiguration sets a package's origin controls, creating an
@@ -126,7 +127,7 @@ var versionStatuses = map[string]bool{model.StatusPublished: true, model.StatusU
 // ListPackageVersions lists one page of a package's versions in the
 // repository, with the version package managers show by default (the newest
 // published). A page costs a page of rows whatever the package's size.
-func (s *Service) ListPackageVersions(ctx context.Context, c Caller, ref PackageRef, f VersionFilter, p store.Page) (versions []model.PackageVersion, next, defaultVersion string, err error) {
+func (s *Service) ListPackageVersions(ctx context.Context, c Caller, ref PackageRef, f VersionFilter, p Page) (versions []model.PackageVersion, next, defaultVersion string, err error) {
 	if f.Status != "" && !versionStatuses[f.Status] {
 		return nil, "", "", apperr.Validationf("status %q is not a package version status", f.Status)
 	}
@@ -146,7 +147,7 @@ func (s *Service) ListPackageVersions(ctx context.Context, c Caller, ref Package
 	} else if err != nil {
 		return nil, "", "", err
 	}
-	versions, next, err = s.Store.ListVersionsPage(ctx, k, store.VersionFilter{Status: f.Status, OriginType: f.OriginType}, f.SortBy, p)
+	versions, next, err = s.Store.ListVersionsPage(ctx, k, store.VersionFilter{Status: f.Status, OriginType: f.OriginType}, f.SortBy, p.store())
 	switch {
 	case apperr.Is(err, apperr.Validation):
 		// Only the cursor can be invalid here; say so as for any other token.

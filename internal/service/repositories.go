@@ -253,12 +253,12 @@ func (s *Service) BrokenUpstreams(ctx context.Context, r model.Repository) ([]st
 }
 
 // ListRepositories lists repositories the caller's account administers.
-func (s *Service) ListRepositories(ctx context.Context, c Caller, prefix string, p store.Page) ([]model.Repository, string, error) {
-	return s.Store.ListRepositories(ctx, store.RepositoryFilter{AdministratorAccount: c.Principal.Account, Prefix: prefix}, p)
+func (s *Service) ListRepositories(ctx context.Context, c Caller, prefix string, p Page) ([]model.Repository, string, error) {
+	return s.Store.ListRepositories(ctx, store.RepositoryFilter{AdministratorAccount: c.Principal.Account, Prefix: prefix}, p.store())
 }
 
 // ListRepositoriesInDomain lists a domain's repositories.
-func (s *Service) ListRepositoriesInDomain(ctx context.Context, c Caller, ownerParam, domain, adminAccount, prefix string, p store.Page) ([]model.Repository, string, error) {
+func (s *Service) ListRepositoriesInDomain(ctx context.Context, c Caller, ownerParam, domain, adminAccount, prefix string, p Page) ([]model.Repository, string, error) {
 	d, err := s.domain(ctx, c, ownerParam, domain, "codeartifact:ListRepositoriesInDomain")
 	if err != nil {
 		return nil, "", err
@@ -266,7 +266,7 @@ func (s *Service) ListRepositoriesInDomain(ctx context.Context, c Caller, ownerP
 	if adminAccount != "" && !accountRe.MatchString(adminAccount) {
 		return nil, "", apperr.Validationf("administratorAccount %q must be a 12-digit account id", adminAccount)
 	}
-	return s.Store.ListRepositories(ctx, store.RepositoryFilter{DomainOwner: d.Owner, DomainName: d.Name, AdministratorAccount: adminAccount, Prefix: prefix}, p)
+	return s.Store.ListRepositories(ctx, store.RepositoryFilter{DomainOwner: d.Owner, DomainName: d.Name, AdministratorAccount: adminAccount, Prefix: prefix}, p.store())
 }
 
 // AssociateExternalConnection adds the repository's one external connection.
