@@ -16,6 +16,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/iam"
+	"github.com/wharf-dev/wharf/internal/kms"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/reqctx"
@@ -37,7 +38,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	iamAPI := &awsapi.IAM{Svc: iamSvc, Log: a.log, Authorize: func(ctx context.Context, c service.Caller, action, resource string) error {
 		return svc.AuthorizeIAM(ctx, c, action, resource)
 	}}
-	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
+	kmsAPI := &awsapi.KMS{Svc: &kms.Service{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
 	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
 	mux := http.NewServeMux()
@@ -80,7 +81,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				iamAPI.Serve(w, r, caller)
 			case "kms":
 				setOp(r, metrics.SurfaceKMS, "kms")
-				kms.Serve(w, r, res.Principal)
+				kmsAPI.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
 			}
