@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -244,5 +245,53 @@ func TestCopyPackageVersionsCopiesDistTags(t *testing.T) {
 	copyVersions("2.0.0")
 	if got := tags("dst"); !reflect.DeepEqual(got, map[string]string{"latest": "1.0.0", "stable": "1.0.0", "beta": "2.0.0"}) {
 		t.Errorf("destination tags after copying 2.0.0 = %v", got)
+	}
+}
+
+// TestDeleteRemovesUnreferencedBlobs: DeletePackageVersions and
+// DeletePackage remove the blob files of the data directory that no other
+// version of the domain references, and keep the ones another still does.
+func TestDeleteRemovesUnreferencedBlobs(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	d, r, f, ns := aws.String("del"), aws.String("files"), types.PackageFormatGeneric, aws.String("n")
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: d}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: r}))
+	publish := func(pkg, version string, body []byte) {
+		must(ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: d, Repository: r, Format: f, Namespace: ns,
+			Package: aws.String(pkg), PackageVersion: aws.String(version), AssetName: aws.String("a.bin"),
+			AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))}))
+	}
+	blobFile := func(body []byte) string {
+		s := sha(body)
+		return srv.DataDir + "/blobs/" + apptest.Account + "%2Fdel/sha256/" + s[0:2] + "/" + s[2:4] + "/" + s
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	one, two, shared := []byte("only in p 1"), []byte("only in p 2"), []byte("in p 3 and q 1")
+	publish("p", "1", one)
+	publish("p", "2", two)
+	publish("p", "3", shared)
+	publish("q", "1", shared)
+	for _, b := range [][]byte{one, two, shared} {
+		if !exists(blobFile(b)) {
+			t.Fatalf("no blob file at %s", blobFile(b))
+		}
+	}
+	must(ca.DeletePackageVersions(ctx, &codeartifact.DeletePackageVersionsInput{Domain: d, Repository: r, Format: f, Namespace: ns,
+		Package: aws.String("p"), Versions: []string{"1"}}))
+	if exists(blobFile(one)) || !exists(blobFile(two)) {
+		t.Fatalf("after deleting p 1: its blob present %v (want false), p 2's %v (want true)", exists(blobFile(one)), exists(blobFile(two)))
+	}
+	must(ca.DeletePackage(ctx, &codeartifact.DeletePackageInput{Domain: d, Repository: r, Format: f, Namespace: ns, Package: aws.String("p")}))
+	if exists(blobFile(two)) || !exists(blobFile(shared)) {
+		t.Fatalf("after deleting p: p 2's blob present %v (want false), the one q 1 shares %v (want true)", exists(blobFile(two)), exists(blobFile(shared)))
+	}
+	got := must(ca.GetPackageVersionAsset(ctx, &codeartifact.GetPackageVersionAssetInput{Domain: d, Repository: r, Format: f, Namespace: ns,
+		Package: aws.String("q"), PackageVersion: aws.String("1"), Asset: aws.String("a.bin")}))
+	b, _ := io.ReadAll(got.Asset)
+	got.Asset.Close()
+	if !bytes.Equal(b, shared) {
+		t.Fatalf("q 1 reads %q", b)
 	}
 }

@@ -269,9 +269,20 @@ func (s *Service) DeletePackage(ctx context.Context, c Caller, ref PackageRef) (
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return model.Package{}, err
 	}
+	// The blobs the package's versions referenced go with it unless another
+	// version of the domain still references them.
+	var freed []string
+	for _, v := range versions {
+		assets, err := s.Store.ListAssets(ctx, k, v.Version)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return model.Package{}, err
+		}
+		freed = appendDigests(freed, assets)
+	}
 	if err := s.Store.DeletePackage(ctx, k); err != nil {
 		return model.Package{}, err
 	}
+	s.sweepBlobs(ctx, k.DomainOwner, k.DomainName, freed)
 	recs := []model.AuditRecord{{Action: model.AuditDeletePackage, DomainOwner: k.DomainOwner, DomainName: k.DomainName,
 		Repository: k.Repository, Format: k.Format, Namespace: k.Namespace, Package: k.Name}}
 	if len(versions) > 0 {
