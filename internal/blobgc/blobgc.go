@@ -160,6 +160,32 @@ func (pp *pinnedPending) Commit(key string) error {
 	return pp.Pending.Commit(key)
 }
 
+// Hold pins blobs a writer is about to reference without storing them (a
+// copy of versions between repositories records new asset rows for blobs
+// already stored), in ctx's pin set, and then checks they are still there:
+// a blob the collector removed before the pin answers NotFound, and the
+// writer must not record a reference to it.
+func (c *Collector) Hold(ctx context.Context, owner, domain string, sha256s []string) error {
+	ns := owner + "/" + domain
+	set, _ := ctx.Value(pinSetKey{}).(*pinSet)
+	for _, sha := range sha256s {
+		if !blob.ValidSHA256(sha) {
+			continue
+		}
+		id := NewID()
+		if err := c.Store.PinBlob(ctx, owner, domain, sha, id, c.now()); err != nil {
+			return fmt.Errorf("blobgc: pin %s: %w", sha, err)
+		}
+		if set != nil {
+			set.add(id)
+		}
+		if _, err := c.Blobs.Stat(ctx, ns, sha); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // --- the collector ---
 
 // Collector removes unreferenced blobs.

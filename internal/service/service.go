@@ -66,9 +66,12 @@ type Service struct {
 	BlobGC BlobSweeper
 }
 
-// BlobSweeper removes a domain's blobs that nothing references or pins.
+// BlobSweeper removes a domain's blobs that nothing references or pins
+// (Sweep), and pins blobs a copy is about to reference (Hold: NotFound when
+// one is already gone).
 type BlobSweeper interface {
 	Sweep(ctx context.Context, owner, domain string, sha256s []string) (int, error)
+	Hold(ctx context.Context, owner, domain string, sha256s []string) error
 }
 
 // Caller is the authenticated principal making a request.

@@ -359,18 +359,34 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 			continue
 		}
 		dk := packages.Key(dst, k.Format, k.Namespace, k.Name)
-		if _, err := s.Store.GetVersion(ctx, dk, name); err == nil {
-			if !in.AllowOverwrite {
-				results[name] = VersionResult{Code: ErrAlreadyExists, Message: "version " + name + " already exists in " + in.Destination}
-				continue
-			}
-			if err := s.Store.DeleteVersion(ctx, dk, name); err != nil {
-				return nil, err
-			}
+		_, err = s.Store.GetVersion(ctx, dk, name)
+		exists := err == nil
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, err
+		}
+		if exists && !in.AllowOverwrite {
+			results[name] = VersionResult{Code: ErrAlreadyExists, Message: "version " + name + " already exists in " + in.Destination}
+			continue
 		}
 		assets, err := s.Store.ListAssets(ctx, v.PackageKey, v.Version)
 		if err != nil {
 			return nil, err
+		}
+		// The copy references the source's blobs: pin them until the rows
+		// are recorded, so a concurrent collection cannot remove them.
+		if s.BlobGC != nil {
+			if err := s.BlobGC.Hold(ctx, dk.DomainOwner, dk.DomainName, appendDigests(nil, assets)); err != nil {
+				if apperr.Is(err, apperr.NotFound) {
+					results[name] = VersionResult{Code: ErrNotFound, Message: "version " + name + " has no stored assets left to copy"}
+					continue
+				}
+				return nil, err
+			}
+		}
+		if exists {
+			if err := s.Store.DeleteVersion(ctx, dk, name); err != nil {
+				return nil, err
+			}
 		}
 		pkg, err := s.Store.GetPackage(ctx, dk)
 		if apperr.Is(err, apperr.NotFound) {

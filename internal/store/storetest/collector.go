@@ -112,6 +112,26 @@ func testCollectorPins(t *testing.T, s store.Store) {
 	}
 }
 
+// testCollectorHold: a copy holding blobs it is about to reference keeps
+// them from a sweep until its request ends, and learns when one is gone.
+func testCollectorHold(t *testing.T, s store.Store) {
+	f := newGCFixture(t, s)
+	wctx, release := blobgc.Track(ctx(t), s)
+	sha := f.put(wctx, "copied bytes")
+	release(wctx)
+	cctx, done := blobgc.Track(ctx(t), s)
+	ok(t, f.c.Hold(cctx, owner, "d", []string{sha}), "Hold")
+	if n, err := f.c.Sweep(ctx(t), owner, "d", []string{sha}); err != nil || n != 0 || !f.present(sha) {
+		t.Fatalf("Sweep of a held blob = %d, %v; want it kept", n, err)
+	}
+	done(cctx)
+	if n, err := f.c.Sweep(ctx(t), owner, "d", []string{sha}); err != nil || n != 1 {
+		t.Fatalf("Sweep after the copy's request = %d, %v; want it removed (nothing recorded a reference)", n, err)
+	}
+	err := f.c.Hold(ctx(t), owner, "d", []string{sha})
+	wantKind(t, err, apperr.NotFound, "Hold of a removed blob")
+}
+
 func testCollectorPass(t *testing.T, s store.Store) {
 	f := newGCFixture(t, s)
 	// An orphan whose writer never released its pin (a crash), one recorded

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CollectorDispose", testCollectorDispose},
 		{"CollectorPins", testCollectorPins},
 		{"CollectorPass", testCollectorPass},
+		{"CollectorHold", testCollectorHold},
 		{"CollectorRacingPublish", testCollectorRacingPublish},
 		{"Cache", testCache},
 		{"KMSKeys", testKMSKeys},
