@@ -16,7 +16,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/iam"
-	"github.com/wharf-dev/wharf/internal/kms"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/reqctx"
@@ -38,7 +37,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	iamAPI := &awsapi.IAM{Svc: iamSvc, Log: a.log, Authorize: func(ctx context.Context, c service.Caller, action, resource string) error {
 		return svc.AuthorizeIAM(ctx, c, action, resource)
 	}}
-	kmsAPI := &awsapi.KMS{Svc: &kms.Service{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
+	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
 	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
 	mux := http.NewServeMux()
@@ -81,7 +80,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				iamAPI.Serve(w, r, caller)
 			case "kms":
 				setOp(r, metrics.SurfaceKMS, "kms")
-				kmsAPI.Serve(w, r, res.Principal)
+				kms.Serve(w, r, res.Principal)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
 			}

@@ -11,16 +11,15 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
-	"github.com/wharf-dev/wharf/internal/kms"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // KMS serves wharf's KMS subset in the AWS json 1.1 protocol: POST / with
-// X-Amz-Target: TrentService.<Operation>. The use cases live in internal/kms;
+// X-Amz-Target: TrentService.<Operation>. The use cases live in service.KMS;
 // this file only decodes requests and spells results and errors.
 type KMS struct {
-	Svc *kms.Service
+	Svc *service.KMS
 	Log *slog.Logger
 
 	once  sync.Once
@@ -140,7 +139,7 @@ func kmsMetadata(k model.KMSKey) keyMetadata {
 		Enabled: k.State == model.KMSKeyEnabled, Description: k.Description, KeyUsage: k.KeyUsage,
 		KeyState: k.State, DeletionDate: kmsEpoch(k.DeletionDate), PendingDeletionWindowInDays: k.PendingWindowDays,
 		Origin: k.Origin, KeyManager: "CUSTOMER", CustomerMasterKeySpec: k.KeySpec, KeySpec: k.KeySpec,
-		EncryptionAlgorithms: []string{kms.Algorithm}, MultiRegion: k.MultiRegion,
+		EncryptionAlgorithms: []string{service.KMSAlgorithm}, MultiRegion: k.MultiRegion,
 	}
 }
 
@@ -174,7 +173,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			if spec == "" {
 				spec = in.CustomerMasterKeySpec
 			}
-			key, err := s.CreateKey(ctx, c.Principal, kms.KeyInput{
+			key, err := s.CreateKey(ctx, c, service.KMSKeyInput{
 				Description: in.Description, KeyUsage: in.KeyUsage, KeySpec: spec, Origin: in.Origin,
 				Policy: in.Policy, MultiRegion: in.MultiRegion, Tags: kmsTagsIn(in.Tags),
 			})
@@ -184,7 +183,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			return kmsMetadataOut{kmsMetadata(key)}, nil
 		}),
 		"DescribeKey": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			key, err := s.Key(ctx, c.Principal, in.KeyId)
+			key, err := s.Key(ctx, c, in.KeyId)
 			if err != nil {
 				return nil, err
 			}
@@ -198,7 +197,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			if limit == 0 {
 				limit = 100
 			}
-			keys, next, err := s.ListKeys(ctx, c.Principal, in.Marker, limit)
+			keys, next, err := s.ListKeys(ctx, c, service.Page{Token: in.Marker, Limit: limit})
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +213,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			return out, nil
 		}),
 		"GetKeyPolicy": kmsHandler(func(ctx context.Context, c service.Caller, in struct{ KeyId, PolicyName string }) (any, error) {
-			policy, err := s.KeyPolicy(ctx, c.Principal, in.KeyId, in.PolicyName)
+			policy, err := s.KeyPolicy(ctx, c, in.KeyId, in.PolicyName)
 			if err != nil {
 				return nil, err
 			}
@@ -224,10 +223,10 @@ func (k *KMS) ops() map[string]kmsOp {
 			KeyId, PolicyName, Policy      string
 			BypassPolicyLockoutSafetyCheck bool
 		}) (any, error) {
-			return nil, s.PutKeyPolicy(ctx, c.Principal, in.KeyId, in.PolicyName, in.Policy)
+			return nil, s.PutKeyPolicy(ctx, c, in.KeyId, in.PolicyName, in.Policy)
 		}),
 		"GetKeyRotationStatus": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			key, err := s.Key(ctx, c.Principal, in.KeyId)
+			key, err := s.Key(ctx, c, in.KeyId)
 			if err != nil {
 				return nil, err
 			}
@@ -246,25 +245,25 @@ func (k *KMS) ops() map[string]kmsOp {
 			KeyId                string
 			RotationPeriodInDays int
 		}) (any, error) {
-			return nil, s.SetRotation(ctx, c.Principal, in.KeyId, true, in.RotationPeriodInDays)
+			return nil, s.SetRotation(ctx, c, in.KeyId, true, in.RotationPeriodInDays)
 		}),
 		"DisableKeyRotation": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			return nil, s.SetRotation(ctx, c.Principal, in.KeyId, false, 0)
+			return nil, s.SetRotation(ctx, c, in.KeyId, false, 0)
 		}),
 		"UpdateKeyDescription": kmsHandler(func(ctx context.Context, c service.Caller, in struct{ KeyId, Description string }) (any, error) {
-			return nil, s.UpdateDescription(ctx, c.Principal, in.KeyId, in.Description)
+			return nil, s.UpdateDescription(ctx, c, in.KeyId, in.Description)
 		}),
 		"EnableKey": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			return nil, s.SetEnabled(ctx, c.Principal, in.KeyId, true)
+			return nil, s.SetEnabled(ctx, c, in.KeyId, true)
 		}),
 		"DisableKey": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			return nil, s.SetEnabled(ctx, c.Principal, in.KeyId, false)
+			return nil, s.SetEnabled(ctx, c, in.KeyId, false)
 		}),
 		"ScheduleKeyDeletion": kmsHandler(func(ctx context.Context, c service.Caller, in struct {
 			KeyId               string
 			PendingWindowInDays int
 		}) (any, error) {
-			key, err := s.ScheduleDeletion(ctx, c.Principal, in.KeyId, in.PendingWindowInDays)
+			key, err := s.ScheduleDeletion(ctx, c, in.KeyId, in.PendingWindowInDays)
 			if err != nil {
 				return nil, err
 			}
@@ -276,7 +275,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			}{key.ARN(), kmsEpoch(key.DeletionDate), key.State, key.PendingWindowDays}, nil
 		}),
 		"CancelKeyDeletion": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
-			key, err := s.CancelDeletion(ctx, c.Principal, in.KeyId)
+			key, err := s.CancelDeletion(ctx, c, in.KeyId)
 			if err != nil {
 				return nil, err
 			}
@@ -289,11 +288,11 @@ func (k *KMS) ops() map[string]kmsOp {
 			if err := in.check(); err != nil {
 				return nil, err
 			}
-			tags, err := s.Tags(ctx, c.Principal, in.KeyId)
+			tags, err := s.Tags(ctx, c, in.KeyId)
 			if err != nil {
 				return nil, err
 			}
-			page, next := kms.PageTags(tags, in.Marker, in.Limit)
+			page, next := service.PageTags(tags, in.Marker, in.Limit)
 			return struct {
 				Tags       []kmsTag
 				NextMarker string `json:",omitempty"`
@@ -304,22 +303,22 @@ func (k *KMS) ops() map[string]kmsOp {
 			KeyId string
 			Tags  []kmsTag
 		}) (any, error) {
-			return nil, s.Tag(ctx, c.Principal, in.KeyId, kmsTagsIn(in.Tags))
+			return nil, s.Tag(ctx, c, in.KeyId, kmsTagsIn(in.Tags))
 		}),
 		"UntagResource": kmsHandler(func(ctx context.Context, c service.Caller, in struct {
 			KeyId   string
 			TagKeys []string
 		}) (any, error) {
-			return nil, s.Untag(ctx, c.Principal, in.KeyId, in.TagKeys)
+			return nil, s.Untag(ctx, c, in.KeyId, in.TagKeys)
 		}),
 		"CreateAlias": kmsHandler(func(ctx context.Context, c service.Caller, in struct{ AliasName, TargetKeyId string }) (any, error) {
-			return nil, s.CreateAlias(ctx, c.Principal, in.AliasName, in.TargetKeyId)
+			return nil, s.CreateAlias(ctx, c, in.AliasName, in.TargetKeyId)
 		}),
 		"UpdateAlias": kmsHandler(func(ctx context.Context, c service.Caller, in struct{ AliasName, TargetKeyId string }) (any, error) {
-			return nil, s.UpdateAlias(ctx, c.Principal, in.AliasName, in.TargetKeyId)
+			return nil, s.UpdateAlias(ctx, c, in.AliasName, in.TargetKeyId)
 		}),
 		"DeleteAlias": kmsHandler(func(ctx context.Context, c service.Caller, in struct{ AliasName string }) (any, error) {
-			return nil, s.DeleteAlias(ctx, c.Principal, in.AliasName)
+			return nil, s.DeleteAlias(ctx, c, in.AliasName)
 		}),
 		"ListAliases": kmsHandler(func(ctx context.Context, c service.Caller, in struct {
 			KeyId string
@@ -332,7 +331,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			if limit == 0 {
 				limit = 50
 			}
-			aliases, next, err := s.ListAliases(ctx, c.Principal, in.KeyId, in.Marker, limit)
+			aliases, next, err := s.ListAliases(ctx, c, in.KeyId, in.Marker, limit)
 			if err != nil {
 				return nil, err
 			}
@@ -356,14 +355,14 @@ func (k *KMS) ops() map[string]kmsOp {
 			EncryptionContext   map[string]string
 			EncryptionAlgorithm string
 		}) (any, error) {
-			blob, key, err := s.Encrypt(ctx, c.Principal, in.KeyId, in.Plaintext, in.EncryptionContext, in.EncryptionAlgorithm)
+			blob, key, err := s.Encrypt(ctx, c, in.KeyId, in.Plaintext, in.EncryptionContext, in.EncryptionAlgorithm)
 			if err != nil {
 				return nil, err
 			}
 			return struct {
 				CiphertextBlob             []byte
 				KeyId, EncryptionAlgorithm string
-			}{blob, key.ARN(), kms.Algorithm}, nil
+			}{blob, key.ARN(), service.KMSAlgorithm}, nil
 		}),
 		"Decrypt": kmsHandler(func(ctx context.Context, c service.Caller, in struct {
 			CiphertextBlob      []byte
@@ -371,14 +370,14 @@ func (k *KMS) ops() map[string]kmsOp {
 			KeyId               string
 			EncryptionAlgorithm string
 		}) (any, error) {
-			pt, key, err := s.Decrypt(ctx, c.Principal, in.CiphertextBlob, in.EncryptionContext, in.KeyId, in.EncryptionAlgorithm)
+			pt, key, err := s.Decrypt(ctx, c, in.CiphertextBlob, in.EncryptionContext, in.KeyId, in.EncryptionAlgorithm)
 			if err != nil {
 				return nil, err
 			}
 			return struct {
 				Plaintext                  []byte
 				KeyId, EncryptionAlgorithm string
-			}{pt, key.ARN(), kms.Algorithm}, nil
+			}{pt, key.ARN(), service.KMSAlgorithm}, nil
 		}),
 		"GenerateDataKey": kmsHandler(func(ctx context.Context, c service.Caller, in struct {
 			KeyId             string
@@ -386,7 +385,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			NumberOfBytes     int
 			EncryptionContext map[string]string
 		}) (any, error) {
-			pt, blob, key, err := s.GenerateDataKey(ctx, c.Principal, in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext)
+			pt, blob, key, err := s.GenerateDataKey(ctx, c, in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext)
 			if err != nil {
 				return nil, err
 			}

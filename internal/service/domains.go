@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
-	"github.com/wharf-dev/wharf/internal/kms"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -31,7 +30,7 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 		key = DefaultEncryptionKey(s.Region, c.Principal.Account)
 	} else if err := validKMSKeyARN(key); err != nil {
 		return DomainInfo{}, err
-	} else if err := (&kms.Service{Store: s.Store, Region: s.Region, Now: s.Now}).DomainKeyError(ctx, c.Principal, key); err != nil {
+	} else if err := (&KMS{Store: s.Store, Region: s.Region, Now: s.Now}).DomainKeyError(ctx, c, key); err != nil {
 		return DomainInfo{}, err
 	}
 	d := model.Domain{
@@ -53,7 +52,7 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 }
 
 // validKMSKeyARN accepts a KMS key or alias ARN. Beyond this, only ARNs of wharf's own
-// KMS are checked (kms.Service.DomainKeyError); any other well-formed ARN is recorded as given.
+// KMS are checked (KMS.DomainKeyError); any other well-formed ARN is recorded as given.
 func validKMSKeyARN(s string) error {
 	a, err := model.ParseARN(s)
 	if err != nil || a.Service != "kms" || a.Resource == "" || hasControl(s) || len(s) > 1011 {

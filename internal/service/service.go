@@ -6,11 +6,12 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
-	"github.com/wharf-dev/wharf/internal/kms"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/store"
@@ -109,10 +110,12 @@ func (s *Service) checkAccess(ctx context.Context, c Caller, action, domainOwner
 	return s.authorizeResource(ctx, c, action, domainOwner, resourceARN)
 }
 
-// DefaultEncryptionKey is the key ARN a domain created without one records
-// (see kms.DefaultEncryptionKey).
+// DefaultEncryptionKey is the key ARN a domain created without one reports, standing
+// in for the account's AWS-managed aws/codeartifact key. It is stable per account and
+// region so Terraform state converges.
 func DefaultEncryptionKey(region, account string) string {
-	return kms.DefaultEncryptionKey(region, account)
+	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // record appends to the audit trail through the package engine's recorder.

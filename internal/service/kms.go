@@ -1,16 +1,4 @@
-// Package kms is wharf's KMS: the subset of AWS KMS that CodeArtifact domains
-// need (customer-managed symmetric keys, aliases, policies stored as given,
-// rotation settings, tags, Encrypt/Decrypt/GenerateDataKey). Where its parts
-// live:
-//
-//   - here, the use cases (this Service), decided by account;
-//   - internal/awsapi/kms.go, the JSON 1.1 wire protocol (TrentService.*);
-//   - internal/keys, the key providers that hold or reach key material
-//     (the local master-key derivation; AWS KMS for scale-out);
-//   - internal/store, the key and alias rows (PutKMSKey, ...), cached by
-//     internal/store/cached;
-//   - internal/blob/envelope, which encrypts every blob under its domain's key.
-package kms
+package service
 
 import (
 	"context"
@@ -30,7 +18,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/store"
 )
 
-// Service implements wharf's KMS subset: customer-managed symmetric keys with their
+// KMS implements wharf's KMS subset: customer-managed symmetric keys with their
 // policies (stored as given, never evaluated), rotation settings, tags and
 // aliases, and Encrypt/Decrypt/GenerateDataKey under them. Key material is not
 // stored: Crypter derives it from wharf's master secret and the key ARN.
@@ -39,7 +27,7 @@ import (
 //
 // Errors carry the KMS exception name in apperr.Error.Reason when it is not
 // implied by the Kind (see awsapi's KMS error writer).
-type Service struct {
+type KMS struct {
 	Store   store.Store
 	Crypter Crypter
 	Region  string
@@ -54,12 +42,12 @@ type Crypter interface {
 
 // KMS constants wharf supports.
 const (
-	KeyUsage              = "ENCRYPT_DECRYPT"
-	KeySpec               = "SYMMETRIC_DEFAULT"
-	Origin                = "AWS_KMS"
-	Algorithm             = "SYMMETRIC_DEFAULT"
-	DefaultRotationDays   = 365
-	DefaultWindowDays     = 30
+	KMSKeyUsage           = "ENCRYPT_DECRYPT"
+	KMSKeySpec            = "SYMMETRIC_DEFAULT"
+	KMSOrigin             = "AWS_KMS"
+	KMSAlgorithm          = "SYMMETRIC_DEFAULT"
+	KMSDefaultRotation    = 365
+	KMSDefaultWindowDays  = 30
 	kmsMaxTags            = 50
 	kmsMaxPolicy          = 32768
 	kmsMaxDescription     = 8192
@@ -80,30 +68,30 @@ func kmsValidation(format string, args ...any) *apperr.Error {
 	return kmsErr(apperr.Validation, "ValidationException", format, args...)
 }
 
-func (k *Service) now() time.Time {
+func (k *KMS) now() time.Time {
 	if k.Now != nil {
 		return k.Now().UTC()
 	}
 	return time.Now().UTC()
 }
 
-// KeyInput is CreateKey's input.
-type KeyInput struct {
+// KMSKeyInput is CreateKey's input.
+type KMSKeyInput struct {
 	Description, KeyUsage, KeySpec, Origin, Policy string
 	MultiRegion                                    bool
 	Tags                                           []model.Tag
 }
 
 // CreateKey creates an Enabled key in the caller's account.
-func (k *Service) CreateKey(ctx context.Context, caller model.Principal, in KeyInput) (model.KMSKey, error) {
-	if in.KeyUsage != "" && in.KeyUsage != KeyUsage {
-		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates %s keys only, not KeyUsage %s", KeyUsage, in.KeyUsage)
+func (k *KMS) CreateKey(ctx context.Context, c Caller, in KMSKeyInput) (model.KMSKey, error) {
+	if in.KeyUsage != "" && in.KeyUsage != KMSKeyUsage {
+		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates %s keys only, not KeyUsage %s", KMSKeyUsage, in.KeyUsage)
 	}
-	if in.KeySpec != "" && in.KeySpec != KeySpec {
-		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates %s keys only, not KeySpec %s", KeySpec, in.KeySpec)
+	if in.KeySpec != "" && in.KeySpec != KMSKeySpec {
+		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates %s keys only, not KeySpec %s", KMSKeySpec, in.KeySpec)
 	}
-	if in.Origin != "" && in.Origin != Origin {
-		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates keys of origin %s only, not %s", Origin, in.Origin)
+	if in.Origin != "" && in.Origin != KMSOrigin {
+		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS creates keys of origin %s only, not %s", KMSOrigin, in.Origin)
 	}
 	if in.MultiRegion {
 		return model.KMSKey{}, kmsErr(apperr.NotImplemented, "UnsupportedOperationException", "wharf's KMS does not create multi-Region keys")
@@ -113,7 +101,7 @@ func (k *Service) CreateKey(ctx context.Context, caller model.Principal, in KeyI
 	}
 	policy := in.Policy
 	if policy == "" {
-		policy = DefaultKeyPolicy(caller.Account)
+		policy = DefaultKeyPolicy(c.Principal.Account)
 	} else if err := validKeyPolicy(policy); err != nil {
 		return model.KMSKey{}, err
 	}
@@ -125,9 +113,9 @@ func (k *Service) CreateKey(ctx context.Context, caller model.Principal, in KeyI
 		return model.KMSKey{}, err
 	}
 	key := model.KMSKey{
-		Account: caller.Account, Region: k.Region, KeyID: id, Description: in.Description,
-		KeyUsage: KeyUsage, KeySpec: KeySpec, Origin: Origin, State: model.KMSKeyEnabled,
-		Policy: policy, RotationPeriodDays: DefaultRotationDays, CreatedAt: k.now(),
+		Account: c.Principal.Account, Region: k.Region, KeyID: id, Description: in.Description,
+		KeyUsage: KMSKeyUsage, KeySpec: KMSKeySpec, Origin: KMSOrigin, State: model.KMSKeyEnabled,
+		Policy: policy, RotationPeriodDays: KMSDefaultRotation, CreatedAt: k.now(),
 	}
 	// Tags first: a key never shows without the tags it was created with.
 	if len(in.Tags) > 0 {
@@ -207,8 +195,8 @@ func validKMSTags(tags []model.Tag, existing int) error {
 // Key resolves a key id, key ARN, alias name or alias ARN in the caller's
 // account. A pending-deletion key whose date has passed is deleted here and
 // reported missing: deletion is lazy.
-func (k *Service) Key(ctx context.Context, caller model.Principal, keyID string) (model.KMSKey, error) {
-	account := caller.Account
+func (k *KMS) Key(ctx context.Context, c Caller, keyID string) (model.KMSKey, error) {
+	account := c.Principal.Account
 	id := keyID
 	if id == "" {
 		return model.KMSKey{}, kmsValidation("KeyId is required")
@@ -221,7 +209,7 @@ func (k *Service) Key(ctx context.Context, caller model.Principal, keyID string)
 		if a.Account != account {
 			return model.KMSKey{}, kmsErr(apperr.AccessDenied, "AccessDeniedException",
 				"%s is not authorized to use %s: wharf's KMS serves a key to its own account only (key policies are stored, not evaluated)",
-				caller.ARN, keyID)
+				c.Principal.ARN, keyID)
 		}
 		if a.Region != k.Region {
 			return model.KMSKey{}, kmsNotFound("Key '%s' does not exist", keyID)
@@ -259,7 +247,7 @@ func (k *Service) Key(ctx context.Context, caller model.Principal, keyID string)
 	return key, nil
 }
 
-func (k *Service) expired(key model.KMSKey) bool {
+func (k *KMS) expired(key model.KMSKey) bool {
 	return key.State == model.KMSKeyPendingDeletion && !key.DeletionDate.IsZero() && !k.now().Before(key.DeletionDate)
 }
 
@@ -267,13 +255,13 @@ func kmsNotFound(format string, args ...any) error {
 	return kmsErr(apperr.NotFound, "NotFoundException", format, args...)
 }
 
-func (k *Service) aliasARN(account, name string) string {
+func (k *KMS) aliasARN(account, name string) string {
 	return model.KMSAlias{Account: account, Region: k.Region, Name: name}.ARN()
 }
 
 // mutable loads a key an update may change: not pending deletion.
-func (k *Service) mutable(ctx context.Context, caller model.Principal, keyID string) (model.KMSKey, error) {
-	key, err := k.Key(ctx, caller, keyID)
+func (k *KMS) mutable(ctx context.Context, c Caller, keyID string) (model.KMSKey, error) {
+	key, err := k.Key(ctx, c, keyID)
 	if err != nil {
 		return model.KMSKey{}, err
 	}
@@ -284,8 +272,8 @@ func (k *Service) mutable(ctx context.Context, caller model.Principal, keyID str
 }
 
 // usable loads a key for a cryptographic operation: Enabled.
-func (k *Service) usable(ctx context.Context, caller model.Principal, keyID string) (model.KMSKey, error) {
-	key, err := k.mutable(ctx, caller, keyID)
+func (k *KMS) usable(ctx context.Context, c Caller, keyID string) (model.KMSKey, error) {
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return model.KMSKey{}, err
 	}
@@ -300,8 +288,8 @@ func pendingDeletion(key model.KMSKey) error {
 }
 
 // KeyPolicy returns the key's policy; "default" is the only policy name.
-func (k *Service) KeyPolicy(ctx context.Context, caller model.Principal, keyID, name string) (string, error) {
-	key, err := k.Key(ctx, caller, keyID)
+func (k *KMS) KeyPolicy(ctx context.Context, c Caller, keyID, name string) (string, error) {
+	key, err := k.Key(ctx, c, keyID)
 	if err != nil {
 		return "", err
 	}
@@ -312,14 +300,14 @@ func (k *Service) KeyPolicy(ctx context.Context, caller model.Principal, keyID, 
 }
 
 // PutKeyPolicy replaces the key's policy.
-func (k *Service) PutKeyPolicy(ctx context.Context, caller model.Principal, keyID, name, policy string) error {
+func (k *KMS) PutKeyPolicy(ctx context.Context, c Caller, keyID, name, policy string) error {
 	if name != "" && name != kmsDefaultPolicyName {
 		return kmsNotFound("No such policy exists")
 	}
 	if err := validKeyPolicy(policy); err != nil {
 		return err
 	}
-	key, err := k.mutable(ctx, caller, keyID)
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -328,11 +316,11 @@ func (k *Service) PutKeyPolicy(ctx context.Context, caller model.Principal, keyI
 }
 
 // SetRotation enables (with a period in days, 0 keeping the current one) or disables rotation.
-func (k *Service) SetRotation(ctx context.Context, caller model.Principal, keyID string, enabled bool, periodDays int) error {
+func (k *KMS) SetRotation(ctx context.Context, c Caller, keyID string, enabled bool, periodDays int) error {
 	if periodDays != 0 && (periodDays < 90 || periodDays > 2560) {
 		return kmsValidation("RotationPeriodInDays must be between 90 and 2560")
 	}
-	key, err := k.usable(ctx, caller, keyID)
+	key, err := k.usable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -341,17 +329,17 @@ func (k *Service) SetRotation(ctx context.Context, caller model.Principal, keyID
 		key.RotationPeriodDays = periodDays
 	}
 	if key.RotationPeriodDays == 0 {
-		key.RotationPeriodDays = DefaultRotationDays
+		key.RotationPeriodDays = KMSDefaultRotation
 	}
 	return k.Store.PutKMSKey(ctx, key)
 }
 
 // UpdateDescription replaces the key's description.
-func (k *Service) UpdateDescription(ctx context.Context, caller model.Principal, keyID, description string) error {
+func (k *KMS) UpdateDescription(ctx context.Context, c Caller, keyID, description string) error {
 	if err := validKMSDescription(description); err != nil {
 		return err
 	}
-	key, err := k.mutable(ctx, caller, keyID)
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -360,8 +348,8 @@ func (k *Service) UpdateDescription(ctx context.Context, caller model.Principal,
 }
 
 // SetEnabled enables or disables the key.
-func (k *Service) SetEnabled(ctx context.Context, caller model.Principal, keyID string, enabled bool) error {
-	key, err := k.mutable(ctx, caller, keyID)
+func (k *KMS) SetEnabled(ctx context.Context, c Caller, keyID string, enabled bool) error {
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -373,14 +361,14 @@ func (k *Service) SetEnabled(ctx context.Context, caller model.Principal, keyID 
 }
 
 // ScheduleDeletion puts the key in PendingDeletion for windowDays (0: 30).
-func (k *Service) ScheduleDeletion(ctx context.Context, caller model.Principal, keyID string, windowDays int) (model.KMSKey, error) {
+func (k *KMS) ScheduleDeletion(ctx context.Context, c Caller, keyID string, windowDays int) (model.KMSKey, error) {
 	if windowDays == 0 {
-		windowDays = DefaultWindowDays
+		windowDays = KMSDefaultWindowDays
 	}
 	if windowDays < 7 || windowDays > 30 {
 		return model.KMSKey{}, kmsValidation("PendingWindowInDays must be between 7 and 30")
 	}
-	key, err := k.mutable(ctx, caller, keyID)
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return model.KMSKey{}, err
 	}
@@ -393,8 +381,8 @@ func (k *Service) ScheduleDeletion(ctx context.Context, caller model.Principal, 
 }
 
 // CancelDeletion takes a key out of PendingDeletion; as in KMS it comes back Disabled.
-func (k *Service) CancelDeletion(ctx context.Context, caller model.Principal, keyID string) (model.KMSKey, error) {
-	key, err := k.Key(ctx, caller, keyID)
+func (k *KMS) CancelDeletion(ctx context.Context, c Caller, keyID string) (model.KMSKey, error) {
+	key, err := k.Key(ctx, c, keyID)
 	if err != nil {
 		return model.KMSKey{}, err
 	}
@@ -409,8 +397,8 @@ func (k *Service) CancelDeletion(ctx context.Context, caller model.Principal, ke
 }
 
 // ListKeys lists the caller's keys (pending deletion included, expired ones not).
-func (k *Service) ListKeys(ctx context.Context, caller model.Principal, marker string, limit int) ([]model.KMSKey, string, error) {
-	keys, next, err := k.Store.ListKMSKeys(ctx, caller.Account, store.Page{Cursor: marker, Limit: limit})
+func (k *KMS) ListKeys(ctx context.Context, c Caller, p Page) ([]model.KMSKey, string, error) {
+	keys, next, err := k.Store.ListKMSKeys(ctx, c.Principal.Account, p.store())
 	if apperr.Is(err, apperr.Validation) {
 		return nil, "", kmsErr(apperr.Validation, "InvalidMarkerException", "invalid Marker")
 	}
@@ -421,8 +409,8 @@ func (k *Service) ListKeys(ctx context.Context, caller model.Principal, marker s
 }
 
 // Tags returns the key's tags, ordered by key.
-func (k *Service) Tags(ctx context.Context, caller model.Principal, keyID string) ([]model.Tag, error) {
-	key, err := k.Key(ctx, caller, keyID)
+func (k *KMS) Tags(ctx context.Context, c Caller, keyID string) ([]model.Tag, error) {
+	key, err := k.Key(ctx, c, keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -430,8 +418,8 @@ func (k *Service) Tags(ctx context.Context, caller model.Principal, keyID string
 }
 
 // Tag adds or overwrites tags.
-func (k *Service) Tag(ctx context.Context, caller model.Principal, keyID string, tags []model.Tag) error {
-	key, err := k.mutable(ctx, caller, keyID)
+func (k *KMS) Tag(ctx context.Context, c Caller, keyID string, tags []model.Tag) error {
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -452,8 +440,8 @@ func (k *Service) Tag(ctx context.Context, caller model.Principal, keyID string,
 }
 
 // Untag removes tags by key.
-func (k *Service) Untag(ctx context.Context, caller model.Principal, keyID string, tagKeys []string) error {
-	key, err := k.mutable(ctx, caller, keyID)
+func (k *KMS) Untag(ctx context.Context, c Caller, keyID string, tagKeys []string) error {
+	key, err := k.mutable(ctx, c, keyID)
 	if err != nil {
 		return err
 	}
@@ -473,19 +461,19 @@ func validAliasName(name string) error {
 }
 
 // aliasTarget resolves an alias's target: a key id or key ARN, not pending deletion.
-func (k *Service) aliasTarget(ctx context.Context, caller model.Principal, target string) (model.KMSKey, error) {
+func (k *KMS) aliasTarget(ctx context.Context, c Caller, target string) (model.KMSKey, error) {
 	if strings.HasPrefix(target, "alias/") || strings.Contains(target, ":alias/") {
 		return model.KMSKey{}, kmsValidation("TargetKeyId must be a key id or key ARN, not an alias")
 	}
-	return k.mutable(ctx, caller, target)
+	return k.mutable(ctx, c, target)
 }
 
 // CreateAlias names a key.
-func (k *Service) CreateAlias(ctx context.Context, caller model.Principal, name, target string) error {
+func (k *KMS) CreateAlias(ctx context.Context, c Caller, name, target string) error {
 	if err := validAliasName(name); err != nil {
 		return err
 	}
-	key, err := k.aliasTarget(ctx, caller, target)
+	key, err := k.aliasTarget(ctx, c, target)
 	if err != nil {
 		return err
 	}
@@ -499,11 +487,11 @@ func (k *Service) CreateAlias(ctx context.Context, caller model.Principal, name,
 }
 
 // UpdateAlias points an existing alias at another key.
-func (k *Service) UpdateAlias(ctx context.Context, caller model.Principal, name, target string) error {
+func (k *KMS) UpdateAlias(ctx context.Context, c Caller, name, target string) error {
 	if err := validAliasName(name); err != nil {
 		return err
 	}
-	key, err := k.aliasTarget(ctx, caller, target)
+	key, err := k.aliasTarget(ctx, c, target)
 	if err != nil {
 		return err
 	}
@@ -515,23 +503,23 @@ func (k *Service) UpdateAlias(ctx context.Context, caller model.Principal, name,
 }
 
 // DeleteAlias removes an alias.
-func (k *Service) DeleteAlias(ctx context.Context, caller model.Principal, name string) error {
+func (k *KMS) DeleteAlias(ctx context.Context, c Caller, name string) error {
 	if err := validAliasName(name); err != nil {
 		return err
 	}
-	err := k.Store.DeleteKMSAlias(ctx, caller.Account, name)
+	err := k.Store.DeleteKMSAlias(ctx, c.Principal.Account, name)
 	if apperr.Is(err, apperr.NotFound) {
-		return kmsNotFound("Alias '%s' is not found.", k.aliasARN(caller.Account, name))
+		return kmsNotFound("Alias '%s' is not found.", k.aliasARN(c.Principal.Account, name))
 	}
 	return err
 }
 
 // ListAliases lists the caller's aliases by name, only those of keyID when given.
 // marker is the last name of the previous page.
-func (k *Service) ListAliases(ctx context.Context, caller model.Principal, keyID, marker string, limit int) ([]model.KMSAlias, string, error) {
+func (k *KMS) ListAliases(ctx context.Context, c Caller, keyID, marker string, limit int) ([]model.KMSAlias, string, error) {
 	target := ""
 	if keyID != "" {
-		key, err := k.Key(ctx, caller, keyID)
+		key, err := k.Key(ctx, c, keyID)
 		if err != nil {
 			return nil, "", err
 		}
@@ -539,7 +527,7 @@ func (k *Service) ListAliases(ctx context.Context, caller model.Principal, keyID
 	}
 	var all []model.KMSAlias
 	for cursor := ""; ; {
-		page, next, err := k.Store.ListKMSAliases(ctx, caller.Account, store.Page{Cursor: cursor, Limit: 1000})
+		page, next, err := k.Store.ListKMSAliases(ctx, c.Principal.Account, store.Page{Cursor: cursor, Limit: 1000})
 		if err != nil {
 			return nil, "", err
 		}
@@ -580,21 +568,21 @@ func contextDigest(ec map[string]string) []byte {
 }
 
 func checkAlgorithm(alg string) error {
-	if alg != "" && alg != Algorithm {
-		return kmsErr(apperr.Validation, "InvalidKeyUsageException", "wharf's KMS keys support %s only, not %s", Algorithm, alg)
+	if alg != "" && alg != KMSAlgorithm {
+		return kmsErr(apperr.Validation, "InvalidKeyUsageException", "wharf's KMS keys support %s only, not %s", KMSAlgorithm, alg)
 	}
 	return nil
 }
 
 // Encrypt seals plaintext under the key, bound to the encryption context.
-func (k *Service) Encrypt(ctx context.Context, caller model.Principal, keyID string, plaintext []byte, ec map[string]string, alg string) ([]byte, model.KMSKey, error) {
+func (k *KMS) Encrypt(ctx context.Context, c Caller, keyID string, plaintext []byte, ec map[string]string, alg string) ([]byte, model.KMSKey, error) {
 	if len(plaintext) == 0 || len(plaintext) > kmsMaxPlaintext {
 		return nil, model.KMSKey{}, kmsValidation("Plaintext must be 1 to %d bytes", kmsMaxPlaintext)
 	}
 	if err := checkAlgorithm(alg); err != nil {
 		return nil, model.KMSKey{}, err
 	}
-	key, err := k.usable(ctx, caller, keyID)
+	key, err := k.usable(ctx, c, keyID)
 	if err != nil {
 		return nil, model.KMSKey{}, err
 	}
@@ -608,7 +596,7 @@ func (k *Service) Encrypt(ctx context.Context, caller model.Principal, keyID str
 
 // Decrypt opens a blob Encrypt or GenerateDataKey made. keyID, when given,
 // must name the key the blob was sealed under.
-func (k *Service) Decrypt(ctx context.Context, caller model.Principal, blob []byte, ec map[string]string, keyID, alg string) ([]byte, model.KMSKey, error) {
+func (k *KMS) Decrypt(ctx context.Context, c Caller, blob []byte, ec map[string]string, keyID, alg string) ([]byte, model.KMSKey, error) {
 	if err := checkAlgorithm(alg); err != nil {
 		return nil, model.KMSKey{}, err
 	}
@@ -618,7 +606,7 @@ func (k *Service) Decrypt(ctx context.Context, caller model.Principal, blob []by
 		return nil, model.KMSKey{}, invalid
 	}
 	id := string(blob[2:hdr])
-	key, err := k.usable(ctx, caller, id)
+	key, err := k.usable(ctx, c, id)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, model.KMSKey{}, invalid
 	}
@@ -626,7 +614,7 @@ func (k *Service) Decrypt(ctx context.Context, caller model.Principal, blob []by
 		return nil, model.KMSKey{}, err
 	}
 	if keyID != "" {
-		want, err := k.Key(ctx, caller, keyID)
+		want, err := k.Key(ctx, c, keyID)
 		if err != nil {
 			return nil, model.KMSKey{}, err
 		}
@@ -647,7 +635,7 @@ func (k *Service) Decrypt(ctx context.Context, caller model.Principal, blob []by
 
 // GenerateDataKey returns a fresh random data key and the same key encrypted
 // under keyID. Exactly one of keySpec (AES_256, AES_128) and numberOfBytes (1-1024).
-func (k *Service) GenerateDataKey(ctx context.Context, caller model.Principal, keyID, keySpec string, numberOfBytes int, ec map[string]string) (plaintext, blob []byte, key model.KMSKey, err error) {
+func (k *KMS) GenerateDataKey(ctx context.Context, c Caller, keyID, keySpec string, numberOfBytes int, ec map[string]string) (plaintext, blob []byte, key model.KMSKey, err error) {
 	n := numberOfBytes
 	switch {
 	case keySpec != "" && n != 0:
@@ -667,7 +655,7 @@ func (k *Service) GenerateDataKey(ctx context.Context, caller model.Principal, k
 	if _, err := rand.Read(plaintext); err != nil {
 		return nil, nil, model.KMSKey{}, apperr.New(apperr.Internal, "random").Wrap(err)
 	}
-	blob, key, err = k.Encrypt(ctx, caller, keyID, plaintext, ec, "")
+	blob, key, err = k.Encrypt(ctx, c, keyID, plaintext, ec, "")
 	if err != nil {
 		return nil, nil, model.KMSKey{}, err
 	}
@@ -678,16 +666,16 @@ func (k *Service) GenerateDataKey(ctx context.Context, caller model.Principal, k
 // A key or alias ARN of this wharf's KMS (this region, the caller's account)
 // must name an existing Enabled key; ARNs of keys wharf does not hold (another
 // account or region: a real AWS key) are accepted as recorded.
-func (k *Service) DomainKeyError(ctx context.Context, caller model.Principal, encryptionKey string) error {
+func (k *KMS) DomainKeyError(ctx context.Context, c Caller, encryptionKey string) error {
 	a, err := model.ParseARN(encryptionKey)
-	if err != nil || a.Region != k.Region || a.Account != caller.Account {
+	if err != nil || a.Region != k.Region || a.Account != c.Principal.Account {
 		return nil
 	}
-	if strings.HasPrefix(a.Resource, "alias/aws/") || encryptionKey == DefaultEncryptionKey(k.Region, caller.Account) {
+	if strings.HasPrefix(a.Resource, "alias/aws/") || encryptionKey == DefaultEncryptionKey(k.Region, c.Principal.Account) {
 		return nil // an AWS managed key, or wharf's stand-in for one
 	}
 	notFound := apperr.New(apperr.Validation, "KMS key not found").WithReason("ENCRYPTION_KEY_ERROR")
-	key, err := k.Key(ctx, caller, encryptionKey)
+	key, err := k.Key(ctx, c, encryptionKey)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		return notFound
@@ -711,12 +699,4 @@ func PageTags(tags []model.Tag, marker string, limit int) ([]model.Tag, string) 
 		return tags[:limit], tags[limit-1].Key
 	}
 	return tags, ""
-}
-
-// DefaultEncryptionKey is the key ARN a domain created without one reports, standing
-// in for the account's AWS-managed aws/codeartifact key. It is stable per account and
-// region so Terraform state converges.
-func DefaultEncryptionKey(region, account string) string {
-	h := sha256.Sum256([]byte("aws/codeartifact|" + region + "|" + account))
-	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x", region, account, h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
