@@ -13,23 +13,24 @@ import (
 // identity-based policies and tags (iam.Service.Identity is one).
 type IdentityLoader func(ctx context.Context, p model.Principal, roleARN string, sessionTags map[string]string) (policy.Identity, error)
 
-// Authorize decides whether p may perform action on a domain's resource (a
-// repository when repo is set). It is the package endpoints' entry; callers
-// with session details use AuthorizeCaller.
-func (s *Service) Authorize(ctx context.Context, p model.Principal, action, domainOwner, domain, repo string) error {
+// Authorize decides whether c may perform action on a domain's resource (a
+// repository when repo is set). It is the package endpoints' entry: their
+// caller comes from an authorization token (principal and session tags) and
+// the connection (source address).
+func (s *Service) Authorize(ctx context.Context, c Caller, action, domainOwner, domain, repo string) error {
 	resource := model.DomainARN(s.Region, domainOwner, domain)
 	if repo != "" {
 		resource = model.RepositoryARN(s.Region, domainOwner, domain, repo)
 	}
-	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, domainOwner, domain, repo, resource)
+	return s.AuthorizeCaller(ctx, c, action, domainOwner, domain, repo, resource)
 }
 
 // AuthorizePackage decides a package-level action on the package's own ARN,
 // as CodeArtifact does (so a policy denying package/DOMAIN/REPO/npm/*
 // applies).
-func (s *Service) AuthorizePackage(ctx context.Context, p model.Principal, action string, repo model.Repository, format model.Format, namespace, name string) error {
+func (s *Service) AuthorizePackage(ctx context.Context, c Caller, action string, repo model.Repository, format model.Format, namespace, name string) error {
 	arn := model.PackageARN(s.Region, repo.DomainOwner, repo.DomainName, repo.Name, format, namespace, name)
-	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, repo.DomainOwner, repo.DomainName, repo.Name, arn)
+	return s.AuthorizeCaller(ctx, c, action, repo.DomainOwner, repo.DomainName, repo.Name, arn)
 }
 
 // AuthorizeCaller is IAM's decision (policy.Decide) for a CodeArtifact
