@@ -20,11 +20,12 @@ import (
 )
 
 // KMS implements wharf's KMS subset: customer-managed symmetric keys with their
-// policies (stored as given, never evaluated), rotation settings, tags and
+// policies (evaluated on every use, see Authorize), rotation settings, tags and
 // aliases, and Encrypt/Decrypt/GenerateDataKey under them. Key material is not
 // stored: Crypter derives it from wharf's master secret and the key ARN.
 //
-// Access is by account only: a caller sees exactly its own account's keys.
+// A caller sees its own account's keys only; within the account, IAM's
+// decision with the key policy (Authorize) says what it may do with them.
 //
 // Errors carry the KMS exception name in apperr.Error.Reason when it is not
 // implied by the Kind (see awsapi's KMS error writer).
@@ -257,7 +258,7 @@ func (k *KMS) Key(ctx context.Context, c Caller, keyID string) (model.KMSKey, er
 		}
 		if a.Account != account {
 			return model.KMSKey{}, kmsErr(apperr.AccessDenied, "AccessDeniedException",
-				"%s is not authorized to use %s: wharf's KMS serves a key to its own account only (key policies are stored, not evaluated)",
+				"%s is not authorized to use %s: wharf's KMS serves a key to its own account only",
 				c.Principal.ARN, keyID)
 		}
 		if a.Region != k.Region {
