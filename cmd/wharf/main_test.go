@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/app"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/iam"
+	"github.com/wharf-dev/wharf/internal/store/postgres/pgtest"
 	"github.com/wharf-dev/wharf/internal/store/sqlite"
 )
 
@@ -90,5 +92,45 @@ func TestKeysCreate(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"keys", "create", "--data-dir", dir, "--account", "12", "--user", "ci"}, &out, &errb); code != 2 {
 		t.Fatalf("bad account accepted: %d", code)
+	}
+}
+
+// TestKeysCreateWithDatabase: with --database the user and key land in that
+// store (the one `wharf serve --database` reads), not in a SQLite file of the
+// data directory.
+func TestKeysCreateWithDatabase(t *testing.T) {
+	db := os.Getenv("WHARF_TEST_POSTGRES_DSN")
+	if db == "" {
+		srv, err := pgtest.Start(context.Background())
+		if err != nil {
+			t.Fatalf("test PostgreSQL: %v", err)
+		}
+		t.Cleanup(func() { _ = srv.Stop() })
+		db = srv.DSN("postgres")
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"keys", "create", "--data-dir", dir, "--database", db, "--account", "111122223333", "--user", "ci"}, &out, &errb); code != 0 {
+		t.Fatalf("keys create --database: %d %s", code, errb.String())
+	}
+	m := regexp.MustCompile(`aws_access_key_id = (\S+)\naws_secret_access_key = (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wharf.db")); !os.IsNotExist(err) {
+		t.Fatalf("keys create --database made a SQLite file in the data directory (%v)", err)
+	}
+	st, err := app.OpenStore(context.Background(), &config.Config{DataDir: dir, Database: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k, err := st.GetAccessKey(context.Background(), m[1])
+	if err != nil || k.SecretAccessKey != m[2] || k.Principal.ARN != "arn:aws:iam::111122223333:user/ci" {
+		t.Fatalf("key in the configured store: %+v %v", k, err)
+	}
+	users := &iam.Service{Store: st}
+	if names, err := users.ListInlinePolicies(context.Background(), "111122223333", "user", "ci"); err != nil || len(names) != 0 {
+		t.Fatalf("policies of a plain key's user: %v %v", names, err)
 	}
 }

@@ -151,6 +151,41 @@ func TestTwineUploadPipInstallThroughUpstream(t *testing.T) {
 			t.Fatalf("anonymous upload: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
 	})
+
+	// A repository policy denying PublishPackageVersion on one package's ARN
+	// stops twine uploading that name only: uploads are decided on
+	// package/DOMAIN/REPO/pypi//NAME, as in AWS, not on the repository.
+	t.Run("package-level deny", func(t *testing.T) {
+		pol := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"codeartifact:PublishPackageVersion",
+			"Resource":"arn:aws:codeartifact:us-east-1:%s:package/%s/repo-a/pypi//wharf-locked"}]}`, apptest.Account, domain)
+		e.must(t, work, "aws", "codeartifact", "put-repository-permissions-policy", "--domain", domain, "--repository", "repo-a",
+			"--policy-document", pol, "--endpoint-url", srv.URL)
+		locked := dist{Name: "Wharf.Locked", Version: "1.0", Module: "wharf_locked", Value: "locked"}
+		open := dist{Name: "wharf-open", Version: "1.0", Module: "wharf_open", Value: "open"}
+		dir := filepath.Join(work, "dist-policy")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		twine := []string{"upload", "--non-interactive", "--disable-progress-bar", "--repository", "codeartifact"}
+		if out, err := e.run(t, work, "twine", append(twine, locked.wheel(t, dir))...); err == nil || !strings.Contains(out, "403") {
+			t.Fatalf("twine upload of the denied package: want 403, got %v\n%s", err, out)
+		}
+		e.must(t, work, "twine", append(twine, open.wheel(t, dir))...)
+		a := endpoint(t, ca, domain, "repo-a")
+		req, _ := http.NewRequest("GET", a+"simple/wharf-locked/", nil)
+		req.SetBasicAuth("aws", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the refused upload left a package: %d", resp.StatusCode)
+		}
+		if body, _ := get(t, a+"simple/wharf-open/", tok, "text/html"); !strings.Contains(body, "wharf_open-1.0") {
+			t.Fatalf("the allowed upload is not listed:\n%s", body)
+		}
+	})
 }
 
 // TestPipThroughPublicPyPI: pip installs through public:pypi, pointed at an

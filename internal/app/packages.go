@@ -26,11 +26,11 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		_, err := domainKey(ctx, owner, domain)
 		return err
 	}
-	rt.Authorize = func(ctx context.Context, p model.Principal, action string, repo model.Repository) error {
-		return svc.Authorize(ctx, p, action, repo.DomainOwner, repo.DomainName, repo.Name)
+	rt.Authorize = func(ctx context.Context, c service.Caller, action string, repo model.Repository) error {
+		return svc.Authorize(ctx, c, action, repo.DomainOwner, repo.DomainName, repo.Name)
 	}
-	rt.AuthorizePackage = func(ctx context.Context, p model.Principal, action string, repo model.Repository, pkg endpoints.PackageName) error {
-		return svc.AuthorizePackage(ctx, p, action, repo, pkg.Format, pkg.Namespace, pkg.Name)
+	rt.AuthorizePackage = func(ctx context.Context, c service.Caller, action string, repo model.Repository, pkg endpoints.PackageName) error {
+		return svc.AuthorizePackage(ctx, c, action, repo, pkg.Format, pkg.Namespace, pkg.Name)
 	}
 	a.registerFormats(rt)
 	return rt

@@ -37,7 +37,8 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	iamAPI := &awsapi.IAM{Svc: iamSvc, Log: a.log, Authorize: func(ctx context.Context, c service.Caller, action, resource string) error {
 		return svc.AuthorizeIAM(ctx, c, action, resource)
 	}}
-	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region}, Log: a.log}
+	kms := &awsapi.KMS{Svc: &service.KMS{Store: svc.Store, Crypter: a.keys, Region: a.cfg.Region, Authorize: svc.AuthorizeKMS},
+		Log: a.log, AuthorizeIdentity: svc.AuthorizeIdentity}
 	packages := a.packageRoutes(svc, a.Metrics.CountTokens(principalOf{tokens}))
 
 	mux := http.NewServeMux()
@@ -80,7 +81,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 				iamAPI.Serve(w, r, caller)
 			case "kms":
 				setOp(r, metrics.SurfaceKMS, "kms")
-				kms.Serve(w, r, res.Principal)
+				kms.Serve(w, r, caller)
 			default:
 				awsapi.WriteAuthError(w, r, a.log, "", unknownService(res.Service), nil)
 			}

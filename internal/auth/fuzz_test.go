@@ -116,7 +116,7 @@ func FuzzVerifyPresignedQuery(f *testing.F) {
 func FuzzTokens(f *testing.F) {
 	st := &fakeTokens{}
 	tk := &Tokens{Store: st, Now: func() time.Time { return signedAt }}
-	issued, _, err := tk.Issue(context.Background(), testUser, testDomain, time.Hour)
+	issued, _, err := tk.Issue(context.Background(), testUser, nil, testDomain, time.Hour)
 	if err != nil {
 		f.Fatal(err)
 	}

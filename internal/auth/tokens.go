@@ -47,7 +47,8 @@ func (t *Tokens) now() time.Time {
 
 // Issue creates a token for principal p scoped to domain d — to this incarnation
 // of it (d.CreatedAt), see model.AuthToken.DomainCreatedAt — valid for ttl.
-func (t *Tokens) Issue(ctx context.Context, p model.Principal, d model.Domain, ttl time.Duration) (string, time.Time, error) {
+// sessionTags are the tags of p's STS session (nil for long-term keys).
+func (t *Tokens) Issue(ctx context.Context, p model.Principal, sessionTags map[string]string, d model.Domain, ttl time.Duration) (string, time.Time, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", time.Time{}, apperr.New(apperr.Internal, "generating authorization token").Wrap(err)
@@ -64,6 +65,7 @@ func (t *Tokens) Issue(ctx context.Context, p model.Principal, d model.Domain, t
 		DomainCreatedAt: d.CreatedAt,
 		ExpiresAt:       expires,
 		CreatedAt:       now,
+		SessionTags:     sessionTags,
 	})
 	if err != nil {
 		return "", time.Time{}, err

@@ -68,7 +68,7 @@ func TestTokensIssueAndValidate(t *testing.T) {
 	store := &fakeTokens{}
 	tk := &Tokens{Store: store, Now: func() time.Time { return now }}
 
-	tok, exp, err := tk.Issue(ctx, testUser, testDomain, 12*time.Hour)
+	tok, exp, err := tk.Issue(ctx, testUser, nil, testDomain, 12*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestTokensIssueAndValidate(t *testing.T) {
 		t.Fatalf("validated %+v", at)
 	}
 
-	tok2, _, _ := tk.Issue(ctx, testUser, testDomain, time.Hour)
+	tok2, _, _ := tk.Issue(ctx, testUser, nil, testDomain, time.Hour)
 	if tok2 == tok {
 		t.Fatal("two issues gave the same token")
 	}
@@ -135,7 +135,7 @@ func (*brokenTokens) GetToken(context.Context, string) (model.AuthToken, error) 
 
 func TestTokensStoreFailureIsNotUnauthenticated(t *testing.T) {
 	tk := &Tokens{Store: &brokenTokens{}}
-	tok, _, err := tk.Issue(context.Background(), testUser, model.Domain{Owner: "111122223333", Name: "d"}, time.Hour)
+	tok, _, err := tk.Issue(context.Background(), testUser, nil, model.Domain{Owner: "111122223333", Name: "d"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

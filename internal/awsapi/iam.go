@@ -3,11 +3,13 @@ package awsapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -287,7 +289,64 @@ func oidcParam(_ string, p iamParams) string {
 func anyResource(string, iamParams) string { return "*" }
 
 type isTruncated struct {
-	IsTruncated bool `xml:"IsTruncated"`
+	IsTruncated bool   `xml:"IsTruncated"`
+	Marker      string `xml:"Marker,omitempty"`
+}
+
+// Page sizes of IAM's list operations (MaxItems).
+const (
+	iamDefaultMaxItems = 100
+	iamMaxMaxItems     = 1000
+)
+
+// iamPage cuts one page of items IAM's way: at most MaxItems (1..1000,
+// default 100) of them, after Marker. The marker is the key of the last item
+// of the previous page (items are ordered by key), so a page boundary holds
+// when items before it are added or deleted between calls; clients treat it
+// as opaque.
+func iamPage[T any](p iamParams, items []T, key func(T) string) ([]T, isTruncated, error) {
+	max := iamDefaultMaxItems
+	if v := p.Get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > iamMaxMaxItems {
+			return nil, isTruncated{}, apperr.New(apperr.Validation, "1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and %d", v, iamMaxMaxItems).WithReason(iam.CodeValidation)
+		}
+		max = n
+	}
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, func(a, b T) int { return strings.Compare(key(a), key(b)) })
+	if m := p.Get("Marker"); m != "" {
+		after, err := base64.RawURLEncoding.DecodeString(m)
+		if err != nil {
+			return nil, isTruncated{}, apperr.New(apperr.Validation, "Invalid Marker").WithReason(iam.CodeValidation)
+		}
+		i, _ := slices.BinarySearchFunc(sorted, string(after), func(it T, k string) int { return strings.Compare(key(it), k) })
+		for i < len(sorted) && key(sorted[i]) <= string(after) {
+			i++
+		}
+		sorted = sorted[i:]
+	}
+	if len(sorted) <= max {
+		return sorted, isTruncated{}, nil
+	}
+	sorted = sorted[:max]
+	return sorted, isTruncated{IsTruncated: true, Marker: base64.RawURLEncoding.EncodeToString([]byte(key(sorted[max-1])))}, nil
+}
+
+// pathPrefix keeps the entities whose path starts with PathPrefix (ListUsers,
+// ListRoles, ListPolicies).
+func pathPrefix[T any](p iamParams, items []T, path func(T) string) []T {
+	pre := p.Get("PathPrefix")
+	if pre == "" {
+		return items
+	}
+	var out []T
+	for _, it := range items {
+		if strings.HasPrefix(path(it), pre) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 var iamOps = map[string]iamOp{
@@ -321,10 +380,14 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListUsers": {nil, anyResource, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		us, err := s.ListUsers(ctx, c.Account)
+		if err != nil {
+			return nil, err
+		}
+		us, more, err := iamPage(p, pathPrefix(p, us, func(u iam.User) string { return u.Path }), func(u iam.User) string { return strings.ToLower(u.UserName) })
 		out := struct {
 			Users []iamUser `xml:"Users>member"`
 			isTruncated
-		}{Users: []iamUser{}}
+		}{Users: []iamUser{}, isTruncated: more}
 		for _, u := range us {
 			out.Users = append(out.Users, xUser(u))
 		}
@@ -341,7 +404,10 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListUserTags": {[]string{"UserName"}, userARN, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		u, err := s.GetUser(ctx, c.Account, p.Get("UserName"))
-		return tagList(u.Tags), err
+		if err != nil {
+			return nil, err
+		}
+		return tagList(p, u.Tags)
 	}},
 	"ListGroupsForUser": {[]string{"UserName"}, userARN, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		_, err := s.GetUser(ctx, c.Account, p.Get("UserName"))
@@ -368,10 +434,14 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListRoles": {nil, anyResource, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		rs, err := s.ListRoles(ctx, c.Account)
+		if err != nil {
+			return nil, err
+		}
+		rs, more, err := iamPage(p, pathPrefix(p, rs, func(r iam.Role) string { return r.Path }), func(r iam.Role) string { return strings.ToLower(r.RoleName) })
 		out := struct {
 			Roles []iamRole `xml:"Roles>member"`
 			isTruncated
-		}{Roles: []iamRole{}}
+		}{Roles: []iamRole{}, isTruncated: more}
 		for _, r := range rs {
 			out.Roles = append(out.Roles, xRole(r))
 		}
@@ -414,7 +484,10 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListRoleTags": {[]string{"RoleName"}, roleARN, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		r, err := s.GetRole(ctx, c.Account, p.Get("RoleName"))
-		return tagList(r.Tags), err
+		if err != nil {
+			return nil, err
+		}
+		return tagList(p, r.Tags)
 	}},
 	"ListInstanceProfilesForRole": {[]string{"RoleName"}, roleARN, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		// wharf has no instance profiles; the provider asks before deleting a role.
@@ -460,10 +533,15 @@ var iamOps = map[string]iamOp{
 			}{}, nil
 		}
 		ps, err := s.ListPolicies(ctx, c.Account)
+		if err != nil {
+			return nil, err
+		}
+		// The page is cut before each policy is read in full.
+		ps, more, err := iamPage(p, pathPrefix(p, ps, func(mp iam.ManagedPolicy) string { return mp.Path }), func(mp iam.ManagedPolicy) string { return strings.ToLower(mp.PolicyName) })
 		out := struct {
 			Policies []iamPolicy `xml:"Policies>member"`
 			isTruncated
-		}{Policies: []iamPolicy{}}
+		}{Policies: []iamPolicy{}, isTruncated: more}
 		for _, mp := range ps {
 			full, gerr := s.GetPolicy(ctx, c.Account, mp.Arn)
 			if gerr == nil {
@@ -484,10 +562,15 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListPolicyVersions": {[]string{"PolicyArn"}, policyParam, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		vs, err := s.ListPolicyVersions(ctx, c.Account, p.Get("PolicyArn"))
+		if err != nil {
+			return nil, err
+		}
+		// v1..v5 and later: ordered by number, not by text.
+		vs, more, err := iamPage(p, vs, func(v iam.PolicyVersion) string { return fmt.Sprintf("%020s", strings.TrimPrefix(v.VersionID, "v")) })
 		out := struct {
 			Versions []iamPolicyVersion `xml:"Versions>member"`
 			isTruncated
-		}{Versions: []iamPolicyVersion{}}
+		}{Versions: []iamPolicyVersion{}, isTruncated: more}
 		for _, v := range vs {
 			out.Versions = append(out.Versions, xVersion(v, false))
 		}
@@ -513,7 +596,10 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListPolicyTags": {[]string{"PolicyArn"}, policyParam, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		mp, err := s.GetPolicy(ctx, c.Account, p.Get("PolicyArn"))
-		return tagList(mp.Tags), err
+		if err != nil {
+			return nil, err
+		}
+		return tagList(p, mp.Tags)
 	}},
 
 	// Access keys.
@@ -525,10 +611,14 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListAccessKeys": {nil, keyUserARN, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		ks, name, err := s.ListAccessKeys(ctx, c, p.Get("UserName"))
+		if err != nil {
+			return nil, err
+		}
+		ks, more, err := iamPage(p, ks, func(k model.AccessKey) string { return k.AccessKeyID })
 		out := struct {
 			AccessKeyMetadata []iamKeyMeta `xml:"AccessKeyMetadata>member"`
 			isTruncated
-		}{AccessKeyMetadata: []iamKeyMeta{}}
+		}{AccessKeyMetadata: []iamKeyMeta{}, isTruncated: more}
 		for _, k := range ks {
 			out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamKeyMeta{UserName: name, AccessKeyID: k.AccessKeyID, Status: keyStatus(k), CreateDate: isoTime(k.CreatedAt)})
 		}
@@ -609,7 +699,10 @@ var iamOps = map[string]iamOp{
 	}},
 	"ListOpenIDConnectProviderTags": {[]string{"OpenIDConnectProviderArn"}, oidcParam, func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		o, err := s.GetOIDCProvider(ctx, c.Account, p.Get("OpenIDConnectProviderArn"))
-		return tagList(o.Tags), err
+		if err != nil {
+			return nil, err
+		}
+		return tagList(p, o.Tags)
 	}},
 }
 
@@ -656,11 +749,12 @@ func mergeTags(have, add []iam.Tag, remove []string) []iam.Tag {
 	return append(out, add...)
 }
 
-func tagList(ts []iam.Tag) any {
+func tagList(p iamParams, ts []iam.Tag) (any, error) {
+	ts, more, err := iamPage(p, ts, func(t iam.Tag) string { return t.Key })
 	return struct {
 		Tags []iamTag `xml:"Tags>member"`
 		isTruncated
-	}{Tags: xTags(ts)}
+	}{Tags: xTags(ts), isTruncated: more}, err
 }
 
 func roleResult(r iam.Role) any {
@@ -722,13 +816,17 @@ func inlineDelete(kind string) iamOp {
 func inlineList(kind string) iamOp {
 	return iamOp{[]string{ownerParam(kind)}, ownerARN(kind), func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		names, err := s.ListInlinePolicies(ctx, c.Account, kind, p.Get(ownerParam(kind)))
+		if err != nil {
+			return nil, err
+		}
+		names, more, err := iamPage(p, names, strings.ToLower)
 		if names == nil {
 			names = []string{}
 		}
 		return struct {
 			PolicyNames []string `xml:"PolicyNames>member"`
 			isTruncated
-		}{PolicyNames: names}, err
+		}{PolicyNames: names, isTruncated: more}, err
 	}}
 }
 
@@ -744,10 +842,14 @@ func attach(kind string, on bool) iamOp {
 func attachedList(kind string) iamOp {
 	return iamOp{[]string{ownerParam(kind)}, ownerARN(kind), func(ctx context.Context, s *iam.Service, c model.Principal, p iamParams) (any, error) {
 		as, err := s.ListAttached(ctx, c.Account, kind, p.Get(ownerParam(kind)))
+		if err != nil {
+			return nil, err
+		}
+		as, more, err := iamPage(p, as, func(a iam.AttachedPolicy) string { return a.PolicyArn })
 		out := struct {
 			AttachedPolicies []iamAttached `xml:"AttachedPolicies>member"`
 			isTruncated
-		}{AttachedPolicies: []iamAttached{}}
+		}{AttachedPolicies: []iamAttached{}, isTruncated: more}
 		for _, a := range as {
 			out.AttachedPolicies = append(out.AttachedPolicies, iamAttached{a.PolicyName, a.PolicyArn})
 		}

@@ -21,6 +21,11 @@ import (
 type KMS struct {
 	Svc *service.KMS
 	Log *slog.Logger
+	// AuthorizeIdentity decides the actions no key policy governs (CreateKey,
+	// ListKeys, ListAliases on "*"; an alias's own side of the alias
+	// operations) on the caller's identity policies; nil allows them. Actions
+	// on keys are decided by Svc.Authorize as each key is resolved.
+	AuthorizeIdentity func(ctx context.Context, c service.Caller, action, resource string) error
 
 	once  sync.Once
 	table map[string]kmsOp
@@ -47,8 +52,34 @@ func kmsHandler[In any](fn func(ctx context.Context, c service.Caller, in In) (a
 	}
 }
 
-// Serve handles a verified KMS request from p.
-func (k *KMS) Serve(w http.ResponseWriter, r *http.Request, p model.Principal) {
+// identityOnlyKMS are the operations IAM decides on "*" with identity
+// policies alone; aliasKMS those also decided on the alias's ARN.
+var (
+	identityOnlyKMS = map[string]bool{"CreateKey": true, "ListKeys": true, "ListAliases": true}
+	aliasKMS        = map[string]bool{"CreateAlias": true, "UpdateAlias": true, "DeleteAlias": true}
+)
+
+// authorizeOp decides the identity-only side of op (see identityOnlyKMS).
+func (k *KMS) authorizeOp(ctx context.Context, c service.Caller, op string, body []byte) error {
+	if k.AuthorizeIdentity == nil {
+		return nil
+	}
+	action := "kms:" + op
+	switch {
+	case identityOnlyKMS[op]:
+		return k.AuthorizeIdentity(ctx, c, action, "*")
+	case aliasKMS[op]:
+		var in struct{ AliasName string }
+		if json.Unmarshal(body, &in) != nil || in.AliasName == "" {
+			return nil // the operation refuses the body itself
+		}
+		return k.AuthorizeIdentity(ctx, c, action, model.KMSAlias{Account: c.Principal.Account, Region: k.Svc.Region, Name: in.AliasName}.ARN())
+	}
+	return nil
+}
+
+// Serve handles a verified KMS request from c.
+func (k *KMS) Serve(w http.ResponseWriter, r *http.Request, c service.Caller) {
 	target := r.Header.Get("X-Amz-Target")
 	op, known := strings.CutPrefix(target, kmsTargetPrefix)
 	if r.Method != http.MethodPost || !known {
@@ -70,7 +101,13 @@ func (k *KMS) Serve(w http.ResponseWriter, r *http.Request, p model.Principal) {
 		writeKMSError(w, r, k.Log, apperr.New(apperr.TooLarge, "request body over %d bytes", kmsMaxBody).WithReason("ValidationException"))
 		return
 	}
-	out, err := fn(r.Context(), service.Caller{Principal: p}, body)
+	// Every key the operation resolves is decided for kms:OPERATION.
+	ctx := service.WithKMSAction(r.Context(), "kms:"+op)
+	if err := k.authorizeOp(ctx, c, op, body); err != nil {
+		writeKMSError(w, r, k.Log, err)
+		return
+	}
+	out, err := fn(ctx, c, body)
 	if err != nil {
 		writeKMSError(w, r, k.Log, err)
 		return
@@ -176,6 +213,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			key, err := s.CreateKey(ctx, c, service.KMSKeyInput{
 				Description: in.Description, KeyUsage: in.KeyUsage, KeySpec: spec, Origin: in.Origin,
 				Policy: in.Policy, MultiRegion: in.MultiRegion, Tags: kmsTagsIn(in.Tags),
+				BypassPolicyLockoutSafetyCheck: in.BypassPolicyLockoutSafetyCheck,
 			})
 			if err != nil {
 				return nil, err
@@ -223,7 +261,7 @@ func (k *KMS) ops() map[string]kmsOp {
 			KeyId, PolicyName, Policy      string
 			BypassPolicyLockoutSafetyCheck bool
 		}) (any, error) {
-			return nil, s.PutKeyPolicy(ctx, c, in.KeyId, in.PolicyName, in.Policy)
+			return nil, s.PutKeyPolicy(ctx, c, in.KeyId, in.PolicyName, in.Policy, in.BypassPolicyLockoutSafetyCheck)
 		}),
 		"GetKeyRotationStatus": kmsHandler(func(ctx context.Context, c service.Caller, in kmsKeyRef) (any, error) {
 			key, err := s.Key(ctx, c, in.KeyId)

@@ -89,13 +89,19 @@ func TestKMSKeyLifecycle(t *testing.T) {
 	if err := json.Unmarshal([]byte(aws.ToString(pol.Policy)), &doc); err != nil || !strings.Contains(aws.ToString(pol.Policy), "arn:aws:iam::"+apptest.Account+":root") {
 		t.Errorf("default policy = %s (%v)", aws.ToString(pol.Policy), err)
 	}
-	newPolicy := `{"Version":"2012-10-17","Statement":[{"Sid":"a","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}`
+	// A policy that would lock the caller out of the key's policy is refused
+	// (KMS's lockout safety check): the key policy is evaluated on every use.
+	lockout := `{"Version":"2012-10-17","Statement":[{"Sid":"a","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}`
+	_, err := c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default"), Policy: aws.String(lockout)})
+	wantAPIError[*types.MalformedPolicyDocumentException](t, err, "MalformedPolicyDocumentException", "PutKeyPolicy locking the caller out")
+	newPolicy := `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + apptest.Account + `:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"a","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}`
 	must[*kms.PutKeyPolicyOutput](t, "PutKeyPolicy")(c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default"), Policy: aws.String(newPolicy)}))
 	pol = must[*kms.GetKeyPolicyOutput](t, "GetKeyPolicy after put")(c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id)}))
 	if aws.ToString(pol.Policy) != newPolicy {
 		t.Errorf("policy after put = %s", aws.ToString(pol.Policy))
 	}
-	_, err := c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(id), Policy: aws.String("{not json")})
+	_, err = c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(id), Policy: aws.String("{not json")})
 	wantAPIError[*types.MalformedPolicyDocumentException](t, err, "MalformedPolicyDocumentException", "PutKeyPolicy bad JSON")
 
 	// Rotation.

@@ -7,6 +7,7 @@ package endpoints
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -20,6 +21,10 @@ import (
 type Request struct {
 	Repo      model.Repository
 	Principal model.Principal
+	// SessionTags are the tags of the STS session the token was issued to;
+	// SourceIP is the TCP peer (aws:SourceIp). Both are decision inputs.
+	SessionTags map[string]string
+	SourceIP    string
 	// Path is what follows the repository's endpoint, without a leading slash
 	// (e.g. "lodash", "@scope%2fname", "-/ping", "simple/requests/").
 	Path string
@@ -44,8 +49,13 @@ func ForPackage(req *Request, format model.Format, namespace, name string) *Requ
 	return &r
 }
 
+// Caller is who makes req, as IAM's decision sees it.
+func (req *Request) Caller() service.Caller {
+	return service.Caller{Principal: req.Principal, SessionTags: req.SessionTags, SourceIP: req.SourceIP}
+}
+
 // PackageAuthorizer decides an action on a package of a repository.
-type PackageAuthorizer func(ctx context.Context, p model.Principal, action string, repo model.Repository, pkg PackageName) error
+type PackageAuthorizer func(ctx context.Context, c service.Caller, action string, repo model.Repository, pkg PackageName) error
 
 // Handler serves one package format.
 type Handler interface {
@@ -68,7 +78,7 @@ type TokenValidator interface {
 
 // Authorizer decides whether principal may perform action on a repository,
 // consulting resource policies. nil allows same-account principals only.
-type Authorizer func(ctx context.Context, p model.Principal, action string, repo model.Repository) error
+type Authorizer func(ctx context.Context, c service.Caller, action string, repo model.Repository) error
 
 // Router dispatches to format handlers.
 type Router struct {
@@ -178,27 +188,36 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.WriteError(w, r, err)
 		return
 	}
-	principal := at.Principal
 	repo, err := rt.Svc.GetRepository(ctx, owner, domain, repoName)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	h.Serve(w, r, &Request{Repo: repo, Principal: principal, Path: rest, Base: base})
+	h.Serve(w, r, &Request{Repo: repo, Principal: at.Principal, SessionTags: at.SessionTags, SourceIP: peerIP(r), Path: rest, Base: base})
 }
 
 // Check authorizes an action on the request's repository.
 func (rt *Router) Check(ctx context.Context, req *Request, action string) error {
 	if req.Package != nil && rt.AuthorizePackage != nil {
-		return rt.AuthorizePackage(ctx, req.Principal, action, req.Repo, *req.Package)
+		return rt.AuthorizePackage(ctx, req.Caller(), action, req.Repo, *req.Package)
 	}
 	if rt.Authorize != nil {
-		return rt.Authorize(ctx, req.Principal, action, req.Repo)
+		return rt.Authorize(ctx, req.Caller(), action, req.Repo)
 	}
 	if req.Principal.Account != req.Repo.DomainOwner {
 		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", req.Principal.ARN, action, req.Repo.ARN())
 	}
 	return nil
+}
+
+// peerIP is the TCP peer's address: aws:SourceIp, as on the control plane
+// (forwarding headers are not trusted).
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 // Actions the package endpoints authorize (the IAM actions CodeArtifact's

@@ -21,7 +21,7 @@ type KMSKey struct {
 	KeySpec     string // SYMMETRIC_DEFAULT
 	Origin      string // AWS_KMS
 	State       string // KMSKeyEnabled | KMSKeyDisabled | KMSKeyPendingDeletion
-	// Policy is the key policy document, stored as given (not evaluated).
+	// Policy is the key policy document, as given; IAM's decision evaluates it on every use of the key.
 	Policy             string
 	MultiRegion        bool
 	RotationEnabled    bool

@@ -175,6 +175,10 @@ type AuthToken struct {
 	DomainCreatedAt time.Time
 	ExpiresAt       time.Time
 	CreatedAt       time.Time
+	// SessionTags are the tags of the STS session the token was issued to
+	// (nil otherwise): package endpoints decide aws:PrincipalTag with them,
+	// as the control plane does with the session's credentials.
+	SessionTags map[string]string
 }
 
 // ARN is a parsed Amazon Resource Name.

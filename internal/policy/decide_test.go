@@ -26,7 +26,13 @@ const (
 	deleteDom = "codeartifact:DeleteDomain"
 	getToken  = "codeartifact:GetAuthorizationToken"
 	bearer    = "sts:GetServiceBearerToken"
+	kmsKey    = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	pypiPkg   = "arn:aws:codeartifact:us-east-1:111122223333:package/corp/py-store/pypi//requests"
+	pypiOther = "arn:aws:codeartifact:us-east-1:111122223333:package/corp/py-store/pypi//flask"
 )
+
+// defaultKeyPolicy is KMS's default key policy for account A.
+const defaultKeyPolicy = `{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`
 
 var (
 	idRootA = Identity{Principal: rootA}
@@ -48,11 +54,17 @@ func id(effect, action, resource string, cond ...string) string {
 	return `{"Version":"2012-10-17","Statement":[{` + s + `}]}`
 }
 
-// rp is a resource policy of one statement naming principal (raw JSON).
-func rp(effect, principal, action string, cond ...string) string {
-	s := fmt.Sprintf(`"Effect":%q,"Principal":%s,"Action":%s,"Resource":"*"`, effect, principal, jsonish(action))
-	if len(cond) > 0 {
-		s += `,"Condition":` + cond[0]
+// rp is a resource policy of one statement naming principal (raw JSON);
+// opt is an optional condition block ("" for none) and an optional Resource
+// (default "*").
+func rp(effect, principal, action string, opt ...string) string {
+	res := "*"
+	if len(opt) > 1 {
+		res = opt[1]
+	}
+	s := fmt.Sprintf(`"Effect":%q,"Principal":%s,"Action":%s,"Resource":%q`, effect, principal, jsonish(action), res)
+	if len(opt) > 0 && opt[0] != "" {
+		s += `,"Condition":` + opt[0]
 	}
 	return `{"Version":"2012-10-17","Statement":[{` + s + `}]}`
 }
@@ -373,6 +385,46 @@ func decideCases() []decideCase {
 		trust(c("assume: root needs the trust policy too", idRootA, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", aws(bob.ARN), "sts:AssumeRole")), false, noRes)),
 		trust(c("assume: root with trust naming account", idRootA, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", acctAP, "sts:AssumeRole")), true, "")),
 		trust(c("assume: required trust naming user directly", idAlice, "sts:AssumeRole", ciRoleARN, A, nil, L(rp("Allow", aws(alice.ARN), "sts:AssumeRole")), true, "")),
+
+		// --- KMS key policies: like trust policies, the key policy must allow
+		// (KMS's documented exception); naming the account delegates to IAM.
+		trust(c("kms: default key policy, root", idRootA, "kms:Encrypt", kmsKey, A, nil, L(defaultKeyPolicy), true, "")),
+		trust(c("kms: default key policy, user without identity allow", idAlice, "kms:Encrypt", kmsKey, A, nil, L(defaultKeyPolicy), false, noID)),
+		trust(c("kms: default key policy, user with identity allow", idAlice, "kms:Encrypt", kmsKey, A, L(id("Allow", "kms:Encrypt", kmsKey)), L(defaultKeyPolicy), true, "")),
+		trust(c("kms: default key policy, identity allows another key", idAlice, "kms:Encrypt", kmsKey, A, L(id("Allow", "kms:Encrypt", "arn:aws:kms:us-east-1:111122223333:key/other")), L(defaultKeyPolicy), false, noID)),
+		trust(c("kms: session role with identity allow", idCI, "kms:Decrypt", kmsKey, A, L(id("Allow", "kms:*", "*")), L(defaultKeyPolicy), true, "")),
+		trust(c("kms: key policy silent, identity allows", idAlice, "kms:Encrypt", kmsKey, A, L(allowAllID), L(rp("Allow", aws(bob.ARN), "kms:Encrypt")), false, noRes)),
+		trust(c("kms: key policy silent, root", idRootA, "kms:Encrypt", kmsKey, A, nil, L(rp("Allow", aws(bob.ARN), "kms:Encrypt")), false, noRes)),
+		trust(c("kms: key policy names user, no identity policy", idBob, "kms:Encrypt", kmsKey, A, nil, L(rp("Allow", aws(bob.ARN), "kms:Encrypt")), true, "")),
+		trust(c("kms: key policy names role, session uses it", idCI, "kms:Decrypt", kmsKey, A, nil, L(rp("Allow", aws(ciRoleARN), "kms:Decrypt")), true, "")),
+		trust(c("kms: key policy delegates other actions only", idAlice, "kms:ScheduleKeyDeletion", kmsKey, A, L(allowAllID), L(rp("Allow", rootAP, `["kms:Encrypt","kms:Decrypt"]`)), false, noRes)),
+		trust(c("kms: key policy deny beats identity allow", idAlice, "kms:Decrypt", kmsKey, A, L(allowAllID), L(defaultKeyPolicy, rp("Deny", aws(alice.ARN), "kms:Decrypt")), false, rsDen)),
+		trust(c("kms: identity deny beats key policy naming user", idBob, "kms:Decrypt", kmsKey, A, L(id("Deny", "kms:*", "*")), L(rp("Allow", aws(bob.ARN), "kms:Decrypt")), false, idDen)),
+		trust(c("kms: cross-account key policy names account, identity allows", idSpoke, "kms:Decrypt", kmsKey, A, L(id("Allow", "kms:Decrypt", kmsKey)), L(defaultKeyPolicy, rp("Allow", acctBP, "kms:Decrypt")), true, "")),
+		trust(c("kms: cross-account key policy only", idSpoke, "kms:Decrypt", kmsKey, A, nil, L(rp("Allow", acctBP, "kms:Decrypt")), false, noID)),
+		trust(c("kms: cross-account default key policy", idSpoke, "kms:Decrypt", kmsKey, A, L(allowAllID), L(defaultKeyPolicy), false, noRes)),
+		trust(withIP(c("kms: key policy condition on source ip", idBob, "kms:Decrypt", kmsKey, A, nil, L(rp("Allow", aws(bob.ARN), "kms:Decrypt", `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`)), false, noRes), "192.0.2.1")),
+		trust(withTags(c("kms: key policy PrincipalTag delegation", idRead, "kms:Decrypt", kmsKey, A, L(id("Allow", "kms:Decrypt", "*")), L(rp("Allow", rootAP, "kms:Decrypt", `{"StringEquals":{"aws:PrincipalTag/team":"platform"}}`)), true, ""), "team", "platform")),
+
+		// --- PyPI packages on their own ARN (empty namespace).
+		c("pypi: deny on one package's ARN", idCI, publish, pypiPkg, A, L(allowCA), L(rp("Deny", `"*"`, publish, "", pypiPkg)), false, rsDen),
+		c("pypi: deny on one package spares another", idCI, publish, pypiOther, A, L(allowCA), L(rp("Deny", `"*"`, publish, "", pypiPkg)), true, ""),
+		c("pypi: allow on package glob grants named role", idCI, publish, pypiPkg, A, nil, L(rp("Allow", aws(ciRoleARN), publish, "", "arn:aws:codeartifact:us-east-1:111122223333:package/corp/py-store/pypi//*")), true, ""),
+		c("pypi: allow on npm packages does not cover pypi", idCI, publish, pypiPkg, A, nil, L(rp("Allow", aws(ciRoleARN), publish, "", "arn:aws:codeartifact:us-east-1:111122223333:package/corp/py-store/npm/*")), false, noID),
+
+		// --- More ...IfExists and set qualifiers.
+		withTags(c("StringEqualsIfExists present match", idRead, read, repoARN, A, nil, L(rp("Allow", `"*"`, read, `{"StringEqualsIfExists":{"aws:PrincipalTag/team":"platform"}}`)), true, ""), "team", "platform"),
+		c("StringLikeIfExists deny hits a missing key", idAlice, read, repoARN, A, L(allowCA), L(rp("Deny", `"*"`, read, `{"StringLikeIfExists":{"aws:PrincipalTag/env":"prod*"}}`)), false, rsDen),
+		withTags(c("StringLikeIfExists deny hits match", idRead, read, repoARN, A, L(allowCA), L(rp("Deny", `"*"`, read, `{"StringLikeIfExists":{"aws:PrincipalTag/env":"prod*"}}`)), false, rsDen), "env", "production"),
+		withTags(c("StringLikeIfExists deny spares other value", idRead, read, repoARN, A, L(allowCA), L(rp("Deny", `"*"`, read, `{"StringLikeIfExists":{"aws:PrincipalTag/env":"prod*"}}`)), true, ""), "env", "dev"),
+		withIP(c("IpAddressIfExists present outside", idAlice, read, repoARN, A, nil, L(rp("Allow", `"*"`, read, `{"IpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}`)), false, noID), "192.0.2.1"),
+		c("IpAddressIfExists missing grants", idAlice, read, repoARN, A, nil, L(rp("Allow", `"*"`, read, `{"IpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}`)), true, ""),
+		withOrg(c("PrincipalOrgID IfExists cross-account match", idSpoke, read, repoARN, A, L(readID), L(rp("Allow", `"*"`, read, `{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}`)), true, ""), "o-abc"),
+		withOrg(c("PrincipalOrgID IfExists cross-account other org", idSpoke, read, repoARN, A, L(readID), L(rp("Allow", `"*"`, read, `{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}`)), false, noRes), "o-zzz"),
+		{name: "ForAllValues StringLike one stray", who: idAlice, action: read, resource: repoARN, owner: A, idp: L(id("Allow", read, "*", `{"ForAllValues:StringLike":{"aws:TagKeys":["t*"]}}`)), ctx: map[string][]string{"aws:TagKeys": {"team", "cost"}}, want: false, reason: noID},
+		{name: "ForAnyValue StringLike one matches", who: idAlice, action: read, resource: repoARN, owner: A, idp: L(id("Allow", read, "*", `{"ForAnyValue:StringLike":{"aws:TagKeys":["env*"]}}`)), ctx: map[string][]string{"aws:TagKeys": {"team", "environment"}}, want: true},
+		{name: "ForAllValues in a resource policy cross-account", who: idSpoke, action: read, resource: repoARN, owner: A, idp: L(readID), rps: L(rp("Allow", acctBP, read, `{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}`)), ctx: map[string][]string{"aws:TagKeys": {"team"}}, want: true},
+		{name: "ForAnyValue deny in a resource policy binds root", who: idRootA, action: read, resource: repoARN, owner: A, rps: L(rp("Deny", `"*"`, read, `{"ForAnyValue:StringEquals":{"aws:TagKeys":["blocked"]}}`)), ctx: map[string][]string{"aws:TagKeys": {"ok", "blocked"}}, want: false, reason: rsDen},
 	}
 	return cases
 }

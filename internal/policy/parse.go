@@ -84,7 +84,17 @@ var (
 // evaluable form. Failures are *apperr.Error of Kind Validation whose message
 // names the offending element.
 func Parse(doc string) (*Policy, error) {
-	return parseDocument(doc, false)
+	return parseDocument(doc, rules{maxLen: MaxDocumentLength})
+}
+
+// MaxKeyPolicyLength is KMS's limit on a key policy (32 KiB).
+const MaxKeyPolicyLength = 32768
+
+// ParseKey validates doc as a KMS key policy: a resource-based policy, as
+// Parse, of up to MaxKeyPolicyLength characters, whose Sids may hold any
+// characters (KMS's default policy has "Enable IAM User Permissions").
+func ParseKey(doc string) (*Policy, error) {
+	return parseDocument(doc, rules{maxLen: MaxKeyPolicyLength, anySid: true})
 }
 
 // ParseIdentity validates doc as an IAM identity-based policy (inline or
@@ -92,11 +102,19 @@ func Parse(doc string) (*Policy, error) {
 // not have Principal/NotPrincipal and must have Resource or NotResource, as
 // IAM's MalformedPolicyDocument rules say.
 func ParseIdentity(doc string) (*Policy, error) {
-	return parseDocument(doc, true)
+	return parseDocument(doc, rules{identity: true, maxLen: MaxDocumentLength})
 }
 
-func parseDocument(doc string, identity bool) (*Policy, error) {
-	if err := checkText(doc); err != nil {
+// rules are what differs between the kinds of policy document.
+type rules struct {
+	identity bool // an identity-based policy: no Principal, Resource required
+	maxLen   int  // characters
+	anySid   bool // KMS key policies: a Sid may hold any characters ("Enable IAM User Permissions")
+}
+
+func parseDocument(doc string, r rules) (*Policy, error) {
+	identity := r.identity
+	if err := checkText(doc, r.maxLen); err != nil {
 		return nil, err
 	}
 	root, err := decodeStrict(doc)
@@ -146,8 +164,8 @@ func parseDocument(doc string, identity bool) (*Policy, error) {
 		return nil, invalid("Statement", "must be an object or an array of objects, got %s", kindName(stv))
 	}
 	sids := map[string]string{}
-	for i, r := range raw {
-		s, err := parseStatement(paths[i], r, identity)
+	for i := range raw {
+		s, err := parseStatement(paths[i], raw[i], r)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +181,7 @@ func parseDocument(doc string, identity bool) (*Policy, error) {
 }
 
 // checkText applies the PolicyDocument shape's length and character rules.
-func checkText(doc string) error {
+func checkText(doc string, maxLen int) error {
 	if !utf8.ValidString(doc) {
 		return invalid("", "is not valid UTF-8")
 	}
@@ -171,8 +189,8 @@ func checkText(doc string) error {
 	if n == 0 {
 		return invalid("", "must not be empty")
 	}
-	if n > MaxDocumentLength {
-		return invalid("", "is %d characters long, longer than the limit of %d", n, MaxDocumentLength)
+	if n > maxLen {
+		return invalid("", "is %d characters long, longer than the limit of %d", n, maxLen)
 	}
 	for _, r := range doc {
 		if unicode.Is(unicode.C, r) && !strings.ContainsRune(" \t\n\v\f\r", r) {
@@ -182,7 +200,8 @@ func checkText(doc string) error {
 	return nil
 }
 
-func parseStatement(path string, v any, identity bool) (Statement, error) {
+func parseStatement(path string, v any, r rules) (Statement, error) {
+	identity := r.identity
 	var s Statement
 	obj, ok := v.(*object)
 	if !ok {
@@ -193,7 +212,7 @@ func parseStatement(path string, v any, identity bool) (Statement, error) {
 	}
 	if sv, ok := obj.vals["Sid"]; ok {
 		sid, ok := sv.(string)
-		if !ok || !sidRe.MatchString(sid) {
+		if !ok || (!r.anySid && !sidRe.MatchString(sid)) {
 			return s, invalid(path+".Sid", "must be a string of letters and digits only, got %s", show(sv))
 		}
 		s.Sid = sid

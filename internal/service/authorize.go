@@ -13,23 +13,24 @@ import (
 // identity-based policies and tags (iam.Service.Identity is one).
 type IdentityLoader func(ctx context.Context, p model.Principal, roleARN string, sessionTags map[string]string) (policy.Identity, error)
 
-// Authorize decides whether p may perform action on a domain's resource (a
-// repository when repo is set). It is the package endpoints' entry; callers
-// with session details use AuthorizeCaller.
-func (s *Service) Authorize(ctx context.Context, p model.Principal, action, domainOwner, domain, repo string) error {
+// Authorize decides whether c may perform action on a domain's resource (a
+// repository when repo is set). It is the package endpoints' entry: their
+// caller comes from an authorization token (principal and session tags) and
+// the connection (source address).
+func (s *Service) Authorize(ctx context.Context, c Caller, action, domainOwner, domain, repo string) error {
 	resource := model.DomainARN(s.Region, domainOwner, domain)
 	if repo != "" {
 		resource = model.RepositoryARN(s.Region, domainOwner, domain, repo)
 	}
-	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, domainOwner, domain, repo, resource)
+	return s.AuthorizeCaller(ctx, c, action, domainOwner, domain, repo, resource)
 }
 
 // AuthorizePackage decides a package-level action on the package's own ARN,
 // as CodeArtifact does (so a policy denying package/DOMAIN/REPO/npm/*
 // applies).
-func (s *Service) AuthorizePackage(ctx context.Context, p model.Principal, action string, repo model.Repository, format model.Format, namespace, name string) error {
+func (s *Service) AuthorizePackage(ctx context.Context, c Caller, action string, repo model.Repository, format model.Format, namespace, name string) error {
 	arn := model.PackageARN(s.Region, repo.DomainOwner, repo.DomainName, repo.Name, format, namespace, name)
-	return s.AuthorizeCaller(ctx, Caller{Principal: p}, action, repo.DomainOwner, repo.DomainName, repo.Name, arn)
+	return s.AuthorizeCaller(ctx, c, action, repo.DomainOwner, repo.DomainName, repo.Name, arn)
 }
 
 // AuthorizeCaller is IAM's decision (policy.Decide) for a CodeArtifact
@@ -63,13 +64,50 @@ func (s *Service) AuthorizeCaller(ctx context.Context, c Caller, action, domainO
 
 // decide runs policy.Decide and words a refusal as AWS does.
 func (s *Service) decide(ctx context.Context, c Caller, action, resource, owner string, pols []*policy.Policy, extra map[string][]string) error {
+	return s.decideFor(ctx, c, action, resource, owner, pols, false, extra)
+}
+
+// AuthorizeKMS decides a kms: action on a key of wharf's KMS as KMS does:
+// the key policy must allow, by naming the caller (or "*") or by naming its
+// account, which delegates to the caller's identity policies (the default
+// key policy's "Enable IAM User Permissions" statement); an explicit Deny in
+// either refuses. A key policy that no longer parses allows nothing.
+func (s *Service) AuthorizeKMS(ctx context.Context, c Caller, action string, key model.KMSKey) error {
+	pol, err := policy.ParseKey(key.Policy)
+	if err != nil {
+		pol = denyAll
+	}
+	return s.decideFor(ctx, c, action, key.ARN(), key.Account, []*policy.Policy{pol}, true, nil)
+}
+
+// kmsAuthorizer is AuthorizeKMS when IAM is modelled (Identities set), nil
+// otherwise (embedders: a caller uses its own account's keys).
+func (s *Service) kmsAuthorizer() func(ctx context.Context, c Caller, action string, key model.KMSKey) error {
+	if s.Identities == nil {
+		return nil
+	}
+	return s.AuthorizeKMS
+}
+
+// AuthorizeIdentity decides an action that only identity policies govern,
+// on resource in the caller's own account (kms:CreateKey, kms:ListKeys,
+// kms:ListAliases, an alias's side of kms:CreateAlias).
+func (s *Service) AuthorizeIdentity(ctx context.Context, c Caller, action, resource string) error {
+	return s.authorizeIdentityOnly(ctx, c, action, resource, nil)
+}
+
+func (s *Service) decideFor(ctx context.Context, c Caller, action, resource, owner string, pols []*policy.Policy, required bool, extra map[string][]string) error {
 	if s.Identities == nil {
 		req := policy.Request{Principal: c.Principal, Action: action, Resource: resource}
 		var ds []policy.Decision
 		for _, p := range pols {
 			ds = append(ds, p.Evaluate(req))
 		}
-		if policy.Allowed(c.Principal.Account == owner, ds...) {
+		allowed := policy.Allowed(c.Principal.Account == owner, ds...)
+		if required {
+			allowed = policy.Merge(ds...) == policy.Allow
+		}
+		if allowed {
 			return nil
 		}
 		return apperr.New(apperr.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, resource)
@@ -83,7 +121,7 @@ func (s *Service) decide(ctx context.Context, c Caller, action, resource, owner 
 	}
 	id.OrgID = s.OrgID
 	res := policy.Decide(policy.Input{Identity: id, Action: action, Resource: resource, ResourceOwner: owner,
-		ResourcePolicies: pols, SourceIP: c.SourceIP, Context: extra})
+		ResourcePolicies: pols, ResourcePolicyRequired: required, SourceIP: c.SourceIP, Context: extra})
 	if res.Allowed {
 		return nil
 	}

@@ -15,15 +15,17 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/policy"
 	"github.com/wharf-dev/wharf/internal/store"
 )
 
 // KMS implements wharf's KMS subset: customer-managed symmetric keys with their
-// policies (stored as given, never evaluated), rotation settings, tags and
+// policies (evaluated on every use, see Authorize), rotation settings, tags and
 // aliases, and Encrypt/Decrypt/GenerateDataKey under them. Key material is not
 // stored: Crypter derives it from wharf's master secret and the key ARN.
 //
-// Access is by account only: a caller sees exactly its own account's keys.
+// A caller sees its own account's keys only; within the account, IAM's
+// decision with the key policy (Authorize) says what it may do with them.
 //
 // Errors carry the KMS exception name in apperr.Error.Reason when it is not
 // implied by the Kind (see awsapi's KMS error writer).
@@ -32,6 +34,27 @@ type KMS struct {
 	Crypter Crypter
 	Region  string
 	Now     func() time.Time
+	// Authorize decides a kms: action on a key (Service.AuthorizeKMS: the
+	// key policy and the caller's identity policies). nil: a caller may use
+	// every key of its own account, the rule before wharf had IAM.
+	Authorize func(ctx context.Context, c Caller, action string, key model.KMSKey) error
+}
+
+type kmsActionKey struct{}
+
+// WithKMSAction names the kms: action a request performs, which every key it
+// resolves (KMS.Key) is authorized for. The KMS API sets it from the
+// operation; without one, resolving a key is decided as kms:DescribeKey (what
+// CreateDomain needs of the caller to check a domain's key).
+func WithKMSAction(ctx context.Context, action string) context.Context {
+	return context.WithValue(ctx, kmsActionKey{}, action)
+}
+
+func kmsAction(ctx context.Context) string {
+	if a, ok := ctx.Value(kmsActionKey{}).(string); ok {
+		return a
+	}
+	return "kms:DescribeKey"
 }
 
 // Crypter seals and opens bytes under a key ARN (keys.Local satisfies it).
@@ -80,6 +103,24 @@ type KMSKeyInput struct {
 	Description, KeyUsage, KeySpec, Origin, Policy string
 	MultiRegion                                    bool
 	Tags                                           []model.Tag
+	// BypassPolicyLockoutSafetyCheck skips the check that Policy lets the
+	// caller put the key's policy again (lockoutCheck).
+	BypassPolicyLockoutSafetyCheck bool
+}
+
+// lockoutCheck is KMS's policy lockout safety check: a key policy that
+// would not let the caller change it again (kms:PutKeyPolicy) is refused
+// unless the caller bypasses the check, so an account does not lock itself
+// out of its key by mistake.
+func (k *KMS) lockoutCheck(ctx context.Context, c Caller, key model.KMSKey, bypass bool) error {
+	if bypass || k.Authorize == nil {
+		return nil
+	}
+	if k.Authorize(ctx, c, "kms:PutKeyPolicy", key) != nil {
+		return kmsErr(apperr.Validation, "MalformedPolicyDocumentException",
+			"The new key policy will not allow you to update the key policy in the future.")
+	}
+	return nil
 }
 
 // CreateKey creates an Enabled key in the caller's account.
@@ -116,6 +157,11 @@ func (k *KMS) CreateKey(ctx context.Context, c Caller, in KMSKeyInput) (model.KM
 		Account: c.Principal.Account, Region: k.Region, KeyID: id, Description: in.Description,
 		KeyUsage: KMSKeyUsage, KeySpec: KMSKeySpec, Origin: KMSOrigin, State: model.KMSKeyEnabled,
 		Policy: policy, RotationPeriodDays: KMSDefaultRotation, CreatedAt: k.now(),
+	}
+	if in.Policy != "" {
+		if err := k.lockoutCheck(ctx, c, key, in.BypassPolicyLockoutSafetyCheck); err != nil {
+			return model.KMSKey{}, err
+		}
 	}
 	// Tags first: a key never shows without the tags it was created with.
 	if len(in.Tags) > 0 {
@@ -164,8 +210,9 @@ func validKMSDescription(d string) error {
 	return nil
 }
 
-// validKeyPolicy checks a key policy is a JSON object of acceptable size. The
-// policy is stored, not evaluated.
+// validKeyPolicy checks a key policy is one IAM's evaluation can decide
+// (policy.ParseKey), of acceptable size: it is evaluated on every use of the
+// key (Service.AuthorizeKMS).
 func validKeyPolicy(p string) error {
 	if len(p) > kmsMaxPolicy {
 		return kmsErr(apperr.Validation, "MalformedPolicyDocumentException", "the key policy exceeds %d characters", kmsMaxPolicy)
@@ -173,6 +220,9 @@ func validKeyPolicy(p string) error {
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(p), &doc); err != nil {
 		return kmsErr(apperr.Validation, "MalformedPolicyDocumentException", "the key policy is not a JSON object: %v", err)
+	}
+	if _, err := policy.ParseKey(p); err != nil {
+		return kmsErr(apperr.Validation, "MalformedPolicyDocumentException", "%s", apperr.As(err).Message)
 	}
 	return nil
 }
@@ -208,7 +258,7 @@ func (k *KMS) Key(ctx context.Context, c Caller, keyID string) (model.KMSKey, er
 		}
 		if a.Account != account {
 			return model.KMSKey{}, kmsErr(apperr.AccessDenied, "AccessDeniedException",
-				"%s is not authorized to use %s: wharf's KMS serves a key to its own account only (key policies are stored, not evaluated)",
+				"%s is not authorized to use %s: wharf's KMS serves a key to its own account only",
 				c.Principal.ARN, keyID)
 		}
 		if a.Region != k.Region {
@@ -243,6 +293,11 @@ func (k *KMS) Key(ctx context.Context, c Caller, keyID string) (model.KMSKey, er
 			return model.KMSKey{}, err
 		}
 		return model.KMSKey{}, kmsNotFound("Key '%s' does not exist", key.ARN())
+	}
+	if k.Authorize != nil {
+		if err := k.Authorize(ctx, c, kmsAction(ctx), key); err != nil {
+			return model.KMSKey{}, err
+		}
 	}
 	return key, nil
 }
@@ -300,7 +355,7 @@ func (k *KMS) KeyPolicy(ctx context.Context, c Caller, keyID, name string) (stri
 }
 
 // PutKeyPolicy replaces the key's policy.
-func (k *KMS) PutKeyPolicy(ctx context.Context, c Caller, keyID, name, policy string) error {
+func (k *KMS) PutKeyPolicy(ctx context.Context, c Caller, keyID, name, policy string, bypassLockoutCheck bool) error {
 	if name != "" && name != kmsDefaultPolicyName {
 		return kmsNotFound("No such policy exists")
 	}
@@ -312,6 +367,9 @@ func (k *KMS) PutKeyPolicy(ctx context.Context, c Caller, keyID, name, policy st
 		return err
 	}
 	key.Policy = policy
+	if err := k.lockoutCheck(ctx, c, key, bypassLockoutCheck); err != nil {
+		return err
+	}
 	return k.Store.PutKMSKey(ctx, key)
 }
 

@@ -31,7 +31,7 @@ const (
 
 // TokenIssuer issues authorization tokens (auth.Tokens satisfies it).
 type TokenIssuer interface {
-	Issue(ctx context.Context, p model.Principal, d model.Domain, ttl time.Duration) (string, time.Time, error)
+	Issue(ctx context.Context, p model.Principal, sessionTags map[string]string, d model.Domain, ttl time.Duration) (string, time.Time, error)
 }
 
 // PolicyValidator parses a policy document, returning an apperr Validation error

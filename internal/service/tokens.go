@@ -41,7 +41,9 @@ func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, ownerPara
 			ttl = left
 		}
 	}
-	return s.Tokens.Issue(ctx, c.Principal, d, ttl)
+	// The session's tags go with the token, so aws:PrincipalTag conditions
+	// decide the package endpoints as they decide this call.
+	return s.Tokens.Issue(ctx, c.Principal, c.SessionTags, d, ttl)
 }
 
 // EndpointPath is the path of a repository's package endpoint on wharf:

@@ -69,10 +69,6 @@ var hexRe = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 // (a mismatch stores nothing), md5_digest right after.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
-	if err := h.Check(ctx, req, endpoints.ActionPublish); err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		h.WriteError(w, r, apperr.Validationf("upload must be multipart/form-data"))
@@ -134,6 +130,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, req *endpoints.
 		filename = cd["filename"]
 		name, version := first(form, "name"), first(form, "version")
 		if err := checkUpload(form, filename, name, version); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		// Publishing is decided on the package's own ARN, as in AWS, so it
+		// waits for the name: twine sends the metadata fields before the
+		// file, and nothing of the file is read before this.
+		if err := h.Check(ctx, endpoints.ForPackage(req, model.FormatPypi, "", Normalize(name)), endpoints.ActionPublish); err != nil {
 			h.WriteError(w, r, err)
 			return
 		}

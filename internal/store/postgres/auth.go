@@ -15,15 +15,20 @@ import (
 
 // PutToken stores an authorization token by hash, replacing one with the same hash.
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
+	tags, err := sqlcommon.TagsJSON(t.SessionTags)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO auth_tokens (hash, principal_account, principal_arn,
-			principal_user_id, domain_owner, domain_name, domain_created_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			principal_user_id, domain_owner, domain_name, domain_created_at, expires_at, created_at, session_tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (hash) DO UPDATE SET principal_account = excluded.principal_account,
 			principal_arn = excluded.principal_arn, principal_user_id = excluded.principal_user_id,
 			domain_owner = excluded.domain_owner, domain_name = excluded.domain_name,
-			domain_created_at = excluded.domain_created_at, expires_at = excluded.expires_at, created_at = excluded.created_at`,
+			domain_created_at = excluded.domain_created_at, expires_at = excluded.expires_at, created_at = excluded.created_at,
+			session_tags = excluded.session_tags`,
 			t.Hash, t.Principal.Account, t.Principal.ARN, t.Principal.UserID, t.DomainOwner, t.DomainName,
-			sqlcommon.Millis(t.DomainCreatedAt), sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
+			sqlcommon.Millis(t.DomainCreatedAt), sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt), tags); err != nil {
 			return fmt.Errorf("postgres: put token: %w", err)
 		}
 		return nil
@@ -34,13 +39,17 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, error) {
 	t := model.AuthToken{Hash: hash}
 	var domainCreated, expires, created *int64
+	var tags string
 	err := s.pool.QueryRow(ctx, `SELECT principal_account, principal_arn, principal_user_id, domain_owner,
-		domain_name, domain_created_at, expires_at, created_at FROM auth_tokens WHERE hash = $1`, hash).
-		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &domainCreated, &expires, &created)
+		domain_name, domain_created_at, expires_at, created_at, session_tags FROM auth_tokens WHERE hash = $1`, hash).
+		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &domainCreated, &expires, &created, &tags)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return model.AuthToken{}, apperr.NotFoundf("token", "", "token not found")
 	}
 	if err != nil {
+		return model.AuthToken{}, fmt.Errorf("postgres: get token: %w", err)
+	}
+	if t.SessionTags, err = sqlcommon.ParseTagsJSON(tags); err != nil {
 		return model.AuthToken{}, fmt.Errorf("postgres: get token: %w", err)
 	}
 	t.DomainCreatedAt = sqlcommon.FromMillis(domainCreated)

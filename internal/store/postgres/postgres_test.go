@@ -374,7 +374,7 @@ func TestMigrateDistTags(t *testing.T) {
 		`DROP TABLE iam_entities`, `DROP INDEX access_keys_by_principal`, `DROP INDEX access_keys_by_expiry`,
 		`ALTER TABLE access_keys DROP COLUMN status`, `ALTER TABLE access_keys DROP COLUMN session_token_hash`,
 		`ALTER TABLE access_keys DROP COLUMN role_arn`, `ALTER TABLE access_keys DROP COLUMN session_tags`,
-		`ALTER TABLE access_keys DROP COLUMN expires_at`} {
+		`ALTER TABLE access_keys DROP COLUMN expires_at`, `ALTER TABLE auth_tokens DROP COLUMN session_tags`} {
 		if _, err := s.pool.Exec(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

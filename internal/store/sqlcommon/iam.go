@@ -49,6 +49,27 @@ func ScanAccessKey(row Scanner) (model.AccessKey, error) {
 	return k, nil
 }
 
+// TagsJSON is the stored form of session tags: "" for none.
+func TagsJSON(tags map[string]string) (string, error) {
+	if len(tags) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(tags)
+	return string(b), err
+}
+
+// ParseTagsJSON reads what TagsJSON stored.
+func ParseTagsJSON(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var tags map[string]string
+	if err := json.Unmarshal([]byte(s), &tags); err != nil {
+		return nil, fmt.Errorf("session tags: %w", err)
+	}
+	return tags, nil
+}
+
 // AccessKeyNotFound is the error for a missing access key.
 func AccessKeyNotFound(id string) error {
 	return apperr.NotFoundf("access-key", id, "access key %s not found", id)

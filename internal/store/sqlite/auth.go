@@ -14,15 +14,20 @@ import (
 
 // PutToken stores an authorization token by hash, replacing one with the same hash.
 func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
+	tags, err := sqlcommon.TagsJSON(t.SessionTags)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO auth_tokens (hash, principal_account, principal_arn,
-			principal_user_id, domain_owner, domain_name, domain_created_at, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			principal_user_id, domain_owner, domain_name, domain_created_at, expires_at, created_at, session_tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (hash) DO UPDATE SET principal_account = excluded.principal_account,
 			principal_arn = excluded.principal_arn, principal_user_id = excluded.principal_user_id,
 			domain_owner = excluded.domain_owner, domain_name = excluded.domain_name,
-			domain_created_at = excluded.domain_created_at, expires_at = excluded.expires_at, created_at = excluded.created_at`,
+			domain_created_at = excluded.domain_created_at, expires_at = excluded.expires_at, created_at = excluded.created_at,
+			session_tags = excluded.session_tags`,
 			t.Hash, t.Principal.Account, t.Principal.ARN, t.Principal.UserID, t.DomainOwner, t.DomainName,
-			sqlcommon.Millis(t.DomainCreatedAt), sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt)); err != nil {
+			sqlcommon.Millis(t.DomainCreatedAt), sqlcommon.Millis(t.ExpiresAt), sqlcommon.Millis(t.CreatedAt), tags); err != nil {
 			return fmt.Errorf("sqlite: put token: %w", err)
 		}
 		return nil
@@ -33,13 +38,17 @@ func (s *Store) PutToken(ctx context.Context, t model.AuthToken) error {
 func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, error) {
 	t := model.AuthToken{Hash: hash}
 	var domainCreated, expires, created *int64
+	var tags string
 	err := s.r.QueryRowContext(ctx, `SELECT principal_account, principal_arn, principal_user_id, domain_owner,
-		domain_name, domain_created_at, expires_at, created_at FROM auth_tokens WHERE hash = ?`, hash).
-		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &domainCreated, &expires, &created)
+		domain_name, domain_created_at, expires_at, created_at, session_tags FROM auth_tokens WHERE hash = ?`, hash).
+		Scan(&t.Principal.Account, &t.Principal.ARN, &t.Principal.UserID, &t.DomainOwner, &t.DomainName, &domainCreated, &expires, &created, &tags)
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.AuthToken{}, apperr.NotFoundf("token", "", "token not found")
 	}
 	if err != nil {
+		return model.AuthToken{}, fmt.Errorf("sqlite: get token: %w", err)
+	}
+	if t.SessionTags, err = sqlcommon.ParseTagsJSON(tags); err != nil {
 		return model.AuthToken{}, fmt.Errorf("sqlite: get token: %w", err)
 	}
 	t.DomainCreatedAt = sqlcommon.FromMillis(domainCreated)

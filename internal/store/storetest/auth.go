@@ -51,6 +51,7 @@ func testTokens(t *testing.T, s store.Store) {
 		Principal:   model.Principal{Account: owner, ARN: "arn:aws:iam::" + owner + ":root", UserID: owner},
 		DomainOwner: owner, DomainName: "d", DomainCreatedAt: t0.Add(-time.Hour),
 		ExpiresAt: t0.Add(12 * time.Hour), CreatedAt: t0,
+		SessionTags: map[string]string{"team": "payments", "Project": "ledger"},
 	}
 	ok(t, s.PutToken(ctx(t), tok), "PutToken")
 	ok(t, s.PutToken(ctx(t), model.AuthToken{Hash: "cd34", DomainOwner: other, DomainName: "e", ExpiresAt: t0}), "PutToken other")

@@ -9,14 +9,8 @@ data "aws_partition" "current" {}
 locals {
   # As the seed's usage: the CI role publishes, the account reads (the
   # account id delegates to each identity's own policies, as IAM does).
-  # The role's ARN is spelled from its name (known when planning) rather than
-  # read from aws_iam_role.ci_publish.arn (known only after apply): the module
-  # decides from the policy documents whether to create its policies, and a
-  # document that is unknown at plan time would leave that count unknown. The
-  # reference to the role's name still orders the role before the policies.
-  ci_publish_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${aws_iam_role.ci_publish.name}"
-  publishers          = var.publisher_arns != null ? var.publisher_arns : [local.ci_publish_role_arn]
-  readers             = var.reader_arns != null ? var.reader_arns : [data.aws_caller_identity.current.account_id]
+  publishers = var.publisher_arns != null ? var.publisher_arns : [aws_iam_role.ci_publish.arn]
+  readers    = var.reader_arns != null ? var.reader_arns : [data.aws_caller_identity.current.account_id]
 
   ci_oidc_provider_arn = var.ci_oidc_provider_arn != null ? var.ci_oidc_provider_arn : aws_iam_openid_connect_provider.ci[0].arn
   ci_oidc_host         = trimprefix(var.ci_oidc_url, "https://")
@@ -47,74 +41,77 @@ module "codeartifact" {
   # Front the repo with a cached, audited proxy of a public registry.
   external_connection = var.external_connection
 
-  domain_policy_document     = data.aws_iam_policy_document.domain_access.json
-  repository_policy_document = data.aws_iam_policy_document.repo_access.json
+  domain_policy_document     = local.domain_access
+  repository_policy_document = local.repo_access
 
   tags = var.tags
 }
 
 # Repository policy: CI publishes, everyone in the organisation reads.
-data "aws_iam_policy_document" "repo_access" {
-  statement {
-    sid    = "PublishFromCI"
-    effect = "Allow"
-    principals {
-      type        = "AWS"
-      identifiers = local.publishers
-    }
-    actions = [
-      "codeartifact:PublishPackageVersion",
-      "codeartifact:PutPackageMetadata",
+#
+# The documents are built with jsonencode, not aws_iam_policy_document: the CI
+# role's ARN is known only once the role exists, and a data source with an
+# unknown input is read at apply time, so its .json is wholly unknown when
+# planning, null included. The module (as any module that creates a resource
+# only when an optional input is set) decides from the document whether to
+# create the policy, and that decision must be known when planning; a
+# jsonencode result is known not to be null even while its content is not.
+locals {
+  repo_access = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "PublishFromCI"
+        Effect    = "Allow"
+        Principal = { AWS = local.publishers }
+        Action = [
+          "codeartifact:PublishPackageVersion",
+          "codeartifact:PutPackageMetadata",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid       = "ReadForOrg"
+        Effect    = "Allow"
+        Principal = { AWS = local.readers }
+        Action = [
+          "codeartifact:ReadFromRepository",
+          "codeartifact:GetPackageVersionAsset",
+        ]
+        Resource = "*"
+      },
     ]
-    resources = ["*"]
-  }
+  })
 
-  statement {
-    sid    = "ReadForOrg"
-    effect = "Allow"
-    principals {
-      type        = "AWS"
-      identifiers = local.readers
-    }
-    actions = [
-      "codeartifact:ReadFromRepository",
-      "codeartifact:GetPackageVersionAsset",
+  # Domain policy: both groups may obtain tokens and endpoints; only readers
+  # may list what the domain holds. Publishing itself is granted per
+  # repository above.
+  domain_access = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "TokensForPublishers"
+        Effect    = "Allow"
+        Principal = { AWS = local.publishers }
+        Action = [
+          "codeartifact:GetAuthorizationToken",
+          "codeartifact:GetRepositoryEndpoint",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid       = "ReadForOrg"
+        Effect    = "Allow"
+        Principal = { AWS = local.readers }
+        Action = [
+          "codeartifact:GetAuthorizationToken",
+          "codeartifact:GetRepositoryEndpoint",
+          "codeartifact:ListRepositoriesInDomain",
+        ]
+        Resource = "*"
+      },
     ]
-    resources = ["*"]
-  }
-}
-
-# Domain policy: both groups may obtain tokens and endpoints; only readers may
-# list what the domain holds. Publishing itself is granted per repository above.
-data "aws_iam_policy_document" "domain_access" {
-  statement {
-    sid    = "TokensForPublishers"
-    effect = "Allow"
-    principals {
-      type        = "AWS"
-      identifiers = local.publishers
-    }
-    actions = [
-      "codeartifact:GetAuthorizationToken",
-      "codeartifact:GetRepositoryEndpoint",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid    = "ReadForOrg"
-    effect = "Allow"
-    principals {
-      type        = "AWS"
-      identifiers = local.readers
-    }
-    actions = [
-      "codeartifact:GetAuthorizationToken",
-      "codeartifact:GetRepositoryEndpoint",
-      "codeartifact:ListRepositoriesInDomain",
-    ]
-    resources = ["*"]
-  }
+  })
 }
 
 # The CI's OpenID Connect issuer (GitHub Actions by default). Pass
