@@ -19,7 +19,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
-	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/keys"
@@ -55,6 +54,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// domainKeys wraps domains' data keys: keys, or AWS KMS with --kms aws.
+	domainKeys keys.Provider
 	// Events delivers the audit trail's package version events to webhooks.
 	Events *audit.Deliverer
 	// Metrics is the Prometheus registry served at /metrics.
@@ -68,11 +69,11 @@ type App struct {
 // packageEngine builds blob storage (content-addressed per domain, envelope-
 // encrypted under each domain's key) and the upstream fetcher.
 func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher, error) {
-	disk, err := blobfs.New(filepath.Join(a.cfg.DataDir, "blobs"))
+	disk, err := blobBackend(context.Background(), a.cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening blob store: %w", err)
 	}
-	kp := a.keys
+	kp := a.domainKeys
 	domainKey := DomainKey(st)
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
@@ -103,8 +104,15 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// memory once read: content-addressed, so never stale (internal/blob/memcache).
 	// The domain's key must still be usable for its plaintext to be served from
 	// memory: keyFor refuses while the key is disabled or pending deletion.
-	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
-	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
+	var blobs memcache.Blobs = envelope.New(disk, kp, keyFor)
+	// With AWS KMS, only KMS knows whether a key is still usable: every read
+	// asks it (no plaintext kept in memory), so disabling a key there takes
+	// effect at once.
+	if a.cfg.ScaleOut.KMS != "aws" {
+		c := memcache.New(blobs, 32<<20, 1<<20)
+		c.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
+		blobs = c
+	}
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
@@ -114,7 +122,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	sealedStore, kp, err := openStore(ctx, cfg, log, true)
+	sealedStore, kp, domainKeys, err := openStore(ctx, cfg, log, true)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +135,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
-	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m}
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -177,7 +185,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 // metadata under the configured master key (see openStore), for tools that
 // write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, _, err := openStore(ctx, cfg, nil, false)
+	st, _, _, err := openStore(ctx, cfg, nil, false)
 	return st, err
 }
 
@@ -190,10 +198,10 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 // sealing layer: it holds sealed rows, so the domain key's state is consulted
 // (KMS keys are never cached) every time sealed content is opened, and a key
 // disabled after a row was cached still makes it unreadable.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, error) {
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, keys.Provider, error) {
 	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the master key: %w", err)
+		return nil, nil, nil, fmt.Errorf("opening the master key: %w", err)
 	}
 	if log != nil && master.InDataDir {
 		log.Warn("the master key is kept in the data directory, beside the data it encrypts: a copy of the directory "+
@@ -214,7 +222,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		raw, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening metadata store: %w", err)
+		return nil, nil, nil, fmt.Errorf("opening metadata store: %w", err)
 	}
 	if readCache {
 		// Generations in memory for SQLite (this process is its only writer of
@@ -222,7 +230,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// other's writes on their next request).
 		raw = cached.New(raw, cached.Options{Shared: cfg.Database != ""})
 	}
-	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
+	domainKeys, err := domainKeyProvider(ctx, cfg, kp, raw)
+	if err != nil {
+		raw.Close()
+		return nil, nil, nil, err
+	}
+	return sealed.New(raw, kp, domainKeys, DomainKey(raw)), kp, domainKeys, nil
 }
 
 // DomainKey returns the key ARN that encrypts a domain's packages and metadata,
