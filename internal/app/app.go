@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/coord/pglock"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -54,6 +55,8 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// pglock coordinates replicas on PostgreSQL (nil with SQLite).
+	pglock *pglock.Locker
 	// domainKeys wraps domains' data keys: keys, or AWS KMS with --kms aws.
 	domainKeys keys.Provider
 	// Events delivers the audit trail's package version events to webhooks.
@@ -82,7 +85,12 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		}
 		return domainKey(ctx, owner, domain)
 	}
+	lock, err := a.clusterLock()
+	if err != nil {
+		return nil, nil, err
+	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
+		Lock:        lock,
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
 		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
 		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,
@@ -365,6 +373,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
+	a.closeClusterLock()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -392,7 +401,7 @@ func (a *App) sweepSessions(ctx context.Context) {
 }
 
 // Close releases storage without serving (for callers that never called Serve).
-func (a *App) Close() error { return a.store.Close() }
+func (a *App) Close() error { a.closeClusterLock(); return a.store.Close() }
 
 // Reload applies a re-read configuration to a running wharf: the upstream URLs
 // of the external connections change at once (no restart, nothing dropped from

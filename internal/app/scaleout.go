@@ -16,6 +16,8 @@ import (
 	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	blobs3 "github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/coord"
+	"github.com/wharf-dev/wharf/internal/coord/pglock"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/keys/awskms"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -117,4 +119,25 @@ func (r *routedKeys) Decrypt(ctx context.Context, keyARN string, wrapped []byte)
 		return nil, err
 	}
 	return p.Decrypt(ctx, keyARN, wrapped)
+}
+
+// clusterLock is what makes replicas on one PostgreSQL fetch a cold upstream
+// asset once between them; with SQLite one process owns the data and
+// in-process coalescing suffices.
+func (a *App) clusterLock() (coord.Locker, error) {
+	if a.cfg.Database == "" {
+		return coord.Local{}, nil
+	}
+	l, err := pglock.New(context.Background(), a.cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("cluster lock: %w", err)
+	}
+	a.pglock = l
+	return l, nil
+}
+
+func (a *App) closeClusterLock() {
+	if a.pglock != nil {
+		a.pglock.Close()
+	}
 }
