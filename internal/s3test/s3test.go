@@ -271,8 +271,10 @@ func (s *Server) VirtualHostClient() *s3.Client {
 	addr := "127.0.0.1:" + strconv.Itoa(s.Port)
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, host string) (net.Conn, error) {
 		h, _, _ := net.SplitHostPort(host)
-		if h != s.Domain && !strings.HasSuffix(h, "."+s.Domain) {
-			return nil, fmt.Errorf("s3test: refusing to dial %s", host)
+		// Only {bucket}.{Domain}: a request that fell back to path style
+		// (host = Domain) fails, so the test proves virtual-host addressing.
+		if h != s.Bucket+"."+s.Domain {
+			return nil, fmt.Errorf("s3test: refusing to dial %s: not a virtual-host address of bucket %s", host, s.Bucket)
 		}
 		return dialer.DialContext(ctx, network, addr)
 	}}
