@@ -27,7 +27,16 @@ type registry struct {
 
 	mu   sync.Mutex
 	hits map[string]int // by request path
+	// second[path] is closed by the second request for path. The first
+	// request waits for it (at most holdFirst) before answering, so
+	// replicas that each fetched on their own are caught doing so however
+	// the requests happen to interleave.
+	second map[string]chan struct{}
 }
+
+// holdFirst bounds the wait of a first request; when wharf coordinates its
+// replicas no second request comes, and this is the price per document.
+const holdFirst = time.Second
 
 type pkg struct {
 	name, version string
@@ -53,7 +62,7 @@ func treeName(i int) string {
 }
 
 func startRegistry(t *testing.T, n int) *registry {
-	r := &registry{pkgs: map[string]pkg{}, hits: map[string]int{}}
+	r := &registry{pkgs: map[string]pkg{}, hits: map[string]int{}, second: map[string]chan struct{}{}}
 	for i := 1; i <= n; i++ {
 		deps := map[string]string{}
 		for _, c := range []int{2 * i, 2*i + 1} {
@@ -74,7 +83,22 @@ func (r *registry) serve(w http.ResponseWriter, req *http.Request) {
 	path := req.URL.EscapedPath()
 	r.mu.Lock()
 	r.hits[path]++
+	n := r.hits[path]
+	if n == 1 {
+		r.second[path] = make(chan struct{})
+	}
+	ch := r.second[path]
 	r.mu.Unlock()
+	switch n {
+	case 1:
+		select {
+		case <-ch:
+		case <-time.After(holdFirst):
+		case <-req.Context().Done():
+		}
+	case 2:
+		close(ch)
+	}
 	for _, p := range r.pkgs {
 		switch path {
 		case "/" + strings.Replace(p.name, "/", "%2f", 1), "/" + strings.Replace(p.name, "/", "%2F", 1), "/" + p.name:

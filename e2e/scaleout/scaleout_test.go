@@ -289,6 +289,11 @@ func testInstall(t *testing.T, c *cluster) {
 		if n := c.registry.count(p.tarballPath()); n != 1 {
 			t.Errorf("%s fetched %d times from the registry, want once across the replicas", p.tarballPath(), n)
 		}
+		// Packuments too: the upstream cache is in PostgreSQL, and the lock
+		// makes the replicas that missed it wait for the one fetching.
+		if n := c.registry.count("/" + strings.Replace(p.name, "/", "%2f", 1)); n > 1 {
+			t.Errorf("packument of %s fetched %d times from the registry, want once", p.name, n)
+		}
 	}
 }
 
@@ -307,7 +312,7 @@ func testKMSKey(t *testing.T, c *cluster) {
 	for i, r := range c.replicas {
 		for _, u := range []string{r.URL + npmPath("app") + p.name + "/-/" + p.file(), r.URL + npmPath("app") + p.name} {
 			st, b := get(t, u, tok)
-			if st < 400 || !strings.Contains(string(b), "DisabledException") {
+			if st < 400 || !strings.Contains(string(b), "cannot be used (KMS DisabledException") {
 				t.Fatalf("replica %d, %s with the key disabled: %d %s", i+1, u, st, b)
 			}
 		}

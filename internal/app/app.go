@@ -90,7 +90,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		return nil, nil, err
 	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
-		Lock:        lock,
+		Lock: lock, Refresh: cached.Refresh,
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
 		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
 		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,

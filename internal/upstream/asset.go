@@ -245,6 +245,7 @@ func FetchAndStore[T any](ctx context.Context, f *Fetcher, conn, urlOrPath strin
 		if r.Shared {
 			f.stats[conn].coalesced.Add(1)
 		}
+		f.forgetMemo(ctx) // the flight may have stored what this request looked up before
 		if r.Err != nil || r.Val == nil {
 			v, _ := r.Val.(T)
 			return v, r.Err

@@ -89,6 +89,11 @@ type Options struct {
 	// replicas sharing a database fetch a cold asset or document once: the
 	// others wait, then find it stored (internal/coord).
 	Lock coord.Locker
+	// Refresh, when set, is called with a caller's context after it waited
+	// for a fetch done elsewhere (the cluster lock, or a flight it joined),
+	// so what the request memoized about the store is read again
+	// (cached.Refresh).
+	Refresh func(ctx context.Context)
 }
 
 func (o *Options) defaults() {
@@ -445,5 +450,12 @@ func (f *Fetcher) clusterLock(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, apperr.New(apperr.Internal, "waiting for another replica's upstream fetch").Wrap(err)
 	}
+	f.forgetMemo(ctx)
 	return unlock, nil
+}
+
+func (f *Fetcher) forgetMemo(ctx context.Context) {
+	if f.opt.Refresh != nil {
+		f.opt.Refresh(ctx)
+	}
 }
