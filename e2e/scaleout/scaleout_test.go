@@ -40,7 +40,9 @@ import (
 
 const (
 	region    = "us-east-1"
-	kmsRegion = "eu-west-1" // the KMS wharf is "another region": its keys are not the replicas' own
+	// The KMS wharf answers in the replicas' own region and account, as AWS KMS does in
+	// production: its keys are not in their database, so they are the KMS's.
+	kmsRegion = region
 	owner     = "000000000000"
 	treeSize  = 24
 )

@@ -174,7 +174,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ConnectionsChanged: func(ctx context.Context) {
 			a.refreshUpstreamWarnings(ctx)
 		},
-		OrgID: cfg.OrganizationID,
+		OrgID:       cfg.OrganizationID,
+		ExternalKMS: cfg.ScaleOut.KMS == "aws",
 	}
 	for _, w := range a.refreshUpstreamWarnings(ctx) {
 		log.Warn("external connection without upstream URL: " + w)

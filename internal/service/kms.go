@@ -32,6 +32,9 @@ type KMS struct {
 	Crypter Crypter
 	Region  string
 	Now     func() time.Time
+	// External: domain keys wharf does not hold belong to an external KMS
+	// (--kms aws), which answers for them when they are used.
+	External bool
 }
 
 // Crypter seals and opens bytes under a key ARN (keys.Local satisfies it).
@@ -677,6 +680,8 @@ func (k *KMS) DomainKeyError(ctx context.Context, c Caller, encryptionKey string
 	notFound := apperr.New(apperr.Validation, "KMS key not found").WithReason("ENCRYPTION_KEY_ERROR")
 	key, err := k.Key(ctx, c, encryptionKey)
 	switch {
+	case apperr.Is(err, apperr.NotFound) && k.External:
+		return nil // the external KMS's key: its state is KMS's to tell, at first use
 	case apperr.Is(err, apperr.NotFound):
 		return notFound
 	case err != nil:

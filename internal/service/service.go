@@ -62,6 +62,10 @@ type Service struct {
 	// OrgID is the organization every account of this wharf belongs to
 	// (aws:PrincipalOrgID); "" for none.
 	OrgID string
+	// ExternalKMS: domain keys live in an external KMS (--kms aws). A key ARN
+	// that is not one of wharf's own KMS keys is then accepted at
+	// CreateDomain as that KMS's, and checked on first use.
+	ExternalKMS bool
 }
 
 // Caller is the authenticated principal making a request.
