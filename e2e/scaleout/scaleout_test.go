@@ -39,7 +39,7 @@ import (
 )
 
 const (
-	region    = "us-east-1"
+	region = "us-east-1"
 	// The KMS wharf answers in the replicas' own region and account, as AWS KMS does in
 	// production: its keys are not in their database, so they are the KMS's.
 	kmsRegion = region
