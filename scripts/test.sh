@@ -28,6 +28,14 @@ go test -count=1 -timeout 45m $(go list ./... | grep -Ev "$after_tools") "$@" ||
 echo "== fuzz targets (${FUZZTIME:-10s} each; scripts/fuzz.sh)"
 scripts/fuzz.sh || status=1
 
+# SeaweedFS is built before the AWS provider: the S3 tests run as soon as it is
+# there, while the provider still builds.
+eval "$(scripts/build-tools.sh --env)"
+echo "== waiting for SeaweedFS from the tool build (log: $build_log)"
+while [[ ! -x "$WHARF_WEED" ]] && kill -0 "$build_pid" 2>/dev/null; do sleep 5; done
+echo "== go test of the S3 blob store and the replicas behind a load balancer (weed: $WHARF_WEED)"
+go test -count=1 -timeout 30m $(go list ./... | grep -E "$after_tools" | grep -v /e2e/tfmodule) "$@" || status=1
+
 echo "== waiting for the OpenTofu / AWS provider build (log: $build_log)"
 if ! wait "$build_pid"; then
   tail -50 "$build_log"
@@ -35,8 +43,6 @@ if ! wait "$build_pid"; then
   exit 1
 fi
 eval "$(scripts/build-tools.sh --env)"
-echo "== go test of the S3 blob store and the replicas behind a load balancer (weed: $WHARF_WEED)"
-go test -count=1 -timeout 30m $(go list ./... | grep -E "$after_tools" | grep -v /e2e/tfmodule) "$@" || status=1
 echo "== go test ./e2e/tfmodule (tofu: $WHARF_TOFU)"
 go test -count=1 -timeout 40m ./e2e/tfmodule/... "$@" || status=1
 exit $status
