@@ -23,29 +23,34 @@ import (
 )
 
 var (
+	srvOnce sync.Once
+	srvDir  string
 	srv     *s3test.Server
 	srvErr  error
 	prefixN atomic.Int64
 )
 
-// One SeaweedFS serves the whole package (it takes seconds to start); every
-// store gets its own prefix, so each subtest starts empty.
+// One SeaweedFS serves the whole package (it takes seconds to start), started
+// by the first test that needs it (not for -test.list); every store gets its
+// own prefix, so each subtest starts empty.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wharf-s3test-")
-	if err != nil {
-		panic(err)
-	}
-	srv, srvErr = s3test.Launch(dir)
 	code := m.Run()
 	if srv != nil {
 		srv.Stop()
 	}
-	os.RemoveAll(dir)
+	if srvDir != "" {
+		os.RemoveAll(srvDir)
+	}
 	os.Exit(code)
 }
 
 func server(t testing.TB) *s3test.Server {
 	t.Helper()
+	srvOnce.Do(func() {
+		if srvDir, srvErr = os.MkdirTemp("", "wharf-s3test-"); srvErr == nil {
+			srv, srvErr = s3test.Launch(srvDir)
+		}
+	})
 	if srvErr != nil {
 		s3test.Need(t, srvErr)
 	}
