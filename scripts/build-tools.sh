@@ -3,6 +3,8 @@
 # not already on the machine, and caches them outside the repository keyed by version:
 #
 #   OpenTofu   — from its Go module source (go install refuses it: its go.mod has a replace)
+#   SeaweedFS  — the S3-compatible server the S3 blob tests run against (e2e/scaleout,
+#                internal/blob/s3), built the same way from its Go module source
 #   AWS provider — from the Go module proxy's copy of a provider fork (the Terraform
 #                  registry is not reachable from these machines)
 #
@@ -24,6 +26,9 @@ PROVIDER_VERSION="${PROVIDER_VERSION:-6.13.0}"
 PROVIDER_FORK="github.com/upbound/terraform-provider-aws"
 PROVIDER_FORK_VERSION="${PROVIDER_FORK_VERSION:-v0.0.0-20251204202605-7049bcc1808e}"
 CACHE="${WHARF_TOOLS_CACHE:-/var/cache/wharf-tools}"
+WEED_MODULE="github.com/seaweedfs/seaweedfs"
+WEED_VERSION="${WEED_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
+WEED_BIN="$CACHE/seaweedfs-$WEED_VERSION/weed"
 
 TOFU_BIN="$CACHE/tofu-$TOFU_VERSION/tofu"
 MIRROR="$CACHE/mirror"
@@ -33,6 +38,7 @@ TOFURC="$CACHE/tofurc"
 
 print_env() {
   echo "export WHARF_TOFU=$TOFU_BIN"
+  echo "export WHARF_WEED=$WEED_BIN"
   echo "export TF_CLI_CONFIG_FILE=$TOFURC"
 }
 
@@ -59,6 +65,22 @@ build_tofu() {
   mv "$TOFU_BIN.tmp" "$TOFU_BIN"
   rm -rf "$src"
   log "tofu ready: $TOFU_BIN"
+}
+
+build_weed() {
+  if [[ -x "$WEED_BIN" ]]; then log "SeaweedFS $WEED_VERSION cached"; return; fi
+  log "building SeaweedFS $WEED_VERSION (weed; about 25 minutes on two busy cores)"
+  local dir src start
+  start=$(date +%s)
+  dir="$(go mod download -json "$WEED_MODULE@$WEED_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  src="$(mktemp -d)"
+  cp -r "$dir/." "$src/"
+  chmod -R u+w "$src"
+  mkdir -p "$(dirname "$WEED_BIN")"
+  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$WEED_BIN.tmp" ./weed)
+  mv "$WEED_BIN.tmp" "$WEED_BIN"
+  rm -rf "$src"
+  log "weed ready: $WEED_BIN ($(( $(date +%s) - start ))s)"
 }
 
 build_provider() {
@@ -122,6 +144,7 @@ RC
 }
 
 build_tofu
+build_weed
 build_provider
 write_tofurc
 print_env

@@ -22,6 +22,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/coord/pglock"
 	"github.com/wharf-dev/wharf/internal/keys"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -55,6 +56,10 @@ type App struct {
 	Upstream *upstream.Fetcher
 	// keys is the local key provider: envelope encryption and the KMS subset share it.
 	keys *keys.Local
+	// pglock coordinates replicas on PostgreSQL (nil with SQLite).
+	pglock *pglock.Locker
+	// domainKeys wraps domains' data keys: keys, or AWS KMS with --kms aws.
+	domainKeys keys.Provider
 	// Events delivers the audit trail's package version events to webhooks.
 	Events *audit.Deliverer
 	// Metrics is the Prometheus registry served at /metrics.
@@ -70,11 +75,11 @@ type App struct {
 // packageEngine builds blob storage (content-addressed per domain, envelope-
 // encrypted under each domain's key) and the upstream fetcher.
 func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher, error) {
-	disk, err := openBlobBackend(a.cfg)
+	disk, err := blobBackend(context.Background(), a.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	kp := a.keys
+	kp := a.domainKeys
 	domainKey := DomainKey(st)
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
@@ -83,7 +88,12 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		}
 		return domainKey(ctx, owner, domain)
 	}
+	lock, err := a.clusterLock()
+	if err != nil {
+		return nil, nil, err
+	}
 	fetcher, err := upstream.New(upstream.Sources(a.cfg.Upstreams), st, upstream.Options{
+		Lock: lock, Refresh: cached.Refresh,
 		MetadataTTL: a.cfg.MetadataTTL, NegativeTTL: a.cfg.NegativeTTL, Logger: a.log,
 		ResponseHeaderTimeout: a.cfg.UpstreamHeaderTimeout, ReadTimeout: a.cfg.UpstreamReadTimeout,
 		MaxMetadataBytes: a.cfg.Limits.UpstreamMaxMetadataBytes, MaxAssetBytes: a.cfg.Limits.UpstreamMaxAssetBytes,
@@ -107,10 +117,17 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// memory: keyFor refuses while the key is disabled or pending deletion.
 	// Every write into blob storage pins its digest first, so that the
 	// collector never removes an object a writer is about to reference
-	// (internal/blobgc); the collector itself works on the raw disk.
+	// (internal/blobgc); the collector itself works on the raw backend.
 	a.GC = &blobgc.Collector{Store: st, Blobs: disk, Grace: a.cfg.GCGrace, Log: a.log.With("component", "blob-gc")}
-	blobs := memcache.New(envelope.New(blobgc.Pinning(disk, st, nil), kp, keyFor), 32<<20, 1<<20)
-	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
+	var blobs memcache.Blobs = envelope.New(blobgc.Pinning(disk, st, nil), kp, keyFor)
+	// With AWS KMS, only KMS knows whether a key is still usable: every read
+	// asks it (no plaintext kept in memory), so disabling a key there takes
+	// effect at once.
+	if a.cfg.ScaleOut.KMS != "aws" {
+		c := memcache.New(blobs, 32<<20, 1<<20)
+		c.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
+		blobs = c
+	}
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
 }
@@ -120,7 +137,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	sealedStore, kp, err := openStore(ctx, cfg, log, true)
+	sealedStore, kp, domainKeys, err := openStore(ctx, cfg, log, true)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +150,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
-	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m}
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -164,7 +181,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		ConnectionsChanged: func(ctx context.Context) {
 			a.refreshUpstreamWarnings(ctx)
 		},
-		OrgID: cfg.OrganizationID,
+		OrgID:       cfg.OrganizationID,
+		ExternalKMS: cfg.ScaleOut.KMS == "aws",
 	}
 	for _, w := range a.refreshUpstreamWarnings(ctx) {
 		log.Warn("external connection without upstream URL: " + w)
@@ -184,7 +202,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 // metadata under the configured master key (see openStore), for tools that
 // write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, _, err := openStore(ctx, cfg, nil, false)
+	st, _, _, err := openStore(ctx, cfg, nil, false)
 	return st, err
 }
 
@@ -197,10 +215,10 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 // sealing layer: it holds sealed rows, so the domain key's state is consulted
 // (KMS keys are never cached) every time sealed content is opened, and a key
 // disabled after a row was cached still makes it unreadable.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, error) {
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, keys.Provider, error) {
 	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the master key: %w", err)
+		return nil, nil, nil, fmt.Errorf("opening the master key: %w", err)
 	}
 	if log != nil && master.InDataDir {
 		log.Warn("the master key is kept in the data directory, beside the data it encrypts: a copy of the directory "+
@@ -221,7 +239,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		raw, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening metadata store: %w", err)
+		return nil, nil, nil, fmt.Errorf("opening metadata store: %w", err)
 	}
 	if readCache {
 		// Generations in memory for SQLite (this process is its only writer of
@@ -229,7 +247,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// other's writes on their next request).
 		raw = cached.New(raw, cached.Options{Shared: cfg.Database != ""})
 	}
-	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
+	domainKeys, err := domainKeyProvider(ctx, cfg, kp, raw)
+	if err != nil {
+		raw.Close()
+		return nil, nil, nil, err
+	}
+	return sealed.New(raw, kp, domainKeys, DomainKey(raw)), kp, domainKeys, nil
 }
 
 // DomainKey returns the key ARN that encrypts a domain's packages and metadata,
@@ -363,6 +386,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if cerr := a.store.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
+	a.closeClusterLock()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -390,7 +414,7 @@ func (a *App) sweepSessions(ctx context.Context) {
 }
 
 // Close releases storage without serving (for callers that never called Serve).
-func (a *App) Close() error { return a.store.Close() }
+func (a *App) Close() error { a.closeClusterLock(); return a.store.Close() }
 
 // Reload applies a re-read configuration to a running wharf: the upstream URLs
 // of the external connections change at once (no restart, nothing dropped from

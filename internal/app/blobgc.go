@@ -2,11 +2,8 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"path/filepath"
 
-	blobfs "github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/store"
@@ -34,16 +31,6 @@ func (a *App) collectBlobs(ctx context.Context) {
 	a.GC.Run(ctx, a.cfg.GCInterval)
 }
 
-// openBlobBackend opens the raw blob storage (what envelope encryption
-// writes through and the collector lists).
-func openBlobBackend(cfg *config.Config) (*blobfs.Store, error) {
-	disk, err := blobfs.New(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
-		return nil, fmt.Errorf("opening blob store: %w", err)
-	}
-	return disk, nil
-}
-
 // OpenCollector opens the metadata store and blob storage for a collection
 // pass beside (or without) a running server: `wharf gc`. Close the store
 // when done.
@@ -52,7 +39,7 @@ func OpenCollector(ctx context.Context, cfg *config.Config) (*blobgc.Collector, 
 	if err != nil {
 		return nil, nil, err
 	}
-	disk, err := openBlobBackend(cfg)
+	disk, err := blobBackend(ctx, cfg)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -66,6 +66,8 @@ type Config struct {
 	// or a writer's unreleased pin protects a blob from it.
 	GCInterval time.Duration
 	GCGrace    time.Duration
+	// ScaleOut: S3 blobs and AWS KMS keys for replicas (scaleout.go).
+	ScaleOut ScaleOut
 }
 
 var orgIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
@@ -96,6 +98,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.UpstreamHeaderTimeout, "upstream-header-timeout", 30*time.Second, "how long to wait for an upstream's response headers before answering 504")
 	fs.DurationVar(&c.UpstreamReadTimeout, "upstream-read-timeout", time.Minute, "how long an upstream body may stall (no bytes) before the request fails with 504")
 	c.Limits.register(fs)
+	c.ScaleOut.register(fs)
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
 	fs.DurationVar(&c.GCInterval, "gc-interval", 6*time.Hour, "how often a replica collects blobs no package version references (one replica at a time); 0 for never (wharf gc runs a pass on demand)")
@@ -198,5 +201,6 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("--upstream-header-timeout and --upstream-read-timeout must be positive"))
 	}
 	errs = append(errs, c.Limits.validate()...)
+	errs = append(errs, c.ScaleOut.validate()...)
 	return errors.Join(errs...)
 }

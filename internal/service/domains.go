@@ -30,7 +30,7 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, name, encryptionKe
 		key = DefaultEncryptionKey(s.Region, c.Principal.Account)
 	} else if err := validKMSKeyARN(key); err != nil {
 		return DomainInfo{}, err
-	} else if err := (&KMS{Store: s.Store, Region: s.Region, Now: s.Now, Authorize: s.kmsAuthorizer()}).DomainKeyError(ctx, c, key); err != nil {
+	} else if err := (&KMS{Store: s.Store, Region: s.Region, Now: s.Now, Authorize: s.kmsAuthorizer(), External: s.ExternalKMS}).DomainKeyError(ctx, c, key); err != nil {
 		return DomainInfo{}, err
 	}
 	d := model.Domain{

@@ -38,6 +38,9 @@ type KMS struct {
 	// key policy and the caller's identity policies). nil: a caller may use
 	// every key of its own account, the rule before wharf had IAM.
 	Authorize func(ctx context.Context, c Caller, action string, key model.KMSKey) error
+	// External: domain keys wharf does not hold belong to an external KMS
+	// (--kms aws), which answers for them when they are used.
+	External bool
 }
 
 type kmsActionKey struct{}
@@ -735,6 +738,8 @@ func (k *KMS) DomainKeyError(ctx context.Context, c Caller, encryptionKey string
 	notFound := apperr.New(apperr.Validation, "KMS key not found").WithReason("ENCRYPTION_KEY_ERROR")
 	key, err := k.Key(ctx, c, encryptionKey)
 	switch {
+	case apperr.Is(err, apperr.NotFound) && k.External:
+		return nil // the external KMS's key: its state is KMS's to tell, at first use
 	case apperr.Is(err, apperr.NotFound):
 		return notFound
 	case err != nil:

@@ -65,6 +65,10 @@ type Service struct {
 	// BlobGC removes the blobs disposals and deletions leave unreferenced
 	// (internal/blobgc); nil leaves them to the periodic collection.
 	BlobGC BlobSweeper
+	// ExternalKMS: domain keys live in an external KMS (--kms aws). A key ARN
+	// that is not one of wharf's own KMS keys is then accepted at
+	// CreateDomain as that KMS's, and checked on first use.
+	ExternalKMS bool
 }
 
 // BlobSweeper removes a domain's blobs that nothing references or pins

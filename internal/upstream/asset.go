@@ -216,9 +216,17 @@ func FetchAndStore[T any](ctx context.Context, f *Fetcher, conn, urlOrPath strin
 			return v, nil
 		}
 	}
-	ch := f.assets.DoChan("asset|"+conn+"|"+u.String(), func() (any, error) {
+	key := "asset|" + conn + "|" + u.String()
+	ch := f.assets.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.opt.AssetTimeout)
 		defer cancel()
+		// Across replicas: one flight at a time per asset; the re-check below
+		// then finds what another replica stored while this one waited.
+		unlock, err := f.clusterLock(fctx, key)
+		if err != nil {
+			return zero, err
+		}
+		defer unlock()
 		if have != nil {
 			if v, ok, err := have(fctx); err != nil || ok {
 				return v, err
@@ -237,6 +245,7 @@ func FetchAndStore[T any](ctx context.Context, f *Fetcher, conn, urlOrPath strin
 		if r.Shared {
 			f.stats[conn].coalesced.Add(1)
 		}
+		f.forgetMemo(ctx) // the flight may have stored what this request looked up before
 		if r.Err != nil || r.Val == nil {
 			v, _ := r.Val.(T)
 			return v, r.Err

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/wharf-dev/wharf/internal/coord"
+
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/version"
@@ -83,6 +85,15 @@ type Options struct {
 	// ObserveRequest, when set, is told the time to response headers of every
 	// upstream request (metrics).
 	ObserveRequest func(conn string, d time.Duration)
+	// Lock, when set, is taken around each flight's re-check and fetch, so
+	// replicas sharing a database fetch a cold asset or document once: the
+	// others wait, then find it stored (internal/coord).
+	Lock coord.Locker
+	// Refresh, when set, is called with a caller's context after it waited
+	// for a fetch done elsewhere (the cluster lock, or a flight it joined),
+	// so what the request memoized about the store is read again
+	// (cached.Refresh).
+	Refresh func(ctx context.Context)
 }
 
 func (o *Options) defaults() {
@@ -428,4 +439,23 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 		slog.String("conn", conn), slog.String("method", req.Method), slog.String("url", req.URL.Redacted()),
 		slog.Int("status", resp.StatusCode), slog.Duration("duration", dur))
 	return resp, release, nil
+}
+
+// clusterLock takes Options.Lock for a flight's key; without one it is free.
+func (f *Fetcher) clusterLock(ctx context.Context, key string) (func(), error) {
+	if f.opt.Lock == nil {
+		return func() {}, nil
+	}
+	unlock, err := f.opt.Lock.Lock(ctx, "upstream|"+key)
+	if err != nil {
+		return nil, apperr.New(apperr.Internal, "waiting for another replica's upstream fetch").Wrap(err)
+	}
+	f.forgetMemo(ctx)
+	return unlock, nil
+}
+
+func (f *Fetcher) forgetMemo(ctx context.Context) {
+	if f.opt.Refresh != nil {
+		f.opt.Refresh(ctx)
+	}
 }

@@ -67,6 +67,11 @@ func (f *Fetcher) FetchMetadataValid(ctx context.Context, conn, path, accept str
 	ch := f.meta.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.opt.MetadataTimeout)
 		defer cancel()
+		unlock, err := f.clusterLock(fctx, key)
+		if err != nil {
+			return Doc{}, err
+		}
+		defer unlock()
 		return f.refresh(fctx, conn, path, key, u, accept, valid)
 	})
 	select {

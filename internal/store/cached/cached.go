@@ -112,6 +112,19 @@ func WithRequest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, reqKey{}, &requestGens{m: map[domKey]int64{}})
 }
 
+// Refresh makes the request under ctx read every shared generation again at
+// its next lookup. A request calls it after it waited for work done elsewhere
+// (another replica's upstream fetch, an in-process flight it joined): what it
+// memoized before may have changed, and a NotFound cached under the old
+// generation would hide what the other side just stored.
+func Refresh(ctx context.Context) {
+	if rg, _ := ctx.Value(reqKey{}).(*requestGens); rg != nil {
+		rg.mu.Lock()
+		clear(rg.m)
+		rg.mu.Unlock()
+	}
+}
+
 // Generation returns the domain's current generation: callers that cache
 // something derived from this store's contents (rendered documents) key it
 // with this value, read before they read the store.
