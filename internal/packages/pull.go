@@ -349,8 +349,8 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repo
 		},
 		func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 			body := VerifyReader(ua.Body, loc.Digest, func(got string) error {
-				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s with %s %s, its index says %s; not stored",
-					hop.Connection, file, displayName(f, ns, name), version, loc.Digest.Alg, got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
+				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s with %s %s, where the upstream says %s; not stored",
+					hop.Connection, file, displayName(f, ns, name), version, algName(loc.Digest.Alg), got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
 			})
 			a, err := e.PutAsset(ctx, hop.Holder, file, body, "")
 			if err != nil {
@@ -364,6 +364,21 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repo
 			}
 			return a, nil
 		})
+}
+
+// algName is how people write a digest algorithm's name.
+func algName(alg string) string {
+	switch alg {
+	case "sha1":
+		return "SHA-1"
+	case "sha256":
+		return "SHA-256"
+	case "sha512":
+		return "SHA-512"
+	case "md5":
+		return "MD5"
+	}
+	return alg
 }
 
 func digestSize(alg string) int {
