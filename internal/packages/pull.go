@@ -349,7 +349,7 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repo
 		},
 		func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 			body := VerifyReader(ua.Body, loc.Digest, func(got string) error {
-				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s with %s %s, where the upstream says %s; not stored",
+				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s failing its integrity check: %s %s, where the upstream says %s; not stored",
 					hop.Connection, file, displayName(f, ns, name), version, algName(loc.Digest.Alg), got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
 			})
 			a, err := e.PutAsset(ctx, hop.Holder, file, body, "")
