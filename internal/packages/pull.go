@@ -62,6 +62,22 @@ type Resolution struct {
 	Lookups []Lookup
 }
 
+// errUnusable marks a document the format's Valid refused.
+var errUnusable = errors.New("unusable upstream document")
+
+// valid is d.Valid with its refusals marked errUnusable.
+func (d Document) valid() func(string, []byte) error {
+	if d.Valid == nil {
+		return nil
+	}
+	return func(ct string, b []byte) error {
+		if err := d.Valid(ct, b); err != nil {
+			return errors.Join(errUnusable, err)
+		}
+		return nil
+	}
+}
+
 func (d Document) name() string {
 	if d.Name == "" {
 		return "index"
@@ -137,10 +153,13 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		return res, nil
 	}
 	for _, hop := range hops {
-		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.Valid)
+		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.valid())
 		if apperr.Is(err, apperr.NotFound) {
 			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound})
 			continue
+		}
+		if errors.Is(err, errUnusable) {
+			err = apperr.New(apperr.Internal, "upstream %s sent an unusable %s for %s", hop.Connection, md.name(), displayName(f.Kind(), ns, name)).Wrap(err)
 		}
 		var l Listing
 		if err == nil {
