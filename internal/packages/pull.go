@@ -133,7 +133,8 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		return res, nil
 	}
 	requester := c.Repos[0]
-	internalOK, err := e.allowed(ctx, EntryInternal, requester, f.Kind(), ns, name)
+	rs := &rules{}
+	internalOK, err := e.allowed(ctx, rs, EntryInternal, requester, f.Kind(), ns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 	if res.Hits, err = e.hits(ctx, res.Repos, f.Kind(), ns, name); err != nil {
 		return nil, err
 	}
-	hops, err := e.externalHops(ctx, c, internalOK, f.Kind(), ns, name)
+	hops, err := e.externalHops(ctx, rs, c, internalOK, f.Kind(), ns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +183,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 // an upstream URL and through which the origin rules let versions of the
 // package in: the holder may ingest it, and the requester (when another
 // repository) may retain it.
-func (e *Engine) externalHops(ctx context.Context, c Chain, internalOK bool, f model.Format, ns, name string) ([]ExternalHop, error) {
+func (e *Engine) externalHops(ctx context.Context, rs *rules, c Chain, internalOK bool, f model.Format, ns, name string) ([]ExternalHop, error) {
 	if e.Upstream == nil || len(c.Repos) == 0 {
 		return nil, nil
 	}
@@ -191,7 +192,7 @@ func (e *Engine) externalHops(ctx context.Context, c Chain, internalOK bool, f m
 		if !e.Upstream.Configured(hop.Connection) || (hop.Holder.Name != c.Repos[0].Name && !internalOK) {
 			continue
 		}
-		ok, err := e.allowed(ctx, EntryExternal, hop.Holder, f, ns, name)
+		ok, err := e.allowed(ctx, rs, EntryExternal, hop.Holder, f, ns, name)
 		if err != nil {
 			return nil, err
 		}
@@ -276,11 +277,12 @@ func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name,
 	dn := displayName(kind, ns, name)
 	var lastErr error = apperr.NotFoundf("asset", file, "%s of %s %s is not in repository %s, its upstreams or external connections%s",
 		file, dn, version, requester.Name, c.MissingUpstreamHint(kind, e.Upstream))
-	internalOK, err := e.allowed(ctx, EntryInternal, requester, kind, ns, name)
+	rs := &rules{}
+	internalOK, err := e.allowed(ctx, rs, EntryInternal, requester, kind, ns, name)
 	if err != nil {
 		return model.Asset{}, err
 	}
-	hops, err := e.externalHops(ctx, c, internalOK, kind, ns, name)
+	hops, err := e.externalHops(ctx, rs, c, internalOK, kind, ns, name)
 	if err != nil {
 		return model.Asset{}, err
 	}
