@@ -567,9 +567,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 		h.Log.ErrorContext(r.Context(), "maven request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error"
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
-	}
+	// mvn prints the reason phrase ("status code: 403, reason phrase: …"):
+	// it carries the message.
+	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))
 }
