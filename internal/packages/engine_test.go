@@ -382,10 +382,12 @@ func TestConcurrentFetchesShareOneUpstreamRequest(t *testing.T) {
 	e := newEnv(t)
 	body := bytes.Repeat([]byte("z"), 256<<10)
 	e.servePackument("popular", map[string][]byte{"1.0.0": body}, nil)
+	e.repo("app2", []string{"store"}, "") // a second downstream of the same holder
 	errs := make(chan error, 8)
 	for i := 0; i < cap(errs); i++ {
+		chain := e.chain([]string{"app", "app2"}[i%2])
 		go func() {
-			_, a, err := e.eng.Fetch(e.ctx, npm.Format{}, e.chain("app"), "", "popular", "1.0.0", npm.AssetName, false)
+			_, a, err := e.eng.Fetch(e.ctx, npm.Format{}, chain, "", "popular", "1.0.0", npm.AssetName, false)
 			if err == nil && a.Size != int64(len(body)) {
 				err = apperr.New(apperr.Internal, "asset of %d bytes", a.Size)
 			}
@@ -399,6 +401,9 @@ func TestConcurrentFetchesShareOneUpstreamRequest(t *testing.T) {
 	}
 	if n := e.up.Hits("/popular/-/popular-1.0.0.tgz"); n != 1 {
 		t.Fatalf("the tarball was fetched %d times, want 1", n)
+	}
+	if e.versions("app", "", "popular") != 1 || e.versions("app2", "", "popular") != 1 {
+		t.Fatal("each requesting repository should retain the version")
 	}
 }
 

@@ -235,43 +235,59 @@ func (e *Engine) hits(ctx context.Context, repos []model.Repository, f model.For
 // requester. allowUnfinished serves an Unfinished version held by the
 // requester itself (Maven's deploy reads back what it is uploading).
 func (e *Engine) Fetch(ctx context.Context, f Format, c Chain, ns, name, version, file string, allowUnfinished bool) (Hit, model.Asset, error) {
-	requester := c.Repos[0]
-	kind := f.Kind()
-	dn := displayName(kind, ns, name)
-	hit, err := e.Find(ctx, c, kind, ns, name, version)
-	switch {
-	case err == nil:
-		own := hit.Repo.Name == requester.Name
-		if !Downloadable(hit.Version) && !(allowUnfinished && own && hit.Version.Status == model.StatusUnfinished) {
-			return Hit{}, model.Asset{}, apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, dn, strings.ToLower(hit.Version.Status))
-		}
-		a, aerr := e.Asset(ctx, hit.Version.PackageKey, version, file)
-		if aerr == nil {
-			if Downloadable(hit.Version) {
-				if err := e.RetainFile(ctx, requester, hit, a); err != nil {
-					return Hit{}, model.Asset{}, err
-				}
-			}
-			return hit, a, nil
-		}
-		// A version fetched from upstream one file at a time may lack this
-		// file yet: fetch it. Anything else is final.
-		if !apperr.Is(aerr, apperr.NotFound) || hit.Version.Origin.Type != model.OriginExternal {
-			return Hit{}, model.Asset{}, aerr
-		}
-	case !apperr.Is(err, apperr.NotFound):
+	hit, a, err := e.held(ctx, c, f.Kind(), ns, name, version, file, allowUnfinished)
+	if !errors.Is(err, errNotHeld) {
+		return hit, a, err
+	}
+	if err := e.fetchExternal(ctx, f, c, ns, name, version, file); err != nil {
 		return Hit{}, model.Asset{}, err
 	}
-	a, err := e.fetchExternal(ctx, f, c, ns, name, version, file)
-	if err != nil {
-		return Hit{}, model.Asset{}, err
+	hit, a, err = e.held(ctx, c, f.Kind(), ns, name, version, file, allowUnfinished)
+	if errors.Is(err, errNotHeld) {
+		err = apperr.NotFoundf("asset", file, "%s of %s %s is not in repository %s", file, displayName(f.Kind(), ns, name), version, c.Repos[0].Name)
 	}
-	hit, err = e.Find(ctx, c, kind, ns, name, version)
 	return hit, a, err
 }
 
+// errNotHeld: the chain does not hold the asset, and an external connection
+// may have it.
+var errNotHeld = errors.New("not held in the chain")
+
+// held serves an asset from the nearest repository of the chain holding it,
+// retaining it in the requester, or answers errNotHeld.
+func (e *Engine) held(ctx context.Context, c Chain, f model.Format, ns, name, version, file string, allowUnfinished bool) (Hit, model.Asset, error) {
+	requester := c.Repos[0]
+	hit, err := e.Find(ctx, c, f, ns, name, version)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return Hit{}, model.Asset{}, errNotHeld
+	case err != nil:
+		return Hit{}, model.Asset{}, err
+	}
+	own := hit.Repo.Name == requester.Name
+	if !Downloadable(hit.Version) && !(allowUnfinished && own && hit.Version.Status == model.StatusUnfinished) {
+		return Hit{}, model.Asset{}, apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, displayName(f, ns, name), strings.ToLower(hit.Version.Status))
+	}
+	a, err := e.Asset(ctx, hit.Version.PackageKey, version, file)
+	switch {
+	case err == nil:
+	case apperr.Is(err, apperr.NotFound) && hit.Version.Origin.Type == model.OriginExternal:
+		// A version fetched from upstream one file at a time may lack this
+		// file yet: fetch it. Anything else is final.
+		return Hit{}, model.Asset{}, errNotHeld
+	default:
+		return Hit{}, model.Asset{}, err
+	}
+	if Downloadable(hit.Version) {
+		if err := e.RetainFile(ctx, requester, hit, a); err != nil {
+			return Hit{}, model.Asset{}, err
+		}
+	}
+	return hit, a, nil
+}
+
 // fetchExternal is Fetch's external hop.
-func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name, version, file string) (model.Asset, error) {
+func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name, version, file string) error {
 	requester := c.Repos[0]
 	kind := f.Kind()
 	dn := displayName(kind, ns, name)
@@ -280,11 +296,11 @@ func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name,
 	rs := &rules{}
 	internalOK, err := e.allowed(ctx, rs, EntryInternal, requester, kind, ns, name)
 	if err != nil {
-		return model.Asset{}, err
+		return err
 	}
 	hops, err := e.externalHops(ctx, rs, c, internalOK, kind, ns, name)
 	if err != nil {
-		return model.Asset{}, err
+		return err
 	}
 	for _, hop := range hops {
 		loc, err := e.locate(ctx, f, hop, ns, name, version, file)
@@ -292,15 +308,13 @@ func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name,
 			continue
 		}
 		if err == nil {
-			var a model.Asset
-			a, err = e.pull(ctx, hop, requester, kind, ns, name, version, file, loc)
-			if err == nil {
-				return a, nil
+			if err = e.pull(ctx, hop, c, kind, ns, name, version, file, loc); err == nil {
+				return nil
 			}
 		}
 		lastErr = err
 	}
-	return model.Asset{}, lastErr
+	return lastErr
 }
 
 // locate asks the format where the asset lives on hop's upstream and resolves
@@ -358,15 +372,17 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 
 // pull fetches a located asset once (concurrent requests for it share the
 // flight), verifying it as it streams into the blob store, and ingests it.
-func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repository, f model.Format, ns, name, version, file string, loc Located) (model.Asset, error) {
-	k := Key(requester, f, ns, name)
-	return upstream.FetchAndStore(ctx, e.Upstream, hop.Connection, loc.URL,
+func (e *Engine) pull(ctx context.Context, hop ExternalHop, c Chain, f model.Format, ns, name, version, file string, loc Located) error {
+	requester := c.Repos[0]
+	_, err := upstream.FetchAndStore(ctx, e.Upstream, hop.Connection, loc.URL,
 		func(ctx context.Context) (model.Asset, bool, error) {
-			// Stored already (by a concurrent request that won)?
-			if a, err := e.Asset(ctx, k, version, file); err == nil {
-				return a, true, nil
+			// Held in the chain already (a concurrent request, maybe from
+			// another repository, won)? Then nothing is fetched.
+			_, a, err := e.held(ctx, c, f, ns, name, version, file, false)
+			if errors.Is(err, errNotHeld) {
+				return model.Asset{}, false, nil
 			}
-			return model.Asset{}, false, nil
+			return a, err == nil, err
 		},
 		func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 			body := VerifyReader(ua.Body, loc.Digest, func(got string) error {
@@ -385,6 +401,7 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repo
 			}
 			return a, nil
 		})
+	return err
 }
 
 // algName is how people write a digest algorithm's name.
