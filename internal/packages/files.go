@@ -37,14 +37,9 @@ func (e *Engine) PublishFile(ctx context.Context, c Chain, v model.PackageVersio
 	if err != nil {
 		return model.PackageVersion{}, false, err
 	}
-	pkg, err := e.Store.GetPackage(ctx, k)
-	if err != nil {
-		return model.PackageVersion{}, false, err
-	}
 	name := displayName(v.Format, v.Namespace, v.Name)
-	if pkg.Origin.Publish == model.Block {
-		return model.PackageVersion{}, false, apperr.New(apperr.AccessDenied,
-			"Publishing %s to repository %s is blocked by its package origin configuration (publish=BLOCK)", name, repo.Name)
+	if err := e.Allow(ctx, EntryPublish, repo, v.Format, v.Namespace, v.Name); err != nil {
+		return model.PackageVersion{}, false, err
 	}
 	if cur.Origin.Type == model.OriginExternal || (cur.Origin.Repository != "" && cur.Origin.Repository != repo.Name) {
 		return model.PackageVersion{}, false, apperr.Conflictf("package-version", v.Version,
@@ -106,12 +101,6 @@ func (e *Engine) RetainFile(ctx context.Context, requester model.Repository, hit
 // Assets lists the files of a version found in the chain.
 func (e *Engine) Assets(ctx context.Context, hit Hit) ([]model.Asset, error) {
 	return e.Store.ListAssets(ctx, hit.Version.PackageKey, hit.Version.Version)
-}
-
-// UpstreamAllowed reports whether repo may take versions of the package from its
-// upstreams and external connections (its origin control is not upstream=BLOCK).
-func (e *Engine) UpstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
-	return e.upstreamAllowed(ctx, repo, f, ns, name)
 }
 
 // Amend changes a version held in repo in place (status, metadata from a file

@@ -332,6 +332,13 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 			return nil, err
 		}
 	}
+	// The origin rules decide whether versions of the package may enter the
+	// destination by a copy (its group's PUBLISH restriction); a refusal is
+	// each version's NOT_ALLOWED, as failedVersions reports it.
+	refused := s.Packages.Allow(ctx, packages.EntryCopy, dst, k.Format, k.Namespace, k.Name)
+	if refused != nil && !apperr.Is(refused, apperr.AccessDenied) {
+		return nil, refused
+	}
 	results := map[string]VersionResult{}
 	// copied: per source package (a version may come from an upstream), the
 	// versions copied, whose npm dist-tags follow them.
@@ -356,6 +363,10 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		}
 		if in.ExpectedStatus != "" && v.Status != in.ExpectedStatus {
 			results[name] = VersionResult{Code: ErrMismatchedStatus, Message: "version " + name + " is " + v.Status}
+			continue
+		}
+		if refused != nil {
+			results[name] = VersionResult{Code: ErrNotAllowed, Message: apperr.As(refused).Message}
 			continue
 		}
 		dk := packages.Key(dst, k.Format, k.Namespace, k.Name)
@@ -478,6 +489,14 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
+	// Refusals are decided before the bytes are stored, so they leave no blob.
+	chain, err := s.Packages.SearchOrder(ctx, repo)
+	if err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	if err := s.Packages.CheckPublish(ctx, chain, k.Format, k.Namespace, k.Name, in.Version); err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
 	body := in.Body
 	if s.MaxAssetBytes > 0 {
 		// The asset is bounded here too, not only by how the request body was
@@ -495,10 +514,6 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	existing, err := s.Store.GetVersion(ctx, k, in.Version)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		chain, err := s.Packages.SearchOrder(ctx, repo)
-		if err != nil {
-			return model.PackageVersion{}, model.Asset{}, err
-		}
 		v, err := s.Packages.Publish(ctx, chain, model.PackageVersion{PackageKey: k, Version: in.Version, Status: status, DisplayName: k.Name}, []model.Asset{asset})
 		return v, asset, err
 	case err != nil:
