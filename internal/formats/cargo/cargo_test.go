@@ -60,7 +60,7 @@ func TestDownloadURL(t *testing.T) {
 func TestIndexRoundTrip(t *testing.T) {
 	pkg := "real-name"
 	meta := PublishMeta{Name: "My_Crate", Vers: "1.0.0",
-		Deps: []PublishDep{{Name: "real-name", VersionReq: "^1", ExplicitNameInToml: strPtr("alias")}, {Name: "b", VersionReq: "=2.0.0", Kind: "dev"}},
+		Deps:     []PublishDep{{Name: "real-name", VersionReq: "^1", ExplicitNameInToml: strPtr("alias")}, {Name: "b", VersionReq: "=2.0.0", Kind: "dev"}},
 		Features: map[string][]string{"default": {"x"}, "x": {"dep:b"}}}
 	e := meta.Entry(strings.Repeat("a", 64))
 	if e.Deps[0].Name != "alias" || e.Deps[0].Package == nil || *e.Deps[0].Package != pkg || e.Deps[1].Kind != "dev" {

@@ -19,7 +19,9 @@ type CrateLimits struct {
 }
 
 // DefaultCrateLimits are cargo's own unpack limit and a generous entry count.
-func DefaultCrateLimits() CrateLimits { return CrateLimits{MaxUnpacked: 512 << 20, MaxEntries: 100_000} }
+func DefaultCrateLimits() CrateLimits {
+	return CrateLimits{MaxUnpacked: 512 << 20, MaxEntries: 100_000}
+}
 
 // CheckCrate reads a .crate (a gzipped tar) to its end and checks that it is
 // the crate it claims to be: every entry is a plain file or directory under
