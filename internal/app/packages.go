@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/formats/cargo"
 	"github.com/wharf-dev/wharf/internal/formats/maven"
 	"github.com/wharf-dev/wharf/internal/formats/npm"
 	"github.com/wharf-dev/wharf/internal/formats/pypi"
@@ -48,4 +49,5 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	mvn := maven.New(a.Engine, a.Upstream, rt.Check, a.log)
 	mvn.Limits = maven.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxPomBytes: l.MavenMaxPomBytes, MaxMetadataBytes: l.MavenMaxMetadataBytes}
 	rt.Handle(model.FormatMaven, mvn)
+	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }

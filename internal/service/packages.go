@@ -31,7 +31,8 @@ func NormalizeName(f model.Format, name string) string {
 	switch f {
 	case model.FormatPypi:
 		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
-	case model.FormatNuget:
+	case model.FormatNuget, model.FormatCargo:
+		// Crate names are case-insensitive: cargo asks for the lowercased name.
 		return strings.ToLower(name)
 	}
 	return name
