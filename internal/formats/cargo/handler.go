@@ -466,13 +466,13 @@ func (h *Handler) checkCollision(ctx context.Context, chain packages.Chain, name
 // EOF only if the check passed, the crate had its declared length, and the
 // request body has nothing after it.
 type checkedCrate struct {
-	r       io.Reader
-	want    int64
-	got     int64
-	rest    io.Reader // the request body after the crate
-	pw      *io.PipeWriter
-	done    chan error
-	fail    error
+	r    io.Reader
+	want int64
+	got  int64
+	rest io.Reader // the request body after the crate
+	pw   *io.PipeWriter
+	done chan error
+	fail error
 }
 
 func newCheckedCrate(r io.Reader, want int64, rest io.Reader, name, version string, lim CrateLimits) *checkedCrate {
