@@ -34,6 +34,9 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		return svc.AuthorizePackage(ctx, p, action, repo, pkg.Format, pkg.Namespace, pkg.Name)
 	}
 	a.registerFormats(rt)
+	// Generic packages are served by the API itself (PublishPackageVersion,
+	// GetPackageVersionAsset); every other format needs its endpoint.
+	svc.Serves = func(f model.Format) bool { return f == model.FormatGeneric || rt.Handles(f) }
 	return rt
 }
 

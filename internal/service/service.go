@@ -62,6 +62,10 @@ type Service struct {
 	// OrgID is the organization every account of this wharf belongs to
 	// (aws:PrincipalOrgID); "" for none.
 	OrgID string
+	// Serves reports whether wharf serves a format's package endpoint (nil:
+	// every format). GetRepositoryEndpoint and AssociateExternalConnection
+	// refuse the others rather than hand out a URL that answers 404.
+	Serves func(model.Format) bool
 }
 
 // Caller is the authenticated principal making a request.
