@@ -17,6 +17,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/formats/streamcheck"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
 	"github.com/wharf-dev/wharf/internal/upstream"
@@ -396,7 +397,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
 	body := http.MaxBytesReader(w, r.Body, h.MaxMetaBytes+h.MaxCrateBytes+8)
-	meta, crate, n, err := ReadPublish(body, h.MaxMetaBytes, h.MaxCrateBytes)
+	meta, crate, _, err := ReadPublish(body, h.MaxMetaBytes, h.MaxCrateBytes)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			h.WriteError(w, r, apperr.New(apperr.TooLarge, "%v", err))
@@ -425,14 +426,20 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		h.WriteError(w, r, err)
 		return
 	}
-	cr := newCheckedCrate(crate, n, body, meta.Name, meta.Vers, h.Crate)
-	a, err := h.Engine.PutAsset(ctx, req.Repo, file, cr, "")
-	cr.stop()
-	if cerr := cr.err(); cerr != nil {
-		h.WriteError(w, r, cerr)
-		return
+	cr := streamcheck.New(crate, func(r io.Reader) error { return checkCrate(r, meta.Name, meta.Vers, h.Crate) })
+	cr.AtEOF = func() error {
+		if lr, ok := crate.(*io.LimitedReader); !ok || lr.N != 0 {
+			return apperr.Validationf("%v", ErrBodyTruncated)
+		}
+		var one [1]byte
+		if m, _ := io.ReadFull(body, one[:]); m > 0 {
+			return apperr.Validationf("publish body has data after the crate")
+		}
+		return nil
 	}
-	if err != nil {
+	a, err := h.Engine.PutAsset(ctx, req.Repo, file, cr, "")
+	cr.Stop()
+	if err := uploadError(cr.Err(), err); err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
@@ -460,89 +467,6 @@ func (h *Handler) checkCollision(ctx context.Context, chain packages.Chain, name
 	}
 	return nil
 }
-
-// checkedCrate is the crate stream handed to the blob store: every byte read
-// is also fed to CheckCrate, and at the end of the crate the stream reports
-// EOF only if the check passed, the crate had its declared length, and the
-// request body has nothing after it.
-type checkedCrate struct {
-	r    io.Reader
-	want int64
-	got  int64
-	rest io.Reader // the request body after the crate
-	pw   *io.PipeWriter
-	done chan error
-	fail error
-}
-
-func newCheckedCrate(r io.Reader, want int64, rest io.Reader, name, version string, lim CrateLimits) *checkedCrate {
-	pr, pw := io.Pipe()
-	c := &checkedCrate{r: r, want: want, rest: rest, pw: pw, done: make(chan error, 1)}
-	go func() {
-		err := checkCrate(pr, name, version, lim)
-		if err != nil {
-			pr.CloseWithError(err) // the store's next read fails
-		} else {
-			_, _ = io.Copy(io.Discard, pr)
-		}
-		c.done <- err
-	}()
-	return c
-}
-
-func (c *checkedCrate) Read(p []byte) (int, error) {
-	if c.fail != nil {
-		return 0, c.fail
-	}
-	n, err := c.r.Read(p)
-	c.got += int64(n)
-	if n > 0 {
-		if _, werr := c.pw.Write(p[:n]); werr != nil {
-			c.fail = apperr.Validationf("invalid crate: %v", werr)
-			return 0, c.fail
-		}
-	}
-	if errors.Is(err, io.EOF) {
-		if c.got != c.want {
-			c.fail = apperr.Validationf("%v", ErrBodyTruncated)
-			return 0, c.fail
-		}
-		var one [1]byte
-		if m, _ := io.ReadFull(c.rest, one[:]); m > 0 {
-			c.fail = apperr.Validationf("publish body has data after the crate")
-			return 0, c.fail
-		}
-		_ = c.pw.Close()
-		cerr := <-c.done
-		c.done = nil
-		if cerr != nil {
-			c.fail = apperr.Validationf("invalid crate: %v", cerr)
-			return 0, c.fail
-		}
-		return n, io.EOF
-	}
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			c.fail = apperr.New(apperr.TooLarge, "publish body larger than %d bytes", mbe.Limit)
-		} else {
-			c.fail = apperr.Validationf("reading the crate: %v", err)
-		}
-		return n, c.fail
-	}
-	return n, nil
-}
-
-// stop ends the checker if the store stopped reading early.
-func (c *checkedCrate) stop() {
-	_ = c.pw.CloseWithError(errors.New("stopped"))
-	if c.done != nil {
-		<-c.done
-		c.done = nil
-	}
-}
-
-func (c *checkedCrate) err() error { return c.fail }
 
 // yank is `cargo yank` (Unlisted, as CodeArtifact maps it) and `cargo yank
 // --undo` (Published again), on a version of the requesting repository.
@@ -595,4 +519,23 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
+}
+
+// uploadError is what a failed streamed upload answers: the check's failure as
+// a Validation error naming it, a body over the limit as TooLarge, else the
+// store's error.
+func uploadError(streamErr, storeErr error) error {
+	var mbe *http.MaxBytesError
+	var ce *streamcheck.CheckError
+	switch {
+	case streamErr == nil:
+		return storeErr
+	case errors.As(streamErr, &ce):
+		return apperr.Validationf("invalid crate: %v", ce.Err)
+	case errors.As(streamErr, &mbe):
+		return apperr.New(apperr.TooLarge, "publish body larger than %d bytes", mbe.Limit)
+	case apperr.As(streamErr).Kind == apperr.Validation:
+		return streamErr
+	}
+	return apperr.Validationf("reading the crate: %v", streamErr)
 }
