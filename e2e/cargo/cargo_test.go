@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
 	"github.com/wharf-dev/wharf/internal/apptest"
+	cargofmt "github.com/wharf-dev/wharf/internal/formats/cargo"
 )
 
 func get(t *testing.T, u, tok string) (int, string) {
@@ -87,6 +88,13 @@ func TestCargoPublishBuildProxyOutage(t *testing.T) {
 		t.Fatal("pubcrate's blob is not in the data directory (blobExists cannot see blobs?)")
 	}
 
+	// A version only the public registry has cannot be published privately
+	// through a chain that reaches it (it would shadow the public one).
+	fx.add(t, "shadowme", "1.0.0", "", nil)
+	if st, body := publishRaw(t, epB, "Bearer "+tok, cargofmt.EncodePublish(metaJSON("shadowme", "1.0.0"), crateBytes(t, "shadowme", "1.0.0", ""))); st != http.StatusConflict {
+		t.Fatalf("publishing a public crate's version into repo-b: %d %s, want 409", st, body)
+	}
+
 	// Outage: the public registry is gone and cargo remembers nothing.
 	fx.stop()
 	cg.clearCache()
@@ -123,7 +131,7 @@ func TestCargoChecksumMismatchNotKept(t *testing.T) {
 	if !strings.Contains(out, "502") {
 		t.Fatalf("cargo fetch output does not show wharf's 502:\n%s", out)
 	}
-	if st, body := get(t, ep+"api/v1/crates/badsum/1.0.0/download", "Bearer "+tok); st != http.StatusBadGateway || !strings.Contains(body, "cksum") {
+	if st, body := get(t, ep+"api/v1/crates/badsum/1.0.0/download", "Bearer "+tok); st != http.StatusBadGateway || !strings.Contains(body, "not stored") {
 		t.Fatalf("download: %d %s", st, body)
 	}
 	for _, repo := range []string{"store", "app"} {

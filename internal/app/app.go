@@ -105,7 +105,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// memory: keyFor refuses while the key is disabled or pending deletion.
 	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
 	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
-	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher}
 	return engine, fetcher, nil
 }
 

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -172,10 +174,20 @@ func TestPackageGroups(t *testing.T) {
 		t.Fatalf("after remove %v", left.AllowedRepositories)
 	}
 
-	// Associations: publish generic packages, then ask which group has them.
+	// The restriction is enforced: /generic/* now allows publishing to ci only
+	// (its children inherit that), so app is refused and nothing is stored.
 	body := []byte("payload")
+	_, err = ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: d, Repository: aws.String("app"), Format: types.PackageFormatGeneric,
+		Namespace: aws.String("tools"), Package: aws.String("ui"), PackageVersion: aws.String("1.0.0"), AssetName: aws.String("a.bin"),
+		AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))})
+	var denied *types.AccessDeniedException
+	if !errors.As(err, &denied) || !strings.Contains(err.Error(), "/generic/tools/ui~") {
+		t.Fatalf("publish to app under PUBLISH=ALLOW_SPECIFIC_REPOSITORIES [ci]: %v, want AccessDeniedException naming the group", err)
+	}
+
+	// Associations: publish generic packages, then ask which group has them.
 	for _, p := range [][2]string{{"tools", "ui"}, {"tools", "ui-kit"}, {"tools", "uix"}, {"other", "thing"}} {
-		must(ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: d, Repository: aws.String("app"), Format: types.PackageFormatGeneric,
+		must(ca.PublishPackageVersion(ctx, &codeartifact.PublishPackageVersionInput{Domain: d, Repository: aws.String("ci"), Format: types.PackageFormatGeneric,
 			Namespace: aws.String(p[0]), Package: aws.String(p[1]), PackageVersion: aws.String("1.0.0"), AssetName: aws.String("a.bin"),
 			AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))}))
 	}

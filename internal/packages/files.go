@@ -37,14 +37,9 @@ func (e *Engine) PublishFile(ctx context.Context, c Chain, v model.PackageVersio
 	if err != nil {
 		return model.PackageVersion{}, false, err
 	}
-	pkg, err := e.Store.GetPackage(ctx, k)
-	if err != nil {
-		return model.PackageVersion{}, false, err
-	}
 	name := displayName(v.Format, v.Namespace, v.Name)
-	if pkg.Origin.Publish == model.Block {
-		return model.PackageVersion{}, false, apperr.New(apperr.AccessDenied,
-			"Publishing %s to repository %s is blocked by its package origin configuration (publish=BLOCK)", name, repo.Name)
+	if err := e.Allow(ctx, EntryPublish, repo, v.Format, v.Namespace, v.Name); err != nil {
+		return model.PackageVersion{}, false, err
 	}
 	if cur.Origin.Type == model.OriginExternal || (cur.Origin.Repository != "" && cur.Origin.Repository != repo.Name) {
 		return model.PackageVersion{}, false, apperr.Conflictf("package-version", v.Version,

@@ -15,12 +15,14 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
 // MaxSearched is CodeArtifact's limit on repositories searched per request.
@@ -40,6 +42,11 @@ type Engine struct {
 	Log   *slog.Logger
 	// Audit records every version the engine stores or changes (nil: none).
 	Audit *audit.Recorder
+	// Upstream fetches from external connections (nil: none are consulted).
+	Upstream *upstream.Fetcher
+
+	fmu     sync.RWMutex
+	formats map[model.Format]Format
 }
 
 func (e *Engine) now() time.Time {
@@ -167,21 +174,15 @@ type Hit struct {
 }
 
 // upstreamAllowed reports whether repo may take versions of the package from
-// upstreams: a package whose origin control says upstream=BLOCK may not.
+// its upstream repositories (Allow with EntryInternal).
 func (e *Engine) upstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
-	p, err := e.Store.GetPackage(ctx, Key(repo, f, ns, name))
-	if apperr.Is(err, apperr.NotFound) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return p.Origin.Upstream != model.Block, nil
+	return e.allowed(ctx, EntryInternal, repo, f, ns, name)
 }
 
-// Versions lists the versions of a package visible through the chain: each
-// version from the nearest repository holding it. When the requested repository
-// blocks upstream versions of the package, only its own are listed.
+// Versions lists the versions of a package held by the chain: each version
+// from the nearest repository holding it. When the origin rules keep the
+// requested repository from retaining upstream versions of the package, only
+// its own are listed.
 func (e *Engine) Versions(ctx context.Context, c Chain, f model.Format, ns, name string) ([]Hit, error) {
 	if len(c.Repos) == 0 {
 		return nil, nil
@@ -194,40 +195,28 @@ func (e *Engine) Versions(ctx context.Context, c Chain, f model.Format, ns, name
 	if !ok {
 		repos = repos[:1]
 	}
-	var out []Hit
-	seen := map[string]bool{}
-	for _, r := range repos {
-		vs, err := e.Store.ListVersions(ctx, Key(r, f, ns, name))
-		if apperr.Is(err, apperr.NotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vs {
-			if seen[v.Version] {
-				continue
-			}
-			seen[v.Version] = true
-			out = append(out, Hit{Version: v, Repo: r})
-		}
-	}
-	return out, nil
+	return e.hits(ctx, repos, f, ns, name)
 }
 
-// Find returns the nearest repository of the chain holding the version.
+// Find returns the nearest repository of the chain holding the version. The
+// requested repository's own versions are found without consulting the
+// origin rules (they decide what enters it, not what it serves), so serving
+// what it holds costs one lookup.
 func (e *Engine) Find(ctx context.Context, c Chain, f model.Format, ns, name, version string) (Hit, error) {
-	repos := c.Repos
-	if len(repos) > 0 {
-		ok, err := e.upstreamAllowed(ctx, repos[0], f, ns, name)
-		if err != nil {
-			return Hit{}, err
-		}
-		if !ok {
-			repos = repos[:1]
-		}
+	notFound := apperr.NotFoundf("package-version", version, "Package version %s of %s not found", version, displayName(f, ns, name))
+	if len(c.Repos) == 0 {
+		return Hit{}, notFound
 	}
-	for _, r := range repos {
+	for i, r := range c.Repos {
+		if i == 1 {
+			ok, err := e.upstreamAllowed(ctx, c.Repos[0], f, ns, name)
+			if err != nil {
+				return Hit{}, err
+			}
+			if !ok {
+				break
+			}
+		}
 		v, err := e.Store.GetVersion(ctx, Key(r, f, ns, name), version)
 		if apperr.Is(err, apperr.NotFound) {
 			continue
@@ -237,7 +226,7 @@ func (e *Engine) Find(ctx context.Context, c Chain, f model.Format, ns, name, ve
 		}
 		return Hit{Version: v, Repo: r}, nil
 	}
-	return Hit{}, apperr.NotFoundf("package-version", version, "Package version %s of %s not found", version, displayName(f, ns, name))
+	return Hit{}, notFound
 }
 
 func displayName(f model.Format, ns, name string) string {
@@ -257,6 +246,8 @@ func displayName(f model.Format, ns, name string) string {
 // metadata row pointing at the same blobs), as CodeArtifact retains what was
 // fetched through upstreams; intermediate repositories get nothing. It is a no-op
 // when the version is already there or when the hit is the requesting repository.
+// The hit must come from Find or Resolve on the requester's chain: they only
+// reach past the requester where the origin rules let it retain.
 func (e *Engine) Retain(ctx context.Context, requester model.Repository, hit Hit) error {
 	if hit.Repo.Name == requester.Name {
 		return nil
@@ -300,15 +291,17 @@ func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.P
 
 // Ingest stores a version fetched through an external connection: in the
 // repository holding the connection and in the requesting repository (not in
-// intermediates). Assets must already be in the blob store. Packages whose origin
-// control blocks upstream versions in the holder are refused.
+// intermediates). Assets must already be in the blob store. The origin rules
+// (Allow) decide for the holder (EntryExternal) and the requester
+// (EntryInternal); a refusal is an AccessDenied and nothing is stored.
 func (e *Engine) Ingest(ctx context.Context, requester model.Repository, hop ExternalHop, v model.PackageVersion, assets []model.Asset) error {
-	ok, err := e.upstreamAllowed(ctx, hop.Holder, v.Format, v.Namespace, v.Name)
-	if err != nil {
+	if err := e.Allow(ctx, EntryExternal, hop.Holder, v.Format, v.Namespace, v.Name); err != nil {
 		return err
 	}
-	if !ok {
-		return apperr.New(apperr.AccessDenied, "package %s in repository %s does not allow versions from upstream (origin control upstream=BLOCK)", displayName(v.Format, v.Namespace, v.Name), hop.Holder.Name)
+	if requester.Name != hop.Holder.Name {
+		if err := e.Allow(ctx, EntryInternal, requester, v.Format, v.Namespace, v.Name); err != nil {
+			return err
+		}
 	}
 	v.Origin = model.VersionOrigin{Type: model.OriginExternal, Repository: hop.Holder.Name, ExternalConnection: hop.Connection}
 	if v.Status == "" {

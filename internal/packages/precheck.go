@@ -8,8 +8,8 @@ import (
 )
 
 // CheckPublishFile answers, before any bytes are written, whether PublishFile
-// would accept a file named file for the version: the same origin, status,
-// shadowing and existing-file rules, read from the store. Upload handlers call
+// would accept a file named file for the version: the same origin rules,
+// status, shadowing and existing-file rules. Upload handlers call
 // it first so a refused upload leaves no unreferenced blob behind. It is a
 // pre-check, not a lock: PublishFile still decides (two racing uploads can both
 // pass here, and the loser's blob is then orphaned).
@@ -17,31 +17,14 @@ func (e *Engine) CheckPublishFile(ctx context.Context, c Chain, f model.Format, 
 	repo := c.Repos[0]
 	k := Key(repo, f, ns, name)
 	dn := displayName(f, ns, name)
-	pkg, err := e.Store.GetPackage(ctx, k)
-	switch {
-	case apperr.Is(err, apperr.NotFound):
-		// A new package: publish=ALLOW, upstream=BLOCK; nothing can refuse it.
-		return nil
-	case err != nil:
-		return err
-	}
-	if pkg.Origin.Publish == model.Block {
-		return apperr.New(apperr.AccessDenied,
-			"Publishing %s to repository %s is blocked by its package origin configuration (publish=BLOCK)", dn, repo.Name)
-	}
 	cur, err := e.Store.GetVersion(ctx, k, version)
 	if apperr.Is(err, apperr.NotFound) {
-		if pkg.Origin.Upstream == model.Allow {
-			for _, r := range c.Repos[1:] {
-				if _, err := e.Store.GetVersion(ctx, Key(r, f, ns, name), version); err == nil {
-					return apperr.Conflictf("package-version", version,
-						"Version %s of %s exists in upstream repository %s and cannot be published to %s", version, dn, r.Name, repo.Name)
-				}
-			}
-		}
-		return nil
+		return e.publishable(ctx, c, f, ns, name, version)
 	}
 	if err != nil {
+		return err
+	}
+	if err := e.Allow(ctx, EntryPublish, repo, f, ns, name); err != nil {
 		return err
 	}
 	if cur.Origin.Type == model.OriginExternal || (cur.Origin.Repository != "" && cur.Origin.Repository != repo.Name) {
@@ -59,4 +42,21 @@ func (e *Engine) CheckPublishFile(ctx context.Context, c Chain, f model.Format, 
 		return err
 	}
 	return nil
+}
+
+// CheckPublish answers, before any bytes are written, whether a publish of
+// version into the chain's first repository would pass the origin rules and
+// the shadowing check (a new version) or the origin rules alone (adding to a
+// version the repository has). The API's PublishPackageVersion calls it so a
+// refused publish leaves no blob behind.
+func (e *Engine) CheckPublish(ctx context.Context, c Chain, f model.Format, ns, name, version string) error {
+	repo := c.Repos[0]
+	_, err := e.Store.GetVersion(ctx, Key(repo, f, ns, name), version)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return e.publishable(ctx, c, f, ns, name, version)
+	case err != nil:
+		return err
+	}
+	return e.Allow(ctx, EntryPublish, repo, f, ns, name)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/packagegroups"
 	"github.com/wharf-dev/wharf/internal/store"
 )
 
@@ -19,8 +20,8 @@ import (
 
 // Association types (PackageGroupAssociationType).
 const (
-	AssociationStrong = "STRONG"
-	AssociationWeak   = "WEAK"
+	AssociationStrong = packagegroups.AssociationStrong
+	AssociationWeak   = packagegroups.AssociationWeak
 )
 
 // GroupRef names a package group as PackageGroupReference does.
@@ -60,136 +61,37 @@ type AllowedRepositoryChange struct {
 	Repository      string
 }
 
-// groupSet is every group of one domain, the implicit root included.
-type groupSet struct {
-	domain   model.Domain
-	groups   []model.PackageGroup // by pattern
-	patterns []groupPattern
-	stored   map[string]bool
-}
+// groupSet is every group of one domain (packagegroups.Set, the one matcher
+// the engine enforces from), with the API's reporting on top.
+type groupSet struct{ *packagegroups.Set }
 
 func (s *Service) groupSet(ctx context.Context, d model.Domain) (*groupSet, error) {
-	set := &groupSet{domain: d, stored: map[string]bool{}}
-	p := store.Page{Limit: 1000}
-	for {
-		gs, next, err := s.Store.ListPackageGroups(ctx, d.Owner, d.Name, "", p)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range gs {
-			set.stored[g.Pattern] = true
-			set.add(g)
-		}
-		if next == "" {
-			break
-		}
-		p.Cursor = next
-	}
-	if !set.stored[model.RootPackageGroup] {
-		set.add(model.PackageGroup{
-			DomainOwner: d.Owner, DomainName: d.Name, Region: d.Region, Pattern: model.RootPackageGroup, CreatedAt: d.CreatedAt,
-		})
-	}
-	set.sort()
-	return set, nil
-}
-
-func (set *groupSet) add(g model.PackageGroup) {
-	gp, err := parseGroupPattern(g.Pattern)
+	set, err := packagegroups.Load(ctx, s.Store, d)
 	if err != nil {
-		return // not reachable: stored patterns were validated
+		return nil, err
 	}
-	set.groups = append(set.groups, g)
-	set.patterns = append(set.patterns, gp)
-}
-
-func (set *groupSet) sort() {
-	idx := make([]int, len(set.groups))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return set.groups[idx[a]].Pattern < set.groups[idx[b]].Pattern })
-	gs, ps := make([]model.PackageGroup, len(idx)), make([]groupPattern, len(idx))
-	for i, j := range idx {
-		gs[i], ps[i] = set.groups[j], set.patterns[j]
-	}
-	set.groups, set.patterns = gs, ps
-}
-
-func (set *groupSet) find(pattern string) int {
-	for i, g := range set.groups {
-		if g.Pattern == pattern {
-			return i
-		}
-	}
-	return -1
-}
-
-// parent returns the index of group i's parent, -1 for the root.
-func (set *groupSet) parent(i int) int {
-	best := -1
-	for j, p := range set.patterns {
-		if j != i && p.contains(set.patterns[i]) && (best < 0 || p.moreSpecific(set.patterns[best])) {
-			best = j
-		}
-	}
-	return best
-}
-
-// associated returns the group a package belongs to and how, -1 when none
-// (not reachable while the root exists).
-func (set *groupSet) associated(f model.Format, ns, name string) (int, string) {
-	best, kind := -1, ""
-	for j, p := range set.patterns {
-		k := ""
-		switch {
-		case p.matches(f, ns, name, false):
-			k = AssociationStrong
-		case p.matches(f, ns, name, true):
-			k = AssociationWeak
-		default:
-			continue
-		}
-		if best < 0 || p.moreSpecific(set.patterns[best]) ||
-			!set.patterns[best].moreSpecific(p) && kind == AssociationWeak && k == AssociationStrong {
-			best, kind = j, k
-		}
-	}
-	return best, kind
+	return &groupSet{set}, nil
 }
 
 func ref(g model.PackageGroup) *GroupRef { return &GroupRef{Pattern: g.Pattern, ARN: g.ARN()} }
 
 // info derives group i's parent and effective origin configuration.
 func (set *groupSet) info(i int) PackageGroupInfo {
-	g := set.groups[i]
+	g := set.Groups[i]
 	out := PackageGroupInfo{PackageGroup: g, Restrictions: map[string]RestrictionInfo{}}
-	parent := set.parent(i)
-	if parent >= 0 {
-		out.Parent = ref(set.groups[parent])
+	if parent := set.Parent(i); parent >= 0 {
+		out.Parent = ref(set.Groups[parent])
 	}
 	for _, t := range model.RestrictionTypes {
-		ri := RestrictionInfo{Mode: groupMode(g, t), RepositoriesCount: int64(len(g.AllowedRepositories[t]))}
-		ri.EffectiveMode = ri.Mode
-		for j := parent; ri.EffectiveMode == model.ModeInherit && j >= 0; j = set.parent(j) {
-			if m := groupMode(set.groups[j], t); m != model.ModeInherit {
-				ri.EffectiveMode, ri.InheritedFrom = m, ref(set.groups[j])
-			}
+		ri := RestrictionInfo{Mode: set.Mode(i, t), RepositoriesCount: int64(len(g.AllowedRepositories[t]))}
+		var from int
+		ri.EffectiveMode, from = set.Effective(i, t)
+		if from != i {
+			ri.InheritedFrom = ref(set.Groups[from])
 		}
 		out.Restrictions[t] = ri
 	}
 	return out
-}
-
-// groupMode is a group's own mode for a restriction type.
-func groupMode(g model.PackageGroup, t string) string {
-	if m := g.Restrictions[t]; m != "" {
-		return m
-	}
-	if g.Pattern == model.RootPackageGroup {
-		return model.ModeAllow
-	}
-	return model.ModeInherit
 }
 
 func validContactInfo(s string) error {
@@ -205,7 +107,7 @@ func groupNotFound(pattern string) error {
 
 // groupIn loads the domain's groups and finds one by (normalized) pattern.
 func (s *Service) groupIn(ctx context.Context, c Caller, ownerParam, domain, pattern, action string) (*groupSet, int, error) {
-	gp, err := parseGroupPattern(pattern)
+	gp, err := packagegroups.Parse(pattern)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -217,7 +119,7 @@ func (s *Service) groupIn(ctx context.Context, c Caller, ownerParam, domain, pat
 	if err != nil {
 		return nil, 0, err
 	}
-	i := set.find(gp.String())
+	i := set.Find(gp.String())
 	if i < 0 {
 		return nil, 0, groupNotFound(gp.String())
 	}
@@ -241,7 +143,7 @@ func (s *Service) saveGroup(ctx context.Context, set *groupSet, g model.PackageG
 
 // CreatePackageGroup creates a group; its pattern is normalized first.
 func (s *Service) CreatePackageGroup(ctx context.Context, c Caller, ownerParam, domain, pattern, contactInfo, description string, tags []model.Tag) (PackageGroupInfo, error) {
-	gp, err := parseGroupPattern(pattern)
+	gp, err := packagegroups.Parse(pattern)
 	if err != nil {
 		return PackageGroupInfo{}, err
 	}
@@ -258,7 +160,7 @@ func (s *Service) CreatePackageGroup(ctx context.Context, c Caller, ownerParam, 
 	if err != nil {
 		return PackageGroupInfo{}, err
 	}
-	if gp.level == levelAll {
+	if gp.IsRoot() {
 		return PackageGroupInfo{}, apperr.Conflictf("package-group", model.RootPackageGroup, "Package group %s already exists: every domain has it", model.RootPackageGroup)
 	}
 	g := model.PackageGroup{
@@ -279,7 +181,7 @@ func (s *Service) describeGroup(ctx context.Context, d model.Domain, pattern str
 	if err != nil {
 		return PackageGroupInfo{}, err
 	}
-	i := set.find(pattern)
+	i := set.Find(pattern)
 	if i < 0 {
 		return PackageGroupInfo{}, groupNotFound(pattern)
 	}
@@ -312,7 +214,7 @@ func (s *Service) UpdatePackageGroup(ctx context.Context, c Caller, ownerParam, 
 	if err != nil {
 		return PackageGroupInfo{}, err
 	}
-	g := set.groups[i]
+	g := set.Groups[i]
 	if contactInfo != nil {
 		g.ContactInfo = *contactInfo
 	}
@@ -322,7 +224,7 @@ func (s *Service) UpdatePackageGroup(ctx context.Context, c Caller, ownerParam, 
 	if err := s.saveGroup(ctx, set, g); err != nil {
 		return PackageGroupInfo{}, err
 	}
-	set.groups[i] = g
+	set.Groups[i] = g
 	return set.info(i), nil
 }
 
@@ -333,11 +235,11 @@ func (s *Service) DeletePackageGroup(ctx context.Context, c Caller, ownerParam, 
 	if err != nil {
 		return PackageGroupInfo{}, err
 	}
-	if set.groups[i].Pattern == model.RootPackageGroup {
+	if set.Groups[i].Pattern == model.RootPackageGroup {
 		return PackageGroupInfo{}, apperr.Validationf("the root package group %s cannot be deleted", model.RootPackageGroup)
 	}
 	info := set.info(i)
-	if err := s.Store.DeletePackageGroup(ctx, set.domain.Owner, set.domain.Name, info.Pattern); err != nil {
+	if err := s.Store.DeletePackageGroup(ctx, set.Domain.Owner, set.Domain.Name, info.Pattern); err != nil {
 		if apperr.Is(err, apperr.NotFound) {
 			return PackageGroupInfo{}, groupNotFound(info.Pattern)
 		}
@@ -363,12 +265,12 @@ func pageOf[T any](items []T, key func(T) string, p store.Page) ([]T, string) {
 
 func (set *groupSet) infos(keep func(i int) bool, p store.Page) ([]PackageGroupInfo, string) {
 	var idx []int
-	for i := range set.groups {
+	for i := range set.Groups {
 		if keep(i) {
 			idx = append(idx, i)
 		}
 	}
-	idx, next := pageOf(idx, func(i int) string { return set.groups[i].Pattern }, p)
+	idx, next := pageOf(idx, func(i int) string { return set.Groups[i].Pattern }, p)
 	out := make([]PackageGroupInfo, 0, len(idx))
 	for _, i := range idx {
 		out = append(out, set.info(i))
@@ -390,7 +292,7 @@ func (s *Service) ListPackageGroups(ctx context.Context, c Caller, ownerParam, d
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := set.infos(func(i int) bool { return strings.HasPrefix(set.groups[i].Pattern, prefix) }, p)
+	out, next := set.infos(func(i int) bool { return strings.HasPrefix(set.Groups[i].Pattern, prefix) }, p)
 	return out, next, nil
 }
 
@@ -400,7 +302,7 @@ func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, ownerParam
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := set.infos(func(j int) bool { return set.parent(j) == i }, p)
+	out, next := set.infos(func(j int) bool { return set.Parent(j) == i }, p)
 	return out, next, nil
 }
 
@@ -441,7 +343,7 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 	if err != nil {
 		return PackageGroupInfo{}, nil, err
 	}
-	g := set.groups[i]
+	g := set.Groups[i]
 	if g.Pattern == model.RootPackageGroup {
 		for _, m := range restrictions {
 			if m == model.ModeInherit {
@@ -450,7 +352,7 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 		}
 	}
 	for _, ch := range add {
-		if _, err := s.Store.GetRepository(ctx, set.domain.Owner, set.domain.Name, ch.Repository); err != nil {
+		if _, err := s.Store.GetRepository(ctx, set.Domain.Owner, set.Domain.Name, ch.Repository); err != nil {
 			if apperr.Is(err, apperr.NotFound) {
 				return PackageGroupInfo{}, nil, apperr.NotFoundf("repository", ch.Repository, "Repository not found: %s", ch.Repository)
 			}
@@ -511,9 +413,9 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 	if err := s.saveGroup(ctx, set, g); err != nil {
 		return PackageGroupInfo{}, nil, err
 	}
-	set.groups[i] = g
+	set.Groups[i] = g
 	// Package is the group's pattern: origin configuration of a group of packages.
-	s.record(ctx, model.AuditRecord{Action: "UpdatePackageGroupOriginConfiguration", DomainOwner: set.domain.Owner, DomainName: set.domain.Name,
+	s.record(ctx, model.AuditRecord{Action: "UpdatePackageGroupOriginConfiguration", DomainOwner: set.Domain.Owner, DomainName: set.Domain.Name,
 		Package: g.Pattern, Detail: model.AuditDetail{ResourceARN: g.Pattern}})
 	return set.info(i), updates, nil
 }
@@ -528,7 +430,7 @@ func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller,
 	if err != nil {
 		return nil, "", err
 	}
-	repos, next := pageOf(set.groups[i].AllowedRepositories[restrictionType], func(r string) string { return r }, p)
+	repos, next := pageOf(set.Groups[i].AllowedRepositories[restrictionType], func(r string) string { return r }, p)
 	return append([]string{}, repos...), next, nil
 }
 
@@ -567,7 +469,7 @@ func assocKey(p AssociatedPackage) string {
 // one. With preview the group need not exist: the answer is what would be
 // associated with it were it created.
 func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerParam, domain, pattern string, preview bool, p store.Page) ([]AssociatedPackage, string, error) {
-	gp, err := parseGroupPattern(pattern)
+	gp, err := packagegroups.Parse(pattern)
 	if err != nil {
 		return nil, "", err
 	}
@@ -579,13 +481,13 @@ func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerPar
 	if err != nil {
 		return nil, "", err
 	}
-	i := set.find(gp.String())
+	i := set.Find(gp.String())
 	if i < 0 {
 		if !preview {
 			return nil, "", groupNotFound(gp.String())
 		}
-		set.add(model.PackageGroup{DomainOwner: d.Owner, DomainName: d.Name, Region: d.Region, Pattern: gp.String()})
-		i = len(set.groups) - 1
+		set.Add(model.PackageGroup{DomainOwner: d.Owner, DomainName: d.Name, Region: d.Region, Pattern: gp.String()})
+		i = len(set.Groups) - 1
 	}
 	pkgs, err := s.domainPackages(ctx, d)
 	if err != nil {
@@ -593,7 +495,7 @@ func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, ownerPar
 	}
 	var out []AssociatedPackage
 	for _, pk := range pkgs {
-		if j, kind := set.associated(pk.Format, pk.Namespace, pk.Name); j == i {
+		if j, kind := set.Associated(pk.Format, pk.Namespace, pk.Name); j == i {
 			pk.AssociationType = kind
 			out = append(out, pk)
 		}
@@ -630,7 +532,7 @@ func (s *Service) GetAssociatedPackageGroup(ctx context.Context, c Caller, owner
 	case model.FormatSwift:
 		ns, name = strings.ToLower(ns), strings.ToLower(name)
 	}
-	i, kind := set.associated(f, ns, NormalizeName(f, name))
+	i, kind := set.Associated(f, ns, NormalizeName(f, name))
 	if i < 0 {
 		return PackageGroupInfo{}, "", groupNotFound(model.RootPackageGroup)
 	}

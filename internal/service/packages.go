@@ -22,21 +22,10 @@ type PackageRef struct {
 
 var (
 	packageNameRe = regexp.MustCompile(`^[^#/\s]{1,255}$`)
-	pypiRunRe     = regexp.MustCompile(`[-_.]+`)
 )
 
-// NormalizeName applies a format's name normalization: PyPI names per PEP 503
-// (CodeArtifact normalizes Python and NuGet names; other formats keep theirs).
-func NormalizeName(f model.Format, name string) string {
-	switch f {
-	case model.FormatPypi:
-		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
-	case model.FormatNuget, model.FormatCargo:
-		// Crate names are case-insensitive: cargo asks for the lowercased name.
-		return strings.ToLower(name)
-	}
-	return name
-}
+// NormalizeName applies a format's name normalization (model.NormalizeName).
+func NormalizeName(f model.Format, name string) string { return model.NormalizeName(f, name) }
 
 func (s *Service) packageKey(ctx context.Context, c Caller, ref PackageRef, action string) (model.Repository, model.PackageKey, error) {
 	if !model.ValidFormat(ref.Format) {

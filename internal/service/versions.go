@@ -279,6 +279,11 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 			return nil, err
 		}
 	}
+	// The origin rules decide whether versions of the package may enter the
+	// destination by a copy (its group's PUBLISH restriction).
+	if err := s.Packages.Allow(ctx, packages.EntryCopy, dst, k.Format, k.Namespace, k.Name); err != nil {
+		return nil, err
+	}
 	results := map[string]VersionResult{}
 	for _, name := range in.names() {
 		hit, err := s.Packages.Find(ctx, chain, k.Format, k.Namespace, k.Name, name)
@@ -369,6 +374,14 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	if err != nil {
 		return model.PackageVersion{}, model.Asset{}, err
 	}
+	// Refusals are decided before the bytes are stored, so they leave no blob.
+	chain, err := s.Packages.SearchOrder(ctx, repo)
+	if err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
+	if err := s.Packages.CheckPublish(ctx, chain, k.Format, k.Namespace, k.Name, in.Version); err != nil {
+		return model.PackageVersion{}, model.Asset{}, err
+	}
 	body := in.Body
 	if s.MaxAssetBytes > 0 {
 		// The asset is bounded here too, not only by how the request body was
@@ -386,10 +399,6 @@ func (s *Service) PublishPackageVersion(ctx context.Context, c Caller, in Publis
 	existing, err := s.Store.GetVersion(ctx, k, in.Version)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		chain, err := s.Packages.SearchOrder(ctx, repo)
-		if err != nil {
-			return model.PackageVersion{}, model.Asset{}, err
-		}
 		v, err := s.Packages.Publish(ctx, chain, model.PackageVersion{PackageKey: k, Version: in.Version, Status: status, DisplayName: k.Name}, []model.Asset{asset})
 		return v, asset, err
 	case err != nil:

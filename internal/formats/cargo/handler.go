@@ -44,6 +44,9 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	if maxCrateBytes <= 0 {
 		maxCrateBytes = 10 << 20 // crates.io's limit
 	}
+	// Registered so that a publish is checked against the external index too
+	// (a private crate must not shadow a public version).
+	e.Register(Format{})
 	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxCrateBytes: maxCrateBytes, MaxMetaBytes: 8 << 20, Crate: DefaultCrateLimits()}
 }
 
@@ -152,7 +155,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, err)
 		return
 	}
-	entries, err := h.entries(ctx, chain, req.Repo, name)
+	entries, err := h.entries(ctx, chain, name)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
@@ -164,14 +167,14 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.R
 	h.writeBody(w, r, "text/plain; charset=utf-8", RenderIndex(entries))
 }
 
-func (h *Handler) entries(ctx context.Context, chain packages.Chain, requester model.Repository, name string) ([]Entry, error) {
-	hits, err := h.Engine.Versions(ctx, chain, model.FormatCargo, "", Key(name))
+func (h *Handler) entries(ctx context.Context, chain packages.Chain, name string) ([]Entry, error) {
+	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", Key(name))
 	if err != nil {
 		return nil, err
 	}
 	var out []Entry
 	held := map[string]bool{}
-	for _, hit := range hits {
+	for _, hit := range res.Hits {
 		held[hit.Version.Version] = true
 		if !packages.Downloadable(hit.Version) {
 			continue
@@ -183,63 +186,23 @@ func (h *Handler) entries(ctx context.Context, chain packages.Chain, requester m
 		e.Yanked = hit.Version.Status == model.StatusUnlisted
 		out = append(out, e)
 	}
-	ext, _, err := h.external(ctx, chain, requester, name)
-	if err != nil && len(out) == 0 && !apperr.Is(err, apperr.NotFound) {
-		return nil, err
-	}
-	for _, x := range ext {
-		if !held[x.entry.Vers] {
-			out = append(out, x.entry)
+	if l, ok := res.Listing.(*Listing); ok {
+		for _, e := range l.Entries {
+			if !held[e.Vers] {
+				out = append(out, e)
+			}
 		}
+	}
+	if len(out) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) {
+		return nil, res.ExternalErr
 	}
 	return out, nil
 }
 
-// extEntry is a version an external connection's index lists.
-type extEntry struct {
-	entry Entry
-	hop   packages.ExternalHop
-}
-
-// external reads the crate's index file from the first external connection of
-// the chain that is configured, allowed for the package, and knows the crate.
-func (h *Handler) external(ctx context.Context, chain packages.Chain, requester model.Repository, name string) ([]extEntry, bool, error) {
-	if h.Upstream == nil {
-		return nil, false, nil
-	}
-	if ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatCargo, "", Key(name)); err != nil || !ok {
-		return nil, false, err
-	}
-	var lastErr error
-	for _, hop := range chain.External(model.FormatCargo) {
-		if !h.Upstream.Configured(hop.Connection) {
-			continue
-		}
-		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatCargo, "", Key(name)); err != nil || !ok {
-			continue
-		}
-		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, IndexPath(name), "", ValidIndexBody(name))
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		es, err := ParseIndex(name, doc.Body)
-		if err != nil { // cached before this check existed, or cached stale
-			lastErr = apperr.New(apperr.Internal, "upstream %s sent an unreadable index file for %s", hop.Connection, name).Wrap(errors.Join(upstream.ErrUnavailable, err))
-			continue
-		}
-		out := make([]extEntry, len(es))
-		for i, e := range es {
-			out[i] = extEntry{entry: e, hop: hop}
-		}
-		return out, doc.Stale, nil
-	}
-	return nil, false, lastErr
-}
-
-// download serves a crate: from the nearest repository of the chain holding
-// the version (retained in the requesting repository), else through the
-// external connection, kept only once its sha256 is the index's cksum.
+// download serves a crate through the engine: from the nearest repository of
+// the chain holding the version (retained in the requesting repository), else
+// through the external connection, kept only once its sha256 is the index's
+// cksum.
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoints.Request, name, version string) {
 	ctx := r.Context()
 	if err := h.Check(ctx, req, endpoints.ActionRead); err != nil {
@@ -251,33 +214,9 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, err)
 		return
 	}
-	hit, err := h.Engine.Find(ctx, chain, model.FormatCargo, "", Key(name), version)
-	if err == nil {
-		if !packages.Downloadable(hit.Version) {
-			h.WriteError(w, r, apperr.NotFoundf("package-version", version, "version %s of crate %s is %s", version, name, hit.Version.Status))
-			return
-		}
-		assets, err := h.Engine.Assets(ctx, hit)
-		if err != nil {
-			h.WriteError(w, r, err)
-			return
-		}
-		if len(assets) != 1 {
-			h.WriteError(w, r, apperr.NotFoundf("asset", name, "version %s of crate %s has no .crate", version, name))
-			return
-		}
-		if err := h.Engine.Retain(ctx, req.Repo, hit); err != nil {
-			h.WriteError(w, r, err)
-			return
-		}
-		h.serveAsset(w, r, req.Repo, assets[0])
-		return
-	}
-	if !apperr.Is(err, apperr.NotFound) {
-		h.WriteError(w, r, err)
-		return
-	}
-	a, err := h.fetchExternal(ctx, chain, req.Repo, name, version)
+	key := Key(name)
+	f := Format{DL: h.upstreamDLs(ctx, chain)}
+	_, a, err := h.Engine.Fetch(ctx, f, chain, "", key, version, CrateFile(key, version), false)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
@@ -285,44 +224,33 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 	h.serveAsset(w, r, req.Repo, a)
 }
 
-// fetchExternal finds the version in the external connection's index, fetches
-// its .crate from the index's dl location once (concurrent requests share the
-// fetch), verifies it against the entry's cksum and ingests it.
-func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, name, version string) (model.Asset, error) {
-	ext, _, err := h.external(ctx, chain, requester, name)
-	if err != nil {
-		return model.Asset{}, err
+// upstreamDLs reads the dl template of every configured cargo connection of
+// the chain (config.json, cached as any upstream metadata), keyed by the
+// connection's index URL as Format.Parse sees it. A connection whose
+// config.json cannot be read is left out: Locate then refuses its crates.
+func (h *Handler) upstreamDLs(ctx context.Context, chain packages.Chain) map[string]string {
+	out := map[string]string{}
+	if h.Upstream == nil {
+		return out
 	}
-	for _, x := range ext {
-		if x.entry.Vers != version {
+	src := h.Upstream.Sources()
+	for _, hop := range chain.External(model.FormatCargo) {
+		base, ok := src[hop.Connection]
+		if !ok {
 			continue
 		}
-		e, hop := x.entry, x.hop
 		dl, err := h.upstreamDL(ctx, hop.Connection)
 		if err != nil {
-			return model.Asset{}, err
+			h.Log.WarnContext(ctx, "cargo upstream config.json unreadable", "connection", hop.Connection, "err", err)
+			continue
 		}
-		file := CrateFile(Key(e.Name), e.Vers)
-		return upstream.FetchAndStore(ctx, h.Upstream, hop.Connection, DownloadURL(dl, e.Name, e.Vers, e.Cksum),
-			func(ctx context.Context) (model.Asset, bool, error) {
-				a, err := h.Engine.Asset(ctx, packages.Key(requester, model.FormatCargo, "", Key(name)), version, file)
-				return a, err == nil, nil
-			},
-			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-				a, err := h.Engine.PutAsset(ctx, hop.Holder, file, ua.Body, e.Cksum)
-				if err != nil {
-					if apperr.Is(err, apperr.Validation) {
-						return model.Asset{}, apperr.New(apperr.Internal, "upstream %s sent %s %s with a sha256 other than its index's cksum; not stored", hop.Connection, e.Name, e.Vers).Wrap(errors.Join(upstream.ErrUnavailable, err))
-					}
-					return model.Asset{}, err
-				}
-				if err := h.Engine.Ingest(ctx, requester, hop, versionOf(e, nil), []model.Asset{a}); err != nil {
-					return model.Asset{}, err
-				}
-				return a, nil
-			})
+		root := base.String()
+		if !strings.HasSuffix(root, "/") {
+			root += "/"
+		}
+		out[root] = dl
 	}
-	return model.Asset{}, apperr.NotFoundf("package-version", version, "Version %s of crate %s not found in repository %s, its upstreams or external connections%s", version, name, requester.Name, chain.MissingUpstreamHint(model.FormatCargo, h.Upstream))
+	return out
 }
 
 // upstreamDL reads the upstream index's config.json for its dl template and

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
 	"log/slog"
@@ -69,6 +68,7 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	}
 	h := &Handler{Engine: e, Upstream: up, Check: check, Log: log}
 	h.Limits.defaults()
+	e.Register(Format{})
 	return h
 }
 
@@ -147,158 +147,13 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoints.Req
 // resolveFile finds a file in the chain (retaining it in the requesting
 // repository) or fetches it through an external connection.
 func (h *Handler) resolveFile(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (model.Asset, model.Repository, error) {
-	hit, err := h.Engine.Find(ctx, chain, model.FormatMaven, p.Group, p.Artifact, p.Version)
-	if err == nil {
-		if !packages.Downloadable(hit.Version) && !(hit.Version.Status == model.StatusUnfinished && hit.Repo.Name == requester.Name) {
-			return model.Asset{}, model.Repository{}, apperr.NotFoundf("package-version", p.Version, "version %s of %s:%s is %s", p.Version, p.Group, p.Artifact, hit.Version.Status)
-		}
-		a, aerr := h.Engine.Asset(ctx, hit.Version.PackageKey, p.Version, p.File)
-		if aerr == nil {
-			if packages.Downloadable(hit.Version) {
-				if err := h.Engine.RetainFile(ctx, requester, hit, a); err != nil {
-					return model.Asset{}, model.Repository{}, err
-				}
-			}
-			return a, requester, nil
-		}
-		if !apperr.Is(aerr, apperr.NotFound) || hit.Version.Origin.Type != model.OriginExternal {
-			return model.Asset{}, model.Repository{}, aerr
-		}
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return model.Asset{}, model.Repository{}, err
-	}
-	a, err := h.fetchExternal(ctx, chain, requester, p)
+	_, a, err := h.Engine.Fetch(ctx, Format{}, chain, p.Group, p.Artifact, p.Version, p.File, true)
 	return a, requester, err
 }
 
-// relPath is the layout path of a file.
-func relPath(p Path) string {
-	return GroupPath(p.Group) + "/" + p.Artifact + "/" + p.Version + "/" + p.File
-}
-
-// fetchExternal fetches a file from the first external connection that has
-// it, verifying it against the upstream's .sha1 (when the upstream publishes
-// one) before it is kept, then ingests it.
-func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (model.Asset, error) {
-	notFound := apperr.NotFoundf("asset", p.File, "%s not found in repository %s, its upstreams or external connections", relPath(p), requester.Name)
-	if h.Upstream == nil {
-		return model.Asset{}, notFound
-	}
-	if ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
-		if err != nil {
-			return model.Asset{}, err
-		}
-		return model.Asset{}, notFound
-	}
-	var lastErr error = notFound
-	for _, hop := range chain.External(model.FormatMaven) {
-		if !h.Upstream.Configured(hop.Connection) {
-			continue
-		}
-		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
-			continue
-		}
-		rel := relPath(p)
-		want, err := h.upstreamChecksum(ctx, hop.Connection, rel)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		key := packages.Key(requester, model.FormatMaven, p.Group, p.Artifact)
-		a, err := upstream.FetchAndStore(ctx, h.Upstream, hop.Connection, rel,
-			func(ctx context.Context) (model.Asset, bool, error) {
-				if a, err := h.Engine.Asset(ctx, key, p.Version, p.File); err == nil {
-					return a, true, nil
-				}
-				return model.Asset{}, false, nil
-			},
-			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-				body := &verifyingReader{r: ua.Body, h: want.new(), want: want.hex, fail: func(got string) error {
-					return apperr.New(apperr.Internal, "upstream %s sent %s with %s %s, its .%s says %s; not stored",
-						hop.Connection, p.File, algName[want.alg], got, want.alg, want.hex).Wrap(upstream.ErrUnavailable)
-				}}
-				a, err := h.Engine.PutAsset(ctx, hop.Holder, p.File, body, "")
-				if err != nil {
-					return model.Asset{}, err
-				}
-				v := model.PackageVersion{PackageKey: model.PackageKey{Format: model.FormatMaven, Namespace: p.Group, Name: p.Artifact}, Version: p.Version}
-				if err := h.Engine.IngestFile(ctx, requester, hop, v, a); err != nil {
-					return model.Asset{}, err
-				}
-				return a, nil
-			})
-		if err == nil {
-			return a, nil
-		}
-		lastErr = err
-	}
-	return model.Asset{}, lastErr
-}
-
-// upstreamSum is the checksum an upstream publishes beside a file.
-type upstreamSum struct {
-	alg string // sha1, sha256, sha512 or md5: the checksum file's extension
-	hex string
-	new func() hash.Hash
-}
-
-var algName = map[string]string{"sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512", "md5": "MD5"}
-
-// upstreamChecksums are tried in order: .sha1 first because every Maven
-// repository publishes it (one request in the usual case), then the others a
-// repository may publish instead.
-var upstreamChecksums = []struct {
-	alg  string
-	size int
-	new  func() hash.Hash
-}{{"sha1", sha1.Size, sha1.New}, {"sha256", sha256.Size, sha256.New}, {"sha512", sha512.Size, sha512.New}, {"md5", md5.Size, md5.New}}
-
-// upstreamChecksum fetches the checksum the upstream publishes for rel. A file
-// with no checksum at all is refused (502) rather than stored: wharf would
-// otherwise keep whatever bytes arrived — a truncated body, an error page —
-// and serve its own .sha1 of them, which Maven accepts without a word. A
-// checksum file that is present but malformed is refused the same way.
-func (h *Handler) upstreamChecksum(ctx context.Context, conn, rel string) (upstreamSum, error) {
-	for _, c := range upstreamChecksums {
-		size := c.size
-		doc, err := h.Upstream.FetchMetadataValid(ctx, conn, rel+"."+c.alg, "", func(_ string, b []byte) error {
-			if f := strings.Fields(string(b)); len(f) == 0 || len(f[0]) != 2*size || !isHex(f[0]) {
-				return errors.New("not a checksum file")
-			}
-			return nil
-		})
-		if apperr.Is(err, apperr.NotFound) {
-			continue
-		}
-		if err != nil {
-			return upstreamSum{}, err
-		}
-		// The digest comes first; some repositories add "  file-name" after it.
-		f := strings.Fields(string(doc.Body))
-		if len(f) == 0 || len(f[0]) != 2*c.size {
-			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
-		}
-		sum := strings.ToLower(f[0])
-		if _, err := hex.DecodeString(sum); err != nil {
-			return upstreamSum{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s.%s; not fetching the file", conn, rel, c.alg).Wrap(upstream.ErrUnavailable)
-		}
-		return upstreamSum{alg: c.alg, hex: sum, new: c.new}, nil
-	}
-	return upstreamSum{}, apperr.New(apperr.Internal,
-		"upstream %s publishes no checksum (.sha1, .sha256, .sha512 or .md5) for %s; wharf does not keep files it cannot verify", conn, rel).Wrap(upstream.ErrUnavailable)
-}
-
-func isHex(s string) bool {
-	_, err := hex.DecodeString(s)
-	return err == nil
-}
-
 // verifyingReader fails the read that would return EOF when the content's
-// digest differs from the expected one, so the blob store aborts the object
-// instead of committing it (every EOF re-checks, so a reader that swallows one
-// error still sees the next). Only a clean io.EOF is checked and passed on:
-// any other error (a short body's io.ErrUnexpectedEOF, a reset) is returned
-// as is, so the store fails on it too rather than keeping a prefix.
+// digest differs from the expected one (see packages.VerifyReader); a deploy's
+// checksum headers are checked with it.
 type verifyingReader struct {
 	r    io.Reader
 	h    hash.Hash
@@ -321,10 +176,11 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 // versions visible through the chain and, when allowed, the external
 // connection's own document.
 func (h *Handler) artifactMetadata(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) ([]byte, error) {
-	hits, err := h.Engine.Versions(ctx, chain, model.FormatMaven, p.Group, p.Artifact)
+	res, err := h.Engine.Resolve(ctx, Format{}, chain, p.Group, p.Artifact)
 	if err != nil {
 		return nil, err
 	}
+	hits := res.Hits
 	var versions []string
 	var updated time.Time
 	for _, hit := range hits {
@@ -336,7 +192,11 @@ func (h *Handler) artifactMetadata(ctx context.Context, chain packages.Chain, re
 			updated = hit.Version.PublishedAt
 		}
 	}
-	ext, extErr := h.externalMetadata(ctx, chain, requester, p)
+	var ext Metadata
+	if l, ok := res.Listing.(*Listing); ok {
+		ext = l.Metadata
+	}
+	extErr := res.ExternalErr
 	if ext.Versioning != nil {
 		versions = append(versions, ext.Versioning.Versions...)
 		if t, err := time.Parse(tsLayout, ext.Versioning.LastUpdated); err == nil && t.After(updated) {
@@ -350,39 +210,6 @@ func (h *Handler) artifactMetadata(ctx context.Context, chain packages.Chain, re
 		return nil, apperr.NotFoundf("package", p.Artifact, "no versions of %s:%s in repository %s or its upstreams%s", p.Group, p.Artifact, requester.Name, chain.MissingUpstreamHint(model.FormatMaven, h.Upstream))
 	}
 	return ArtifactMetadata(p.Group, p.Artifact, versions, updated).Encode(), nil
-}
-
-func (h *Handler) externalMetadata(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (Metadata, error) {
-	if h.Upstream == nil {
-		return Metadata{}, nil
-	}
-	if ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
-		return Metadata{}, err
-	}
-	var lastErr error
-	for _, hop := range chain.External(model.FormatMaven) {
-		if !h.Upstream.Configured(hop.Connection) {
-			continue
-		}
-		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatMaven, p.Group, p.Artifact); err != nil || !ok {
-			continue
-		}
-		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, GroupPath(p.Group)+"/"+p.Artifact+"/"+MetadataFile, "", func(_ string, b []byte) error {
-			_, err := ParseMetadata(b)
-			return err
-		})
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		m, err := ParseMetadata(doc.Body)
-		if err != nil {
-			lastErr = apperr.New(apperr.Internal, "upstream %s sent unreadable metadata", hop.Connection).Wrap(errors.Join(upstream.ErrUnavailable, err))
-			continue
-		}
-		return m, nil
-	}
-	return Metadata{}, lastErr
 }
 
 // versionMetadata generates a SNAPSHOT version's maven-metadata.xml from its

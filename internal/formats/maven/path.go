@@ -116,3 +116,11 @@ func GroupPath(group string) string { return strings.ReplaceAll(group, ".", "/")
 
 // Snapshot reports whether a version is a SNAPSHOT.
 func Snapshot(v string) bool { return strings.HasSuffix(v, "-SNAPSHOT") }
+
+// relPath is the layout path of a file.
+func relPath(p Path) string { return FilePath(p.Group, p.Artifact, p.Version, p.File) }
+
+// FilePath is the layout path of a file of a version.
+func FilePath(group, artifact, version, file string) string {
+	return GroupPath(group) + "/" + artifact + "/" + version + "/" + file
+}

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
@@ -57,6 +56,7 @@ type Options struct {
 // Handler is the npm endpoints.Handler.
 type Handler struct {
 	o        Options
+	format   Format
 	log      *slog.Logger
 	rendered *renderCache // nil when disabled
 	renders  singleflight.Group
@@ -73,7 +73,8 @@ func New(o Options) *Handler {
 		o.Log = slog.Default()
 	}
 	o.Limits.defaults()
-	h := &Handler{o: o, log: o.Log.With("format", "npm")}
+	h := &Handler{o: o, log: o.Log.With("format", "npm"), format: Format{Limits: o.Limits}}
+	o.Engine.Register(h.format)
 	switch {
 	case o.RenderCacheBytes == 0:
 		h.rendered = newRenderCache(24 << 20)
@@ -218,51 +219,31 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 }
 
-// key is the package key of n in repo.
-func key(repo model.Repository, n Name) model.PackageKey {
-	return packages.Key(repo, model.FormatNpm, n.Scope, n.Pkg)
-}
-
-// resolved is a package as seen through a repository's chain.
+// resolved is a package as seen through a repository's chain, merged.
 type resolved struct {
 	entries []Entry
 	tags    map[string]string
 	stale   bool
-	up      *Upstream // the external packument, when one was consulted
-	hop     packages.ExternalHop
-	// ups records each upstream lookup and its outcome, so a rendered
+	// lookups are the upstream lookups it was built from, so a rendered
 	// packument can tell later whether the upstream side changed;
 	// uncacheable is set when a lookup failed (what was served is a fallback).
-	ups         []upstreamStamp
+	lookups     []packages.Lookup
 	uncacheable bool
-	held        map[string]model.PackageKey // where each version of the chain is stored
+	held        map[string]model.PackageKey // where each visible version of the chain is stored
 }
 
-// upstreamAllowed reports whether the repository allows versions of n from
-// upstream (origin control upstream != BLOCK; no package row means allowed).
-func (h *Handler) upstreamAllowed(ctx context.Context, repo model.Repository, n Name) (bool, error) {
-	p, err := h.o.Engine.Store.GetPackage(ctx, key(repo, n))
-	if apperr.Is(err, apperr.NotFound) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return p.Origin.Upstream != model.Block, nil
-}
-
-// resolve gathers the versions of n visible through the chain: internal ones
-// (nearest repository wins), then those of the first external connection that
-// knows the package (internal versions win on conflict).
-func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain packages.Chain, n Name) (*resolved, error) {
+// resolve gathers the versions of n visible through the chain (the engine's
+// Resolve: internal ones, nearest repository first, and the external
+// listing where the origin rules allow it) and merges them (Merge).
+func (h *Handler) resolve(ctx context.Context, chain packages.Chain, n Name) (*resolved, error) {
 	eng := h.o.Engine
-	hits, err := eng.Versions(ctx, chain, model.FormatNpm, n.Scope, n.Pkg)
+	r, err := eng.Resolve(ctx, h.format, chain, n.Scope, n.Pkg)
 	if err != nil {
 		return nil, err
 	}
-	res := &resolved{tags: map[string]string{}, held: map[string]model.PackageKey{}}
+	res := &resolved{held: map[string]model.PackageKey{}, lookups: r.Lookups}
 	have := map[string]bool{}
-	for _, hit := range hits {
+	for _, hit := range r.Hits {
 		have[hit.Version.Version] = true
 		if !packages.Visible(hit.Version) {
 			continue
@@ -270,91 +251,27 @@ func (h *Handler) resolve(ctx context.Context, req *endpoints.Request, chain pac
 		res.held[hit.Version.Version] = hit.Version.PackageKey
 		res.entries = append(res.entries, Entry{Version: hit.Version.Version, Doc: hit.Version.Metadata, Published: hit.Version.PublishedAt})
 	}
-	allowed, err := h.upstreamAllowed(ctx, req.Repo, n)
-	if err != nil {
-		return nil, err
-	}
-	tagRepos := chain.Repos
-	if !allowed {
-		tagRepos = tagRepos[:1]
-	}
 	// Dist-tags are package state in the store (set by publish and `npm
 	// dist-tag`); ones naming a version the chain no longer shows are dropped
 	// when served (DistTags), so a deleted version takes its tags with it.
-	for _, r := range tagRepos {
-		t, err := eng.Store.GetDistTags(ctx, key(r, n))
-		if err != nil {
-			return nil, err
-		}
-		for tag, v := range t {
-			if _, set := res.tags[tag]; !set {
-				res.tags[tag] = v
-			}
-		}
+	if res.tags, err = eng.DistTags(ctx, r.Repos, model.FormatNpm, n.Scope, n.Pkg); err != nil {
+		return nil, err
 	}
-	if !allowed || h.o.Upstream == nil {
+	if r.Listing == nil {
+		if r.ExternalErr != nil {
+			res.uncacheable = true
+			if len(res.entries) == 0 {
+				return nil, r.ExternalErr
+			}
+			// Serve what the domain holds; say the upstream part is missing.
+			h.log.WarnContext(ctx, "upstream packument unavailable; serving internal versions", "package", n.String(), "error", r.ExternalErr)
+			res.stale = true
+		}
 		return res, nil
 	}
-	for _, hop := range chain.External(model.FormatNpm) {
-		if !h.o.Upstream.Configured(hop.Connection) {
-			continue
-		}
-		if ok, err := h.upstreamAllowed(ctx, hop.Holder, n); err != nil || !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		doc, err := h.o.Upstream.FetchMetadataValid(ctx, hop.Connection, n.Escaped(), "application/json", validJSON)
-		if apperr.Is(err, apperr.NotFound) {
-			res.ups = append(res.ups, upstreamStamp{conn: hop.Connection, path: n.Escaped(), stamp: notFoundStamp})
-			continue
-		}
-		if err == nil {
-			res.ups = append(res.ups, upstreamStamp{conn: hop.Connection, path: n.Escaped(), stamp: docStamp(doc)})
-		}
-		var up *Upstream
-		if err == nil {
-			up, err = ParseUpstream(n, doc.Body)
-		}
-		if err != nil {
-			res.uncacheable = true
-			if len(res.entries) > 0 {
-				// Serve what the domain holds; say the upstream part is missing.
-				h.log.WarnContext(ctx, "upstream packument unavailable; serving internal versions", "package", n.String(), "conn", hop.Connection, "error", err)
-				res.stale = true
-				return res, nil
-			}
-			if errors.Is(err, ErrBadUpstream) {
-				return nil, apperr.New(apperr.Internal, "upstream %s sent an unusable packument for %s", hop.Connection, n).Wrap(err)
-			}
-			return nil, err
-		}
-		res.up, res.hop, res.stale = up, hop, res.stale || doc.Stale
-		for v, raw := range up.Versions {
-			if have[v] || CheckVersion(v) != nil {
-				continue
-			}
-			have[v] = true
-			res.entries = append(res.entries, Entry{Version: v, Doc: raw, Published: up.Published(v)})
-		}
-		for tag, v := range up.DistTags {
-			if _, set := res.tags[tag]; !set {
-				res.tags[tag] = v
-			}
-		}
-		break
-	}
+	res.entries, res.tags = Merge(res.entries, have, res.tags, r.Listing.(*Listing).Upstream)
+	res.stale = r.Stale
 	return res, nil
-}
-
-// validJSON keeps a cut-short or non-JSON upstream answer out of the metadata
-// cache (json.Valid scans without allocating).
-func validJSON(_ string, b []byte) error {
-	if !json.Valid(b) {
-		return ErrBadUpstream
-	}
-	return nil
 }
 
 func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
@@ -374,7 +291,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 			return err
 		}
 		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
-		if d := h.rendered.get(cacheKey, gen); d != nil && h.upstreamsUnchanged(ctx, d.upstreams) {
+		if d := h.rendered.get(cacheKey, gen); d != nil && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
 			d.serve(w, r)
 			return nil
 		}
@@ -405,7 +322,7 @@ func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, ab
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.resolve(ctx, req, chain, n)
+	res, err := h.resolve(ctx, chain, n)
 	if err != nil {
 		return nil, err
 	}
@@ -425,43 +342,11 @@ func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, ab
 	if abbreviated {
 		ct = AbbreviatedType
 	}
-	d := newRendered(body, ct, res.stale, res.ups)
+	d := newRendered(body, ct, res.stale, res.lookups)
 	if cacheKey != "" && !res.uncacheable && !res.stale {
 		h.rendered.put(cacheKey, gen, d)
 	}
 	return d, nil
-}
-
-// notFoundStamp is the stamp of an upstream lookup that found nothing.
-const notFoundStamp = "404"
-
-// docStamp identifies an upstream document as fetched: FetchedAt moves on
-// every refresh or revalidation, so equal stamps mean the very same body.
-func docStamp(d upstream.Doc) string {
-	return strconv.FormatInt(d.FetchedAt.UnixNano(), 10) + "|" + d.ETag + "|" + strconv.Itoa(len(d.Body)) + "|" + strconv.FormatBool(d.Stale)
-}
-
-// upstreamsUnchanged repeats a rendered packument's upstream lookups (from the
-// fetcher's cache while fresh) and reports whether each still gives what it
-// gave then.
-func (h *Handler) upstreamsUnchanged(ctx context.Context, ups []upstreamStamp) bool {
-	for _, u := range ups {
-		if h.o.Upstream == nil {
-			return false
-		}
-		doc, err := h.o.Upstream.FetchMetadata(ctx, u.conn, u.path, "application/json")
-		switch {
-		case apperr.Is(err, apperr.NotFound):
-			if u.stamp != notFoundStamp {
-				return false
-			}
-		case err != nil:
-			return false
-		case docStamp(doc) != u.stamp:
-			return false
-		}
-	}
-	return true
 }
 
 // latestReadme loads the readme of the version "latest" names, the only one
@@ -478,7 +363,7 @@ func (h *Handler) latestReadme(ctx context.Context, res *resolved) error {
 	if !ok {
 		return nil
 	}
-	v, err := h.o.Engine.Store.GetVersion(ctx, k, latest)
+	v, err := h.o.Engine.Version(ctx, k, latest)
 	if err != nil {
 		return err
 	}
@@ -506,7 +391,7 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, req *endpoi
 	if err != nil {
 		return err
 	}
-	res, err := h.resolve(ctx, req, chain, n)
+	res, err := h.resolve(ctx, chain, n)
 	if err != nil {
 		return err
 	}
@@ -560,24 +445,8 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoi
 	if err != nil {
 		return err
 	}
-	hit, err := eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
-	if apperr.Is(err, apperr.NotFound) {
-		if err := h.fetchExternal(ctx, req, chain, n, version); err != nil {
-			return err
-		}
-		hit, err = eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
-	}
+	_, asset, err := eng.Fetch(ctx, h.format, chain, n.Scope, n.Pkg, version, AssetName, false)
 	if err != nil {
-		return err
-	}
-	if !packages.Downloadable(hit.Version) {
-		return apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, n, strings.ToLower(hit.Version.Status))
-	}
-	asset, err := eng.Asset(ctx, hit.Version.PackageKey, version, AssetName)
-	if err != nil {
-		return err
-	}
-	if err := eng.Retain(ctx, req.Repo, hit); err != nil {
 		return err
 	}
 	rc, size, err := eng.OpenAsset(ctx, req.Repo, asset)
@@ -599,68 +468,6 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoi
 	return nil
 }
 
-// fetchExternal fetches version of n through the chain's external connection:
-// the tarball is streamed into the blob store through an integrity check
-// against the upstream packument, then the version is ingested. Concurrent
-// requests for the same tarball share one upstream fetch.
-func (h *Handler) fetchExternal(ctx context.Context, req *endpoints.Request, chain packages.Chain, n Name, version string) error {
-	notFound := apperr.NotFoundf("package-version", version, "version %s of %s is not in repository %s or its upstreams", version, n, req.Repo.Name)
-	if h.o.Upstream == nil {
-		return notFound
-	}
-	res, err := h.resolve(ctx, req, chain, n)
-	if err != nil {
-		return err
-	}
-	if res.up == nil {
-		return notFound
-	}
-	raw, ok := res.up.Versions[version]
-	if !ok {
-		return notFound
-	}
-	info, err := ParseVersion(n, version, raw)
-	if err != nil {
-		return apperr.New(apperr.Internal, "upstream %s sent an unusable version %s of %s", res.hop.Connection, version, n).Wrap(errors.Join(ErrBadUpstream, err))
-	}
-	want, ok := ExpectedDigest(info.Dist)
-	if !ok || info.Dist.Tarball == "" {
-		return apperr.New(apperr.Internal, "upstream %s gives no tarball with a checkable integrity for %s@%s", res.hop.Connection, n, version).Wrap(ErrBadUpstream)
-	}
-	eng := h.o.Engine
-	hop := res.hop
-	_, err = upstream.FetchAndStore(ctx, h.o.Upstream, hop.Connection, info.Dist.Tarball,
-		func(ctx context.Context) (bool, bool, error) {
-			_, err := eng.Find(ctx, chain, model.FormatNpm, n.Scope, n.Pkg, version)
-			if apperr.Is(err, apperr.NotFound) {
-				return false, false, nil
-			}
-			return err == nil, err == nil, err
-		},
-		func(ctx context.Context, a upstream.Asset) (bool, error) {
-			asset, err := eng.PutAsset(ctx, req.Repo, AssetName, VerifyReader(a.Body, want), "")
-			if err != nil {
-				if errors.Is(err, ErrBadUpstream) {
-					return false, apperr.New(apperr.Internal, "refusing %s@%s from %s", n, version, hop.Connection).Wrap(err)
-				}
-				return false, err
-			}
-			v := info.Fields
-			v.PackageKey = key(req.Repo, n)
-			v.Status = model.StatusPublished
-			v.PublishedAt = res.up.Published(version)
-			if v.Readme == "" && res.up.DistTags["latest"] == version {
-				v.Readme = res.up.Readme // registries keep only the latest readme, at the top
-			}
-			// The publish limits hold for what is kept from upstream too:
-			// every later reader of the version pays for its size.
-			v.Readme = truncateUTF8(v.Readme, h.o.Limits.MaxReadmeBytes)
-			v.Summary = truncateUTF8(v.Summary, h.o.Limits.MaxDescriptionBytes)
-			return true, eng.Ingest(ctx, req.Repo, hop, v, []model.Asset{asset})
-		})
-	return err
-}
-
 // publish handles `npm publish`: PUT /{name} with the version documents and
 // the tarball as a base64 attachment, streamed into the blob store.
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name) error {
@@ -673,6 +480,11 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		return apperr.New(apperr.TooLarge, "publish body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
 	}
 	eng := h.o.Engine
+	// A publish the origin rules refuse is refused before the body is read
+	// (Publish decides again, with the version, once it is).
+	if err := eng.Allow(ctx, packages.EntryPublish, req.Repo, model.FormatNpm, n.Scope, n.Pkg); err != nil {
+		return err
+	}
 	chain, err := eng.SearchOrder(ctx, req.Repo)
 	if err != nil {
 		return err
@@ -732,7 +544,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		return apperr.Validationf("tarball of %s@%s does not match its dist integrity %s", n, version, want)
 	}
 	v := info.Fields
-	v.PackageKey = key(req.Repo, n)
+	v.PackageKey = packages.Key(req.Repo, model.FormatNpm, n.Scope, n.Pkg)
 	if v.Readme == "" {
 		v.Readme = doc.Readme
 	}
@@ -749,23 +561,11 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		}
 	}
 	if len(tags) > 0 {
-		if err := eng.Store.SetDistTags(ctx, key(req.Repo, n), tags); err != nil {
+		if err := eng.SetDistTags(ctx, req.Repo, model.FormatNpm, n.Scope, n.Pkg, tags); err != nil {
 			return err
 		}
 	}
 	return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true, "id": n.String(), "success": true})
-}
-
-// truncateUTF8 cuts s to at most max bytes without splitting a character.
-func truncateUTF8(s string, max int64) string {
-	if int64(len(s)) <= max {
-		return s
-	}
-	cut := int(max)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
 }
 
 func validTag(t string) error {
@@ -788,7 +588,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		if err != nil {
 			return err
 		}
-		res, err := h.resolve(ctx, req, chain, n)
+		res, err := h.resolve(ctx, chain, n)
 		if err != nil {
 			return err
 		}
@@ -830,7 +630,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		if err := eng.Retain(ctx, req.Repo, hit); err != nil {
 			return err
 		}
-		if err := eng.Store.SetDistTags(ctx, key(req.Repo, n), map[string]string{tag: version}); err != nil {
+		if err := eng.SetDistTags(ctx, req.Repo, model.FormatNpm, n.Scope, n.Pkg, map[string]string{tag: version}); err != nil {
 			return err
 		}
 		return writeJSON(w, r, http.StatusCreated, map[string]any{"ok": true})
@@ -842,7 +642,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, req *endpoint
 		if tag == "latest" {
 			return apperr.Validationf("the latest tag cannot be removed")
 		}
-		err := eng.Store.DeleteDistTag(ctx, key(req.Repo, n), tag)
+		err := eng.DeleteDistTag(ctx, req.Repo, model.FormatNpm, n.Scope, n.Pkg, tag)
 		if apperr.Is(err, apperr.NotFound) {
 			return apperr.NotFoundf("dist-tag", tag, "dist-tag %s of %s is not set in repository %s", tag, n, req.Repo.Name).Wrap(err)
 		}

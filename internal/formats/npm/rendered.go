@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/wharf-dev/wharf/internal/packages"
 )
 
 // rendered is a packument as served: the body, its gzip form (made on first
@@ -21,19 +23,13 @@ type rendered struct {
 
 	// upstreams are the external documents the packument was built from, as
 	// they stood (see upstreamStamp); empty when none was consulted.
-	upstreams []upstreamStamp
+	upstreams []packages.Lookup
 
 	gzOnce sync.Once
 	gz     []byte
 }
 
-// upstreamStamp names an upstream metadata lookup and what it returned.
-type upstreamStamp struct {
-	conn, path string
-	stamp      string
-}
-
-func newRendered(body []byte, contentType string, stale bool, ups []upstreamStamp) *rendered {
+func newRendered(body []byte, contentType string, stale bool, ups []packages.Lookup) *rendered {
 	sum := sha256.Sum256(body)
 	return &rendered{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, stale: stale, upstreams: ups}
 }

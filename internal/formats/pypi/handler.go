@@ -2,7 +2,6 @@ package pypi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,6 +68,7 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	}
 	h := &Handler{Engine: e, Upstream: up, Check: check, Log: log}
 	h.Limits.defaults()
+	e.Register(Format{})
 	return h
 }
 
@@ -200,11 +200,12 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 		h.WriteError(w, r, err)
 		return
 	}
-	hits, err := h.Engine.Versions(ctx, chain, model.FormatPypi, "", name)
+	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", name)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
+	hits := res.Hits
 	var files []File
 	have := map[string]bool{}
 	localVersions := map[string]bool{}
@@ -229,12 +230,16 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 			})
 		}
 	}
-	ext, stale, extErr := h.externalFiles(ctx, chain, req.Repo, name)
-	for _, ef := range ext {
-		if have[ef.file.Filename] {
+	var ext []File
+	if l, ok := res.Listing.(*Listing); ok {
+		ext = l.Files
+	}
+	stale, extErr := res.Stale, res.ExternalErr
+	for _, f := range ext {
+		if have[f.Filename] {
 			continue
 		}
-		_, version, ok := ParseFilename(ef.file.Filename)
+		_, version, ok := ParseFilename(f.Filename)
 		if !ok || !ValidVersion(version) {
 			continue
 		}
@@ -243,7 +248,6 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, req *endpoints
 		if localVersions[version] && !h.externalOrigin(hits, version) {
 			continue
 		}
-		f := ef.file
 		f.URL = fileURL(req.Base, name, version, f.Filename)
 		have[f.Filename] = true
 		files = append(files, f)
@@ -272,55 +276,6 @@ func (h *Handler) externalOrigin(hits []packages.Hit, version string) bool {
 	return false
 }
 
-// extFile is a file listed by an external connection's upstream.
-type extFile struct {
-	file File // URL is the upstream URL
-	hop  packages.ExternalHop
-}
-
-// externalFiles reads the project page of each external connection of the
-// chain whose upstream is configured and whose holder (and the requester)
-// allow upstream versions of the package. The first connection that knows the
-// project wins; stale reports that its page came from the cache because the
-// upstream failed.
-func (h *Handler) externalFiles(ctx context.Context, chain packages.Chain, requester model.Repository, name string) (files []extFile, stale bool, err error) {
-	if h.Upstream == nil {
-		return nil, false, nil
-	}
-	ok, err := h.Engine.UpstreamAllowed(ctx, requester, model.FormatPypi, "", name)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	var lastErr error
-	for _, hop := range chain.External(model.FormatPypi) {
-		if !h.Upstream.Configured(hop.Connection) {
-			continue
-		}
-		if ok, err := h.Engine.UpstreamAllowed(ctx, hop.Holder, model.FormatPypi, "", name); err != nil || !ok {
-			continue
-		}
-		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "simple/"+url.PathEscape(name)+"/", TypeJSON+", "+TypeHTMLv1+";q=0.1, text/html;q=0.01", validPage)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		files, err := ParseProject(doc.Body, doc.ContentType, doc.URL)
-		if err != nil {
-			lastErr = apperr.New(apperr.Internal, "upstream %s sent an unreadable page for %s", hop.Connection, name).Wrap(errors.Join(upstream.ErrUnavailable, err))
-			continue
-		}
-		out := make([]extFile, 0, len(files))
-		for _, f := range files {
-			if p, _, ok := ParseFilename(f.Filename); !ok || Normalize(p) != name {
-				continue // a page may not smuggle in files of another project
-			}
-			out = append(out, extFile{file: f, hop: hop})
-		}
-		return out, doc.Stale, nil
-	}
-	return nil, false, lastErr
-}
-
 // download serves a file: from the nearest repository of the chain holding the
 // version (retaining it in the requesting repository), else through the
 // external connection, storing it once its SHA-256 matches the upstream's.
@@ -335,86 +290,12 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, err)
 		return
 	}
-	hit, err := h.Engine.Find(ctx, chain, model.FormatPypi, "", name, version)
-	switch {
-	case err == nil:
-		if !packages.Downloadable(hit.Version) {
-			h.WriteError(w, r, apperr.NotFoundf("package-version", version, "version %s of %s is %s", version, name, hit.Version.Status))
-			return
-		}
-		a, aerr := h.Engine.Asset(ctx, hit.Version.PackageKey, version, filename)
-		if aerr == nil {
-			if err := h.Engine.RetainFile(ctx, req.Repo, hit, a); err != nil {
-				h.WriteError(w, r, err)
-				return
-			}
-			h.serveAsset(w, r, req.Repo, a)
-			return
-		}
-		if !apperr.Is(aerr, apperr.NotFound) || hit.Version.Origin.Type != model.OriginExternal {
-			h.WriteError(w, r, aerr)
-			return
-		}
-		// An upstream version the chain holds some files of: fetch this one.
-	case !apperr.Is(err, apperr.NotFound):
-		h.WriteError(w, r, err)
-		return
-	}
-	a, err := h.fetchExternal(ctx, chain, req.Repo, name, version, filename)
+	_, a, err := h.Engine.Fetch(ctx, Format{}, chain, "", name, version, filename, false)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
 	h.serveAsset(w, r, req.Repo, a)
-}
-
-// fetchExternal finds the file on an external connection's project page,
-// fetches it once (concurrent requests share the fetch), verifies its SHA-256
-// against the page and ingests the version.
-func (h *Handler) fetchExternal(ctx context.Context, chain packages.Chain, requester model.Repository, name, version, filename string) (model.Asset, error) {
-	files, _, err := h.externalFiles(ctx, chain, requester, name)
-	if err != nil {
-		return model.Asset{}, err
-	}
-	for _, ef := range files {
-		if ef.file.Filename != filename {
-			continue
-		}
-		if ef.file.SHA256 == "" {
-			// "Kept once its hash is verified": with nothing to verify against,
-			// the file is served neither from nor into the domain.
-			return model.Asset{}, apperr.New(apperr.Internal, "upstream %s lists %s without a sha256 hash; refusing to store it", ef.hop.Connection, filename).Wrap(upstream.ErrUnavailable)
-		}
-		f := ef.file
-		hop := ef.hop
-		return upstream.FetchAndStore(ctx, h.Upstream, hop.Connection, f.URL,
-			func(ctx context.Context) (model.Asset, bool, error) {
-				// Stored already (e.g. by a concurrent request that won)?
-				a, err := h.Engine.Asset(ctx, packages.Key(requester, model.FormatPypi, "", name), version, filename)
-				if err == nil {
-					return a, true, nil
-				}
-				return model.Asset{}, false, nil
-			},
-			func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-				a, err := h.Engine.PutAsset(ctx, hop.Holder, filename, ua.Body, f.SHA256)
-				if err != nil {
-					if apperr.Is(err, apperr.Validation) {
-						return model.Asset{}, apperr.New(apperr.Internal, "upstream %s sent %s with a SHA-256 other than its index lists; not stored", hop.Connection, filename).Wrap(errors.Join(upstream.ErrUnavailable, err))
-					}
-					return model.Asset{}, err
-				}
-				meta := Meta{Name: name, Version: version, RequiresPython: f.RequiresPython,
-					Files: map[string]FileMeta{filename: {RequiresPython: f.RequiresPython}}}
-				v := model.PackageVersion{PackageKey: model.PackageKey{Format: model.FormatPypi, Name: name}, Version: version, DisplayName: name}
-				v.Metadata = mustJSON(meta)
-				if err := h.Engine.IngestFile(ctx, requester, hop, v, a); err != nil {
-					return model.Asset{}, err
-				}
-				return a, nil
-			})
-	}
-	return model.Asset{}, apperr.NotFoundf("asset", filename, "%s not found in repository %s, its upstreams or external connections", filename, requester.Name)
 }
 
 func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {

@@ -1,4 +1,4 @@
-package service
+package packagegroups
 
 import (
 	"testing"
@@ -19,25 +19,25 @@ func TestParseGroupPatternNormalizes(t *testing.T) {
 		"/maven/org.example/core$": "/maven/org.example/core$",
 		"/nuget//Newtonsoft.Json~": "/nuget//newtonsoft.json~",
 	} {
-		g, err := parseGroupPattern(in)
+		g, err := Parse(in)
 		if err != nil {
-			t.Errorf("parseGroupPattern(%q): %v", in, err)
+			t.Errorf("Parse(%q): %v", in, err)
 			continue
 		}
 		if got := g.String(); got != want {
-			t.Errorf("parseGroupPattern(%q) = %q, want %q", in, got, want)
+			t.Errorf("Parse(%q) = %q, want %q", in, got, want)
 		}
 	}
 	for _, bad := range []string{"*", "/", "/npm", "/npm/", "/npm/a/b/c$", "/npm/a*", "/pypi/ns/*", "/maven//x$", "/npm/~", "/npm/a/$", "/x/*", "/npm/a b/*"} {
-		if _, err := parseGroupPattern(bad); err == nil {
-			t.Errorf("parseGroupPattern(%q) accepted", bad)
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
 		}
 	}
 }
 
 func TestGroupMatchingAndContainment(t *testing.T) {
-	p := func(s string) groupPattern {
-		g, err := parseGroupPattern(s)
+	p := func(s string) Pattern {
+		g, err := Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestGroupMatchingAndContainment(t *testing.T) {
 		{"/npm/space/react$", "space", "react", true},
 		{"/npm/space/react$", "space", "react-dom", false},
 	} {
-		if got := p(c.pattern).matches(model.FormatNpm, c.ns, c.name, false); got != c.want {
+		if got := p(c.pattern).Matches(model.FormatNpm, c.ns, c.name, false); got != c.want {
 			t.Errorf("%s matches %s/%s = %v, want %v", c.pattern, c.ns, c.name, got, c.want)
 		}
 	}
@@ -77,7 +77,7 @@ func TestGroupMatchingAndContainment(t *testing.T) {
 		{"/npm/space/*", "/npm/*", false},
 		{"/npm/*", "/pypi//x$", false},
 	} {
-		if got := p(c.outer).contains(p(c.inner)); got != c.want {
+		if got := p(c.outer).Contains(p(c.inner)); got != c.want {
 			t.Errorf("%s contains %s = %v, want %v", c.outer, c.inner, got, c.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package service
+package packagegroups
 
 import (
 	"net/url"
@@ -23,8 +23,8 @@ const (
 	levelExact             // /maven/org.example/core$
 )
 
-// groupPattern is a parsed package group pattern.
-type groupPattern struct {
+// Pattern is a parsed package group pattern.
+type Pattern struct {
 	level     int
 	format    model.Format
 	namespace string // the namespace, or the namespace prefix at levelNSPrefix
@@ -46,29 +46,29 @@ func badPattern(p, why string) error {
 	return apperr.Validationf("packageGroup %q is not a valid package group pattern: %s", p, why)
 }
 
-// parseGroupPattern validates a pattern and returns it normalized: component
+// Parse validates a pattern and returns it normalized: component
 // values percent-decoded, npm scopes without "@", PyPI/NuGet/Swift names
 // normalized as CodeArtifact stores them.
-func parseGroupPattern(p string) (groupPattern, error) {
+func Parse(p string) (Pattern, error) {
 	if n := len([]rune(p)); n < 2 || n > 520 {
-		return groupPattern{}, badPattern(p, "it must be 2-520 characters")
+		return Pattern{}, badPattern(p, "it must be 2-520 characters")
 	}
 	for _, r := range p {
 		if unicode.Is(unicode.C, r) || unicode.IsSpace(r) {
-			return groupPattern{}, badPattern(p, "it must not contain whitespace or control characters")
+			return Pattern{}, badPattern(p, "it must not contain whitespace or control characters")
 		}
 	}
 	if !strings.HasPrefix(p, "/") {
-		return groupPattern{}, badPattern(p, "it must start with /")
+		return Pattern{}, badPattern(p, "it must start with /")
 	}
 	if p == model.RootPackageGroup {
-		return groupPattern{level: levelAll}, nil
+		return Pattern{level: levelAll}, nil
 	}
 	parts := strings.Split(p[1:], "/")
-	var g groupPattern
+	var g Pattern
 	f, err := url.PathUnescape(parts[0])
 	if err != nil || !model.ValidFormat(f) {
-		return groupPattern{}, badPattern(p, "its first component must be a package format (npm, pypi, maven, nuget, generic, ruby, swift, cargo)")
+		return Pattern{}, badPattern(p, "its first component must be a package format (npm, pypi, maven, nuget, generic, ruby, swift, cargo)")
 	}
 	g.format = model.Format(f)
 	last := parts[len(parts)-1]
@@ -80,7 +80,7 @@ func parseGroupPattern(p string) (groupPattern, error) {
 		suffix = last[len(last)-1]
 		parts[len(parts)-1] = last[:len(last)-1]
 	default:
-		return groupPattern{}, badPattern(p, "it must end with /*, ~ or $")
+		return Pattern{}, badPattern(p, "it must end with /*, ~ or $")
 	}
 	decode := func(s string) (string, error) {
 		v, err := url.PathUnescape(s)
@@ -95,15 +95,15 @@ func parseGroupPattern(p string) (groupPattern, error) {
 	case len(parts) == 2 && suffix == '~':
 		g.level = levelNSPrefix
 		if g.namespace, err = decode(parts[1]); err != nil {
-			return groupPattern{}, err
+			return Pattern{}, err
 		}
 		if g.namespace == "" {
-			return groupPattern{}, badPattern(p, "a namespace prefix must not be empty")
+			return Pattern{}, badPattern(p, "a namespace prefix must not be empty")
 		}
 	case len(parts) == 3 && suffix == '*':
 		g.level = levelNamespace
 		if g.namespace, err = decode(parts[1]); err != nil {
-			return groupPattern{}, err
+			return Pattern{}, err
 		}
 	case len(parts) == 3 && (suffix == '~' || suffix == '$'):
 		g.level = levelExact
@@ -111,26 +111,26 @@ func parseGroupPattern(p string) (groupPattern, error) {
 			g.level = levelNamePrefix
 		}
 		if g.namespace, err = decode(parts[1]); err != nil {
-			return groupPattern{}, err
+			return Pattern{}, err
 		}
 		if g.name, err = decode(parts[2]); err != nil {
-			return groupPattern{}, err
+			return Pattern{}, err
 		}
 		if g.name == "" {
-			return groupPattern{}, badPattern(p, "a package name (or name prefix) must not be empty")
+			return Pattern{}, badPattern(p, "a package name (or name prefix) must not be empty")
 		}
 		if g.namespace == "" && formatsNeedingNamespace[g.format] {
-			return groupPattern{}, badPattern(p, string(g.format)+" patterns that name a package must name its namespace")
+			return Pattern{}, badPattern(p, string(g.format)+" patterns that name a package must name its namespace")
 		}
 	default:
-		return groupPattern{}, badPattern(p, "the allowed forms are /*, /FORMAT/*, /FORMAT/NAMESPACE_PREFIX~, /FORMAT/NAMESPACE/*, /FORMAT/NAMESPACE/NAME_PREFIX~ and /FORMAT/NAMESPACE/NAME$")
+		return Pattern{}, badPattern(p, "the allowed forms are /*, /FORMAT/*, /FORMAT/NAMESPACE_PREFIX~, /FORMAT/NAMESPACE/*, /FORMAT/NAMESPACE/NAME_PREFIX~ and /FORMAT/NAMESPACE/NAME$")
 	}
 	if g.namespace != "" && formatsWithoutNamespace[g.format] {
-		return groupPattern{}, badPattern(p, string(g.format)+" packages have no namespace: leave it empty, e.g. /"+string(g.format)+"//NAME$")
+		return Pattern{}, badPattern(p, string(g.format)+" packages have no namespace: leave it empty, e.g. /"+string(g.format)+"//NAME$")
 	}
 	for _, v := range []string{g.namespace, g.name} {
 		if strings.ContainsAny(v, "#/") || len(v) > 255 {
-			return groupPattern{}, badPattern(p, "namespaces and names are at most 255 characters without '#' or '/'")
+			return Pattern{}, badPattern(p, "namespaces and names are at most 255 characters without '#' or '/'")
 		}
 	}
 	switch g.format {
@@ -140,7 +140,7 @@ func parseGroupPattern(p string) (groupPattern, error) {
 		g.namespace, g.name = strings.ToLower(g.namespace), strings.ToLower(g.name)
 	}
 	if g.name != "" {
-		g.name = NormalizeName(g.format, g.name)
+		g.name = model.NormalizeName(g.format, g.name)
 	}
 	return g, nil
 }
@@ -152,7 +152,7 @@ func escapeComponent(s string) string {
 }
 
 // String renders the canonical form of the pattern: the group's identifier.
-func (g groupPattern) String() string {
+func (g Pattern) String() string {
 	f := "/" + string(g.format)
 	switch g.level {
 	case levelAll:
@@ -189,7 +189,7 @@ func wordPrefix(v, prefix string) bool {
 
 // matches reports whether a package (namespace and name as stored) is in the
 // pattern's scope; fold compares case-insensitively (a weak match).
-func (g groupPattern) matches(f model.Format, ns, name string, fold bool) bool {
+func (g Pattern) Matches(f model.Format, ns, name string, fold bool) bool {
 	if g.level == levelAll {
 		return true
 	}
@@ -216,7 +216,7 @@ func (g groupPattern) matches(f model.Format, ns, name string, fold bool) bool {
 
 // contains reports whether every package in o's scope is also in g's, for
 // g != o: g is then an ancestor of o in the group hierarchy.
-func (g groupPattern) contains(o groupPattern) bool {
+func (g Pattern) Contains(o Pattern) bool {
 	if g == o || g.level >= o.level && !(g.level == o.level && (g.level == levelNSPrefix || g.level == levelNamePrefix)) {
 		return false
 	}
@@ -246,9 +246,12 @@ func (g groupPattern) contains(o groupPattern) bool {
 
 // moreSpecific orders patterns by specificity: by level, then by the length
 // of the prefix or value at that level.
-func (g groupPattern) moreSpecific(o groupPattern) bool {
+func (g Pattern) MoreSpecific(o Pattern) bool {
 	if g.level != o.level {
 		return g.level > o.level
 	}
 	return len(g.namespace)+len(g.name) > len(o.namespace)+len(o.name)
 }
+
+// IsRoot reports whether the pattern is the root group's, /*.
+func (g Pattern) IsRoot() bool { return g.level == levelAll }

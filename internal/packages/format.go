@@ -1,0 +1,110 @@
+package packages
+
+import (
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/upstream"
+)
+
+// The format-facing contract of the engine.
+//
+// A format package (npm, pypi, maven, ...) supplies a Format: what is
+// specific to it and nothing stateful — where its metadata and assets live on
+// an external connection, a pure parser of that metadata, and (in its own
+// package, not here) how to render its index for its clients. Everything
+// else is the engine's, in one place for every format:
+//
+//   - Resolve: a package's versions through a repository's chain (the
+//     repository, its upstreams, then the first external connection that knows
+//     the package), each internal version from the nearest repository, the
+//     external listing only where the origin rules let it in.
+//   - Fetch: one asset through the chain: served from the nearest repository
+//     holding it (retained in the requesting one), else located on the external
+//     connection, fetched once however many ask at the same time, verified on
+//     every way the stream can end (short read, reset, digest mismatch: nothing
+//     kept), ingested in the repository holding the connection and retained in
+//     the requesting one.
+//   - Publish / PublishFile: a direct publish, with the origin rules (Allow)
+//     and shadowing (a version any repository of the chain or its external
+//     connection has is refused with a Conflict) decided before anything is
+//     recorded.
+//   - Allow: the one origin-rules function (origin.go).
+//
+// Handlers keep the wire: paths, bodies, content negotiation, their native
+// error documents. They never touch the store.
+
+// Format is what a package format supplies to the engine. Implementations are
+// pure: no I/O, no state beyond configuration (limits).
+type Format interface {
+	// Kind is the format's model name.
+	Kind() model.Format
+	// Metadata says where the index document of a package lives on an
+	// external connection (a path relative to the connection's URL, the
+	// Accept header to send) and how to tell a complete document from a
+	// cut-short one (Valid; nil accepts anything). Path "" means the format
+	// keeps no per-package index upstream.
+	Metadata(ns, name string) Document
+	// Parse reads a fetched index document into a Listing. A document that is
+	// not the package's index is an error (the engine answers 502).
+	Parse(ns, name string, doc upstream.Doc) (Listing, error)
+}
+
+// Document is an upstream metadata document's location and validity check.
+type Document struct {
+	// Name is what the format calls the document ("packument", "project
+	// page"), for error messages.
+	Name   string
+	Path   string
+	Accept string
+	Valid  func(contentType string, body []byte) error
+}
+
+// Listing is a package as an external registry lists it (the parsed index).
+// A format's own listing type carries whatever it needs to render its index
+// (npm: the version documents); handlers type-assert to it.
+type Listing interface {
+	// Versions lists the versions the registry offers.
+	Versions() []string
+	// Locate says where an asset of a listed version lives, the digest it
+	// must have, and the version row to store when it is ingested.
+	// apperr.NotFound when the registry does not list it.
+	Locate(version, file string) (Located, error)
+}
+
+// Locator is implemented by formats whose assets are addressed by their path
+// alone (Maven): Fetch asks it instead of reading the package's index first.
+type Locator interface {
+	Locate(ns, name, version, file string) (Located, error)
+}
+
+// Located is an upstream asset ready to fetch.
+type Located struct {
+	// URL is absolute or a path relative to the connection's URL.
+	URL string
+	// Digest is what the bytes must hash to. When it is zero, Checksums are
+	// fetched in order and the first one present gives it (Maven's .sha1
+	// beside the file); with neither, the asset is refused: wharf keeps
+	// nothing it cannot verify.
+	Digest    Digest
+	Checksums []ChecksumFile
+	// Version is the row stored when the asset is ingested (Format, Namespace,
+	// Name and Version are filled in by the engine; Status, Origin, Revision
+	// default as for any ingestion).
+	Version model.PackageVersion
+}
+
+// ChecksumFile is an upstream document holding an asset's hex digest (its
+// first field).
+type ChecksumFile struct {
+	Path string
+	Alg  string // sha1, sha256, sha512 or md5
+}
+
+// Digest is an expected digest: Alg is sha1, sha256, sha512 or md5, Sum the
+// raw bytes.
+type Digest struct {
+	Alg string
+	Sum []byte
+}
+
+// IsZero reports whether no digest is set.
+func (d Digest) IsZero() bool { return d.Alg == "" || len(d.Sum) == 0 }
