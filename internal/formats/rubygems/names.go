@@ -40,7 +40,9 @@ var validPlatform = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
 // ValidPlatform reports whether p may be a gem platform ("ruby", "java",
 // "x86_64-linux", ...).
-func ValidPlatform(p string) bool { return len(p) <= 64 && validPlatform.MatchString(p) && p != "." && p != ".." }
+func ValidPlatform(p string) bool {
+	return len(p) <= 64 && validPlatform.MatchString(p) && p != "." && p != ".."
+}
 
 // FullVersion is a version as the compact index and package versions spell
 // it: the number, then "-PLATFORM" for a platform other than ruby.
