@@ -34,7 +34,7 @@ func TestUnservedFormatsRefused(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Errorf("associate public:nuget-org: %v, want ValidationException", err)
 	}
-	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric, types.PackageFormatCargo} {
+	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric, types.PackageFormatCargo, types.PackageFormatRuby} {
 		if _, err := ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("served"), Repository: aws.String("repo"), Format: f}); err != nil {
 			t.Errorf("GetRepositoryEndpoint %s: %v", f, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/formats/maven"
 	"github.com/wharf-dev/wharf/internal/formats/npm"
 	"github.com/wharf-dev/wharf/internal/formats/pypi"
+	"github.com/wharf-dev/wharf/internal/formats/rubygems"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -53,4 +54,5 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	mvn.Limits = maven.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxPomBytes: l.MavenMaxPomBytes, MaxMetadataBytes: l.MavenMaxMetadataBytes}
 	rt.Handle(model.FormatMaven, mvn)
 	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }

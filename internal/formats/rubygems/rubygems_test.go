@@ -180,6 +180,8 @@ func TestMarshalLoadsInRuby(t *testing.T) {
 	zr, _ := zlib.NewReader(bytes.NewReader(rz))
 	spec, _ := io.ReadAll(zr)
 	_ = os.WriteFile(filepath.Join(dir, "spec"), spec, 0o644)
+	specs, _ := io.ReadAll(must(gzip.NewReader(bytes.NewReader(SpecsIndex(Latest([]Tuple{{"a", "1.10.0", "ruby"}, {"a", "1.9.0", "ruby"}, {"a", "2.0.0.rc1", "ruby"}, {"b", "0.1", "java"}}))))))
+	_ = os.WriteFile(filepath.Join(dir, "specs"), specs, 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "deps"), DependencyAPI([]Spec{s, {Name: "x", Version: "2.0", Platform: "java"}}), 0o644)
 	script := `
 require "rubygems"
@@ -190,10 +192,23 @@ raise "ruby #{s.required_ruby_version}" unless s.required_ruby_version.to_s == "
 # licenses: RubyGems' own _load drops them (it sets @license from the dumped list)
 d = Marshal.load(File.binread(ARGV[0] + "/deps"))
 raise "dependency api #{d.inspect}" unless d == [{name: "wharf-demo", number: "1.2.0", platform: "ruby", dependencies: [["rake", ">= 1.0, < 99"]]}, {name: "x", number: "2.0", platform: "java", dependencies: []}]
+l = Marshal.load(File.binread(ARGV[0] + "/specs"))
+raise "specs #{l.inspect}" unless l == [["a", Gem::Version.new("1.10.0"), "ruby"], ["b", Gem::Version.new("0.1"), "java"]]
 puts "ok"
 `
 	out, err := exec.Command(ruby, "-e", script, dir).CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("ruby: %v\n%s", err, out)
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"1.10", "1.9", 1}, {"1.0", "1.0.0", 0}, {"2.0.0.rc1", "2.0.0", -1}, {"2.0.0.rc1", "1.9", 1}, {"1.0.a", "1.0.b", -1}} {
+		if got := CompareVersions(c.a, c.b); got != c.want {
+			t.Errorf("CompareVersions(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+		}
 	}
 }
