@@ -585,4 +585,3 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, msg+"\n")
 }
-
