@@ -71,6 +71,14 @@ func (en Entry) verb() string {
 //
 // ns and name are as stored (npm scope without "@", names normalized).
 func (e *Engine) Allow(ctx context.Context, en Entry, repo model.Repository, f model.Format, ns, name string) error {
+	return e.allow(ctx, &rules{}, en, repo, f, ns, name)
+}
+
+// rules memoizes the domain's package groups for the decisions of one
+// request (a resolution asks for several), so each reads them once.
+type rules struct{ set *packagegroups.Set }
+
+func (e *Engine) allow(ctx context.Context, r *rules, en Entry, repo model.Repository, f model.Format, ns, name string) error {
 	dn := displayName(f, ns, name)
 	if en != EntryCopy {
 		p, err := e.Store.GetPackage(ctx, Key(repo, f, ns, name))
@@ -86,11 +94,14 @@ func (e *Engine) Allow(ctx context.Context, en Entry, repo model.Repository, f m
 				"%s of %s into repository %s is blocked by its package origin configuration (upstream=BLOCK)", en.verb(), dn, repo.Name)
 		}
 	}
-	set, err := packagegroups.Load(ctx, e.Store, model.Domain{Owner: repo.DomainOwner, Name: repo.DomainName})
-	if err != nil {
-		return err
+	if r.set == nil || r.set.Domain.Owner != repo.DomainOwner || r.set.Domain.Name != repo.DomainName {
+		set, err := packagegroups.Load(ctx, e.Store, model.Domain{Owner: repo.DomainOwner, Name: repo.DomainName})
+		if err != nil {
+			return err
+		}
+		r.set = set
 	}
-	d := set.Decide(f, ns, name, en.restriction(), repo.Name)
+	d := r.set.Decide(f, ns, name, en.restriction(), repo.Name)
 	if d.Allowed {
 		return nil
 	}
@@ -106,8 +117,8 @@ func (e *Engine) Allow(ctx context.Context, en Entry, repo model.Repository, f m
 }
 
 // allowed is Allow as a boolean: a refusal is false, other errors are errors.
-func (e *Engine) allowed(ctx context.Context, en Entry, repo model.Repository, f model.Format, ns, name string) (bool, error) {
-	err := e.Allow(ctx, en, repo, f, ns, name)
+func (e *Engine) allowed(ctx context.Context, r *rules, en Entry, repo model.Repository, f model.Format, ns, name string) (bool, error) {
+	err := e.allow(ctx, r, en, repo, f, ns, name)
 	if apperr.Is(err, apperr.AccessDenied) {
 		return false, nil
 	}

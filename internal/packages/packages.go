@@ -176,7 +176,7 @@ type Hit struct {
 // upstreamAllowed reports whether repo may take versions of the package from
 // its upstream repositories (Allow with EntryInternal).
 func (e *Engine) upstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
-	return e.allowed(ctx, EntryInternal, repo, f, ns, name)
+	return e.allowed(ctx, &rules{}, EntryInternal, repo, f, ns, name)
 }
 
 // Versions lists the versions of a package held by the chain: each version
@@ -295,11 +295,12 @@ func (e *Engine) storeCopy(ctx context.Context, repo model.Repository, v model.P
 // (Allow) decide for the holder (EntryExternal) and the requester
 // (EntryInternal); a refusal is an AccessDenied and nothing is stored.
 func (e *Engine) Ingest(ctx context.Context, requester model.Repository, hop ExternalHop, v model.PackageVersion, assets []model.Asset) error {
-	if err := e.Allow(ctx, EntryExternal, hop.Holder, v.Format, v.Namespace, v.Name); err != nil {
+	rs := &rules{}
+	if err := e.allow(ctx, rs, EntryExternal, hop.Holder, v.Format, v.Namespace, v.Name); err != nil {
 		return err
 	}
 	if requester.Name != hop.Holder.Name {
-		if err := e.Allow(ctx, EntryInternal, requester, v.Format, v.Namespace, v.Name); err != nil {
+		if err := e.allow(ctx, rs, EntryInternal, requester, v.Format, v.Namespace, v.Name); err != nil {
 			return err
 		}
 	}

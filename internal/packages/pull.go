@@ -62,6 +62,22 @@ type Resolution struct {
 	Lookups []Lookup
 }
 
+// errUnusable marks a document the format's Valid refused.
+var errUnusable = errors.New("unusable upstream document")
+
+// valid is d.Valid with its refusals marked errUnusable.
+func (d Document) valid() func(string, []byte) error {
+	if d.Valid == nil {
+		return nil
+	}
+	return func(ct string, b []byte) error {
+		if err := d.Valid(ct, b); err != nil {
+			return errors.Join(errUnusable, err)
+		}
+		return nil
+	}
+}
+
 func (d Document) name() string {
 	if d.Name == "" {
 		return "index"
@@ -117,7 +133,8 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		return res, nil
 	}
 	requester := c.Repos[0]
-	internalOK, err := e.allowed(ctx, EntryInternal, requester, f.Kind(), ns, name)
+	rs := &rules{}
+	internalOK, err := e.allowed(ctx, rs, EntryInternal, requester, f.Kind(), ns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +145,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 	if res.Hits, err = e.hits(ctx, res.Repos, f.Kind(), ns, name); err != nil {
 		return nil, err
 	}
-	hops, err := e.externalHops(ctx, c, internalOK, f.Kind(), ns, name)
+	hops, err := e.externalHops(ctx, rs, c, internalOK, f.Kind(), ns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +154,13 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		return res, nil
 	}
 	for _, hop := range hops {
-		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.Valid)
+		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.valid())
 		if apperr.Is(err, apperr.NotFound) {
 			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound})
 			continue
+		}
+		if errors.Is(err, errUnusable) {
+			err = apperr.New(apperr.Internal, "upstream %s sent an unusable %s for %s", hop.Connection, md.name(), displayName(f.Kind(), ns, name)).Wrap(err)
 		}
 		var l Listing
 		if err == nil {
@@ -163,7 +183,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 // an upstream URL and through which the origin rules let versions of the
 // package in: the holder may ingest it, and the requester (when another
 // repository) may retain it.
-func (e *Engine) externalHops(ctx context.Context, c Chain, internalOK bool, f model.Format, ns, name string) ([]ExternalHop, error) {
+func (e *Engine) externalHops(ctx context.Context, rs *rules, c Chain, internalOK bool, f model.Format, ns, name string) ([]ExternalHop, error) {
 	if e.Upstream == nil || len(c.Repos) == 0 {
 		return nil, nil
 	}
@@ -172,7 +192,7 @@ func (e *Engine) externalHops(ctx context.Context, c Chain, internalOK bool, f m
 		if !e.Upstream.Configured(hop.Connection) || (hop.Holder.Name != c.Repos[0].Name && !internalOK) {
 			continue
 		}
-		ok, err := e.allowed(ctx, EntryExternal, hop.Holder, f, ns, name)
+		ok, err := e.allowed(ctx, rs, EntryExternal, hop.Holder, f, ns, name)
 		if err != nil {
 			return nil, err
 		}
@@ -257,11 +277,12 @@ func (e *Engine) fetchExternal(ctx context.Context, f Format, c Chain, ns, name,
 	dn := displayName(kind, ns, name)
 	var lastErr error = apperr.NotFoundf("asset", file, "%s of %s %s is not in repository %s, its upstreams or external connections%s",
 		file, dn, version, requester.Name, c.MissingUpstreamHint(kind, e.Upstream))
-	internalOK, err := e.allowed(ctx, EntryInternal, requester, kind, ns, name)
+	rs := &rules{}
+	internalOK, err := e.allowed(ctx, rs, EntryInternal, requester, kind, ns, name)
 	if err != nil {
 		return model.Asset{}, err
 	}
-	hops, err := e.externalHops(ctx, c, internalOK, kind, ns, name)
+	hops, err := e.externalHops(ctx, rs, c, internalOK, kind, ns, name)
 	if err != nil {
 		return model.Asset{}, err
 	}
@@ -349,7 +370,7 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, requester model.Repo
 		},
 		func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
 			body := VerifyReader(ua.Body, loc.Digest, func(got string) error {
-				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s with %s %s, where the upstream says %s; not stored",
+				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s failing its integrity check: %s %s, where the upstream says %s; not stored",
 					hop.Connection, file, displayName(f, ns, name), version, algName(loc.Digest.Alg), got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
 			})
 			a, err := e.PutAsset(ctx, hop.Holder, file, body, "")

@@ -21,11 +21,12 @@ import (
 // has no cached copy) fails the publish rather than risk a shadow.
 func (e *Engine) publishable(ctx context.Context, c Chain, f model.Format, ns, name, version string) error {
 	repo := c.Repos[0]
-	if err := e.Allow(ctx, EntryPublish, repo, f, ns, name); err != nil {
+	rs := &rules{}
+	if err := e.allow(ctx, rs, EntryPublish, repo, f, ns, name); err != nil {
 		return err
 	}
 	dn := displayName(f, ns, name)
-	internalOK, err := e.upstreamAllowed(ctx, repo, f, ns, name)
+	internalOK, err := e.allowed(ctx, rs, EntryInternal, repo, f, ns, name)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (e *Engine) publishable(ctx context.Context, c Chain, f model.Format, ns, n
 	if md.Path == "" {
 		return nil
 	}
-	hops, err := e.externalHops(ctx, c, internalOK, f, ns, name)
+	hops, err := e.externalHops(ctx, rs, c, internalOK, f, ns, name)
 	if err != nil {
 		return err
 	}
