@@ -57,6 +57,7 @@ func TestCargoPublishBuildProxyOutage(t *testing.T) {
 		t.Fatalf("config.json without a token: %d, want 401", st)
 	}
 
+	ctx := context.Background()
 	cg := newCargo(t, tok, map[string]string{"wharf-a": epA, "wharf-b": epB})
 	base := project(t, "wharf-base", "0.1.0", "lib", nil, "pub fn base() -> u32 { 35 }\n")
 	cg.must(base, "publish", "--registry", "wharf-a", "--allow-dirty", "--no-verify")
@@ -65,11 +66,21 @@ func TestCargoPublishBuildProxyOutage(t *testing.T) {
 	cg.must(top, "publish", "--registry", "wharf-a", "--allow-dirty")
 
 	// The API sees them, with the dependency and the case-insensitive name.
-	ctx := context.Background()
 	deps, err := ca.ListPackageVersionDependencies(ctx, &codeartifact.ListPackageVersionDependenciesInput{Domain: aws.String(dom),
 		Repository: aws.String("repo-a"), Format: types.PackageFormatCargo, Package: aws.String("Wharf_Top"), PackageVersion: aws.String("0.2.0")})
 	if err != nil || len(deps.Dependencies) != 1 || aws.ToString(deps.Dependencies[0].Package) != "wharf-base" {
 		t.Fatalf("ListPackageVersionDependencies: %v %+v", err, deps)
+	}
+
+	rd, err := ca.GetPackageVersionReadme(ctx, &codeartifact.GetPackageVersionReadmeInput{Domain: aws.String(dom),
+		Repository: aws.String("repo-a"), Format: types.PackageFormatCargo, Package: aws.String("wharf_top"), PackageVersion: aws.String("0.2.0")})
+	if err != nil || !strings.Contains(aws.ToString(rd.Readme), "The readme of wharf_top.") {
+		t.Fatalf("GetPackageVersionReadme: %v %+v", err, rd)
+	}
+	desc, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String(dom),
+		Repository: aws.String("repo-a"), Format: types.PackageFormatCargo, Package: aws.String("wharf-base"), PackageVersion: aws.String("0.1.0")})
+	if err != nil || aws.ToString(desc.PackageVersion.Summary) != "wharf-base for wharf's cargo tests" || len(desc.PackageVersion.Licenses) != 1 {
+		t.Fatalf("DescribePackageVersion: %v %+v", err, desc)
 	}
 
 	app := project(t, "app", "0.0.1", "bin", []string{

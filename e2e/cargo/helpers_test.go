@@ -145,8 +145,11 @@ func project(t *testing.T, name, version, kind string, deps []string, src string
 	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	manifest := fmt.Sprintf("[package]\nname = %q\nversion = %q\nedition = \"2021\"\ndescription = \"%s for wharf's cargo tests\"\nlicense = \"MIT\"\n\n[dependencies]\n%s\n",
+	manifest := fmt.Sprintf("[package]\nname = %q\nversion = %q\nedition = \"2021\"\ndescription = \"%s for wharf's cargo tests\"\nlicense = \"MIT\"\nreadme = \"README.md\"\n\n[dependencies]\n%s\n",
 		name, version, name, strings.Join(deps, "\n"))
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("# "+name+"\n\nThe readme of "+name+".\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "Cargo.toml"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}

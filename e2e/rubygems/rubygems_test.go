@@ -101,6 +101,12 @@ func TestRubyPushBundleProxyOutage(t *testing.T) {
 		t.Fatalf("ListPackageVersionDependencies: %v %+v", err, deps)
 	}
 
+	desc, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String(dom),
+		Repository: aws.String("repo-a"), Format: types.PackageFormatRuby, Package: aws.String("wharf-base"), PackageVersion: aws.String("0.1.0")})
+	if err != nil || aws.ToString(desc.PackageVersion.Summary) != "wharf-base for wharf's tests" || len(desc.PackageVersion.Licenses) != 1 {
+		t.Fatalf("DescribePackageVersion: %v %+v", err, desc)
+	}
+
 	app := bundleProject(t, e, epB, tok, "wharf-top", "pubgem")
 	check := func() {
 		t.Helper()
