@@ -81,12 +81,12 @@ func TestMvnDeployBlockedByPackageGroup(t *testing.T) {
 		return b.run(deployPlug, "-Dfile="+jar, "-DgroupId="+group, "-DartifactId="+artifact, "-Dversion=1.0",
 			"-Dpackaging=jar", "-DgeneratePom=true", "-DrepositoryId=wharf-deploy", "-Durl="+ep(repo))
 	}
-	if out, err := deploy("frozen", "team-core"); err == nil || !strings.Contains(out, "403") {
+	if out, err := deploy("frozen", "team-core"); err == nil || !strings.Contains(out, "403") || !strings.Contains(out, "blocked by package group /maven/"+group+"/frozen$") {
 		t.Fatalf("mvn deploy under PUBLISH=BLOCK: %v\n%s", err, out)
 	} else {
 		t.Logf("mvn deploy under PUBLISH=BLOCK:\n%s", out)
 	}
-	if out, err := deploy("lib", "other"); err == nil || !strings.Contains(out, "403") {
+	if out, err := deploy("lib", "other"); err == nil || !strings.Contains(out, "not on its allowed list") {
 		t.Fatalf("mvn deploy to a repository not on the allowed list: %v\n%s", err, out)
 	}
 	if out, err := deploy("lib", "team-core"); err != nil {

@@ -48,7 +48,8 @@ func TestTwineUploadBlockedByPackageGroup(t *testing.T) {
 	team := dist{Name: "team-tools", Version: "1.0", Module: "team_tools", Value: "y"}.wheel(t, distDir)
 	upload := func(repo, file string) (string, error) {
 		e.must(t, work, "aws", "codeartifact", "login", "--tool", "twine", "--domain", domain, "--repository", repo, "--endpoint-url", srv.URL)
-		return e.run(t, work, "twine", "upload", "--non-interactive", "--disable-progress-bar", "--repository", "codeartifact", file)
+		out, err := e.run(t, work, "twine", "upload", "--non-interactive", "--disable-progress-bar", "--repository", "codeartifact", file)
+		return strings.Join(strings.Fields(out), " "), err // twine wraps long lines
 	}
 	if out, err := upload("repo-a", frozen); err == nil || !strings.Contains(out, "403") || !strings.Contains(out, "blocked by package group /pypi//frozen-lib$") {
 		t.Fatalf("twine upload under PUBLISH=BLOCK: %v\n%s", err, out)

@@ -224,6 +224,14 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer (flush, deadlines).
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// RecordStatus is the status of a response written on a taken-over
+// connection (endpoints.WriteWithReason).
+func (s *statusWriter) RecordStatus(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+}
+
 // middleware gives every request an id (x-amzn-RequestId, which botocore and the
 // Go SDK record), recovers panics and writes one structured access-log line.
 func (a *App) middleware(next http.Handler) http.Handler {

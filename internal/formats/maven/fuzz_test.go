@@ -1,13 +1,15 @@
 package maven
 
 import (
-	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/url"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/wharf-dev/wharf/internal/packages"
 )
 
 // FuzzParsePath: a layout path that parses has only plain segments, and its
@@ -78,9 +80,9 @@ func FuzzParsePom(f *testing.F) {
 // TestVerifyingReaderEndings: only a clean end whose digest matches is an end.
 func TestVerifyingReaderEndings(t *testing.T) {
 	fail := func(string) error { return errors.New("digest mismatch") }
-	want := "a9993e364706816aba3e25717850c26c9cd0d89d" // sha1("abc")
+	want, _ := hex.DecodeString("a9993e364706816aba3e25717850c26c9cd0d89d") // sha1("abc")
 	read := func(r io.Reader) error {
-		_, err := io.ReadAll(&verifyingReader{r: r, h: sha1.New(), want: want, fail: fail})
+		_, err := io.ReadAll(packages.VerifyReader(r, packages.Digest{Alg: "sha1", Sum: want}, fail))
 		return err
 	}
 	if err := read(strings.NewReader("abc")); err != nil {

@@ -151,27 +151,6 @@ func (h *Handler) resolveFile(ctx context.Context, chain packages.Chain, request
 	return a, requester, err
 }
 
-// verifyingReader fails the read that would return EOF when the content's
-// digest differs from the expected one (see packages.VerifyReader); a deploy's
-// checksum headers are checked with it.
-type verifyingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	want string
-	fail func(got string) error
-}
-
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	if err == io.EOF {
-		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
-			return n, v.fail(got)
-		}
-	}
-	return n, err
-}
-
 // artifactMetadata generates group/artifact/maven-metadata.xml from the
 // versions visible through the chain and, when allowed, the external
 // connection's own document.
@@ -407,15 +386,18 @@ func (h *Handler) putFile(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	// The checksum headers are verified as the body streams in: a mismatch
 	// aborts the blob.
-	for _, c := range []struct {
-		hdr string
-		new func() hash.Hash
-	}{{"X-Checksum-Sha1", sha1.New}, {"X-Checksum-Md5", md5.New}} {
+	for _, c := range []struct{ hdr, alg string }{{"X-Checksum-Sha1", "sha1"}, {"X-Checksum-Md5", "md5"}} {
 		if want := strings.ToLower(strings.TrimSpace(r.Header.Get(c.hdr))); want != "" {
 			hdr := c.hdr
-			body = &verifyingReader{r: body, h: c.new(), want: want, fail: func(string) error {
+			mismatch := func(string) error {
 				return apperr.Validationf("%s header %s does not match the uploaded %s", hdr, want, p.File)
-			}}
+			}
+			sum, err := hex.DecodeString(want)
+			if err != nil {
+				h.WriteError(w, r, mismatch(""))
+				return
+			}
+			body = packages.VerifyReader(body, packages.Digest{Alg: c.alg, Sum: sum}, mismatch)
 		}
 	}
 	a, err := h.Engine.PutAsset(ctx, req.Repo, p.File, body, expect)
@@ -567,9 +549,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 		h.Log.ErrorContext(r.Context(), "maven request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error"
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
-	}
+	// mvn prints the reason phrase ("status code: 403, reason phrase: …"):
+	// it carries the message.
+	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))
 }

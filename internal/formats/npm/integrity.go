@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/model"
@@ -107,38 +105,4 @@ func (e Expected) Matches(h model.Hashes) bool {
 
 func (e Expected) String() string {
 	return e.Algo + "-" + base64.StdEncoding.EncodeToString(e.Digest)
-}
-
-// VerifyReader passes r through and, at its end, fails with an error wrapping
-// ErrBadUpstream instead of io.EOF when the content's digest differs from the
-// expected one; a blob store Put fed from it then stores nothing.
-func VerifyReader(r io.Reader, e Expected) io.Reader {
-	var h hash.Hash
-	switch e.Algo {
-	case "sha512":
-		h = sha512.New()
-	case "sha256":
-		h = sha256.New()
-	default:
-		h = sha1.New()
-	}
-	return &verifyReader{r: r, h: h, want: e}
-}
-
-type verifyReader struct {
-	r    io.Reader
-	h    hash.Hash
-	want Expected
-}
-
-func (v *verifyReader) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	if err == io.EOF {
-		if got := v.h.Sum(nil); subtle.ConstantTimeCompare(got, v.want.Digest) != 1 {
-			return n, fmt.Errorf("%w: tarball integrity mismatch: expected %s, got %s-%s",
-				ErrBadUpstream, v.want, v.want.Algo, base64.StdEncoding.EncodeToString(got))
-		}
-	}
-	return n, err
 }

@@ -8,6 +8,7 @@ import (
 	"testing/iotest"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/packages"
 )
 
 // countingReader counts what the parser pulled from the body.
@@ -107,14 +108,20 @@ func TestTruncateUTF8(t *testing.T) {
 // is checked against the digest and reported as io.EOF.
 func TestVerifyReaderPassesReadErrors(t *testing.T) {
 	want, _ := ExpectedDigest(Dist{Shasum: "a9993e364706816aba3e25717850c26c9cd0d89d"}) // sha1("abc")
-	if b, err := io.ReadAll(VerifyReader(strings.NewReader("abc"), want)); err != nil || string(b) != "abc" {
+	if b, err := io.ReadAll(verify(strings.NewReader("abc"), want)); err != nil || string(b) != "abc" {
 		t.Fatalf("good stream: %q, %v", b, err)
 	}
 	short := io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(io.ErrUnexpectedEOF))
-	if _, err := io.ReadAll(VerifyReader(short, want)); !errors.Is(err, io.ErrUnexpectedEOF) {
+	if _, err := io.ReadAll(verify(short, want)); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("short stream: %v, want io.ErrUnexpectedEOF", err)
 	}
-	if _, err := io.ReadAll(VerifyReader(strings.NewReader("ab"), want)); !errors.Is(err, ErrBadUpstream) {
+	if _, err := io.ReadAll(verify(strings.NewReader("ab"), want)); !errors.Is(err, ErrBadUpstream) {
 		t.Fatalf("wrong bytes: %v, want ErrBadUpstream", err)
 	}
+}
+
+// verify is the engine's verifying reader with npm's expected digest, failing
+// with ErrBadUpstream as the pull-through does.
+func verify(r io.Reader, want Expected) io.Reader {
+	return packages.VerifyReader(r, packages.Digest{Alg: want.Algo, Sum: want.Digest}, func(string) error { return ErrBadUpstream })
 }

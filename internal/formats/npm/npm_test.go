@@ -200,10 +200,10 @@ func TestIntegrity(t *testing.T) {
 		if !ok || !want.Matches(sums) {
 			t.Errorf("%+v: ok=%v matches=%v", d, ok, want.Matches(sums))
 		}
-		if _, err := io.ReadAll(VerifyReader(bytes.NewReader(data), want)); err != nil {
+		if _, err := io.ReadAll(verify(bytes.NewReader(data), want)); err != nil {
 			t.Errorf("%+v: verify: %v", d, err)
 		}
-		_, err := io.ReadAll(VerifyReader(bytes.NewReader(append([]byte("x"), data...)), want))
+		_, err := io.ReadAll(verify(bytes.NewReader(append([]byte("x"), data...)), want))
 		if !errors.Is(err, ErrBadUpstream) {
 			t.Errorf("%+v: tampered content passed: %v", d, err)
 		}

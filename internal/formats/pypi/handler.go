@@ -339,10 +339,9 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	} else if status >= 500 {
 		h.Log.WarnContext(r.Context(), "pypi upstream failure", "path", r.URL.Path, "err", err)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// twine prints the reason phrase: it carries the message, as on PyPI.
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, strconv.Itoa(status)+" "+msg+"\n")
+	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))
 }
 
 // validPage keeps a cut-short or garbled answer out of the metadata cache: a
