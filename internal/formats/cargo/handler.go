@@ -50,6 +50,11 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxCrateBytes: maxCrateBytes, MaxMetaBytes: 8 << 20, Crate: DefaultCrateLimits()}
 }
 
+// StaleHeader is set (to "true") on index files that include an external
+// connection's versions served from wharf's cached copy because the upstream
+// could not be reached (as on the npm and pypi endpoints).
+const StaleHeader = "X-Wharf-Upstream-Stale"
+
 // Public: every cargo request needs the token. config.json too: cargo asks for
 // it without one first and, on 401, again with its token (RFC 3139), which is
 // how it learns the registry needs authentication.
@@ -155,7 +160,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, err)
 		return
 	}
-	entries, err := h.entries(ctx, chain, name)
+	entries, stale, err := h.entries(ctx, chain, name)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
@@ -164,13 +169,16 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request, req *endpoints.R
 		h.WriteError(w, r, apperr.NotFoundf("package", name, "No crate %s found in repository %s or its upstreams%s", name, req.Repo.Name, chain.MissingUpstreamHint(model.FormatCargo, h.Upstream)))
 		return
 	}
+	if stale {
+		w.Header().Set(StaleHeader, "true")
+	}
 	h.writeBody(w, r, "text/plain; charset=utf-8", RenderIndex(entries))
 }
 
-func (h *Handler) entries(ctx context.Context, chain packages.Chain, name string) ([]Entry, error) {
+func (h *Handler) entries(ctx context.Context, chain packages.Chain, name string) ([]Entry, bool, error) {
 	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", Key(name))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var out []Entry
 	held := map[string]bool{}
@@ -194,9 +202,9 @@ func (h *Handler) entries(ctx context.Context, chain packages.Chain, name string
 		}
 	}
 	if len(out) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) {
-		return nil, res.ExternalErr
+		return nil, false, res.ExternalErr
 	}
-	return out, nil
+	return out, res.Stale && res.Listing != nil, nil
 }
 
 // download serves a crate through the engine: from the nearest repository of

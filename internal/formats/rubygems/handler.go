@@ -50,6 +50,11 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxGemBytes: maxGemBytes, Limits: DefaultLimits(), MaxDependencyNames: 200}
 }
 
+// StaleHeader is set (to "true") on info files that include an external
+// registry's versions served from wharf's cached copy because the upstream
+// could not be reached (as on the npm and pypi endpoints).
+const StaleHeader = "X-Wharf-Upstream-Stale"
+
 // Public: every request needs the token.
 func (h *Handler) Public(*http.Request, string) bool { return false }
 
@@ -129,10 +134,16 @@ func serveIndex(w http.ResponseWriter, r *http.Request, body []byte) {
 // the chain (Published only: Unlisted is how CodeArtifact maps gem yank, and
 // Archived/Disposed are not served), then the external registry's versions
 // the chain does not hold at all. stale reports a cached external listing.
-func (h *Handler) visibleSpecs(ctx context.Context, chain packages.Chain, name string) (specs []Spec, err error) {
+func (h *Handler) visibleSpecs(ctx context.Context, chain packages.Chain, name string) ([]Spec, error) {
+	specs, _, err := h.resolveSpecs(ctx, chain, name)
+	return specs, err
+}
+
+// resolveSpecs is visibleSpecs, also reporting a stale external listing.
+func (h *Handler) resolveSpecs(ctx context.Context, chain packages.Chain, name string) (specs []Spec, stale bool, err error) {
 	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	held := map[string]bool{}
 	for _, hit := range res.Hits {
@@ -152,9 +163,9 @@ func (h *Handler) visibleSpecs(ctx context.Context, chain packages.Chain, name s
 		}
 	}
 	if len(specs) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) && len(res.Hits) == 0 {
-		return nil, res.ExternalErr
+		return nil, false, res.ExternalErr
 	}
-	return specs, nil
+	return specs, res.Stale && res.Listing != nil, nil
 }
 
 func infoOf(specs []Spec) []byte {
@@ -172,10 +183,13 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 		h.WriteError(w, r, err)
 		return
 	}
-	specs, err := h.visibleSpecs(ctx, chain, name)
+	specs, stale, err := h.resolveSpecs(ctx, chain, name)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
+	}
+	if stale {
+		w.Header().Set(StaleHeader, "true")
 	}
 	if len(specs) == 0 {
 		h.WriteError(w, r, apperr.NotFoundf("package", name, "No gem %s found in repository %s or its upstreams%s", name, req.Repo.Name, chain.MissingUpstreamHint(model.FormatRuby, h.Upstream)))
