@@ -342,12 +342,16 @@ func (h *Handler) dependencies(w http.ResponseWriter, r *http.Request, req *endp
 	_, _ = w.Write(DependencyAPI(all))
 }
 
+// maxSplits bounds the name/version readings of a file name tried, so a
+// crafted name cannot make one request look up many gems upstream.
+const maxSplits = 3
+
 // splitFile finds the gem name and full version in NAME-FULLVERSION (a name
 // may contain "-"; versions start with a digit): candidates from the
-// rightmost split.
+// rightmost split, at most maxSplits.
 func splitFile(base string) [][2]string {
 	var out [][2]string
-	for i := len(base) - 1; i > 0; i-- {
+	for i := len(base) - 1; i > 0 && len(out) < maxSplits; i-- {
 		if base[i] != '-' || i+1 >= len(base) || base[i+1] < '0' || base[i+1] > '9' {
 			continue
 		}

@@ -212,3 +212,16 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitFile(t *testing.T) {
+	got := splitFile("foo-1-1.0.0")
+	if len(got) != 2 || got[0] != [2]string{"foo-1", "1.0.0"} || got[1] != [2]string{"foo", "1-1.0.0"} {
+		t.Fatalf("%v", got)
+	}
+	if got := splitFile("nokogiri-1.16.0-x86_64-linux"); len(got) != 1 || got[0] != [2]string{"nokogiri", "1.16.0-x86_64-linux"} {
+		t.Fatalf("%v", got)
+	}
+	if got := splitFile(strings.Repeat("a-1", 100)); len(got) > maxSplits {
+		t.Fatalf("%d readings of a crafted name", len(got))
+	}
+}
