@@ -191,6 +191,12 @@ func TestPackageGroups(t *testing.T) {
 			Namespace: aws.String(p[0]), Package: aws.String(p[1]), PackageVersion: aws.String("1.0.0"), AssetName: aws.String("a.bin"),
 			AssetContent: bytes.NewReader(body), AssetSHA256: aws.String(sha(body))}))
 	}
+	// A copy into app is decided by the same rule: each version NOT_ALLOWED.
+	cp := must(ca.CopyPackageVersions(ctx, &codeartifact.CopyPackageVersionsInput{Domain: d, SourceRepository: aws.String("ci"), DestinationRepository: aws.String("app"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("tools"), Package: aws.String("ui"), Versions: []string{"1.0.0"}}))
+	if f, ok := cp.FailedVersions["1.0.0"]; !ok || f.ErrorCode != types.PackageVersionErrorCodeNotAllowed || len(cp.SuccessfulVersions) != 0 {
+		t.Fatalf("copy into a repository the group does not allow: %+v", cp)
+	}
 	assoc := func(ns, name string) (string, types.PackageGroupAssociationType) {
 		t.Helper()
 		out := must(ca.GetAssociatedPackageGroup(ctx, &codeartifact.GetAssociatedPackageGroupInput{Domain: d, Format: types.PackageFormatGeneric,

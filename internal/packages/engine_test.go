@@ -374,3 +374,59 @@ func TestFetchThroughExternalConnection(t *testing.T) {
 		t.Fatal("a mismatching tarball was kept")
 	}
 }
+
+// TestConcurrentFetchesShareOneUpstreamRequest: however many ask for the same
+// tarball at once, the registry is asked once (the others join the flight or
+// find it stored) and every caller gets it.
+func TestConcurrentFetchesShareOneUpstreamRequest(t *testing.T) {
+	e := newEnv(t)
+	body := bytes.Repeat([]byte("z"), 256<<10)
+	e.servePackument("popular", map[string][]byte{"1.0.0": body}, nil)
+	errs := make(chan error, 8)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			_, a, err := e.eng.Fetch(e.ctx, npm.Format{}, e.chain("app"), "", "popular", "1.0.0", npm.AssetName, false)
+			if err == nil && a.Size != int64(len(body)) {
+				err = apperr.New(apperr.Internal, "asset of %d bytes", a.Size)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.up.Hits("/popular/-/popular-1.0.0.tgz"); n != 1 {
+		t.Fatalf("the tarball was fetched %d times, want 1", n)
+	}
+}
+
+// TestInternalUpstreamBlockedByGroup: with INTERNAL_UPSTREAM blocked for the
+// package, the requesting repository neither lists nor retains what its
+// upstream holds; its own versions still serve.
+func TestInternalUpstreamBlockedByGroup(t *testing.T) {
+	e := newEnv(t)
+	if err := e.publishNpm("store", "acme", "lib", "1.0.0", []byte("upstream's")); err != nil {
+		t.Fatal(err)
+	}
+	e.group("/npm/acme/*", map[string]string{internal: block}, nil)
+	res, err := e.eng.Resolve(e.ctx, npm.Format{}, e.chain("app"), "acme", "lib")
+	if err != nil || len(res.Hits) != 0 || len(res.Repos) != 1 {
+		t.Fatalf("Resolve: %d hits over %d repositories (%v); want none over app alone", len(res.Hits), len(res.Repos), err)
+	}
+	if _, _, err := e.eng.Fetch(e.ctx, npm.Format{}, e.chain("app"), "acme", "lib", "1.0.0", npm.AssetName, false); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("Fetch through a blocked internal upstream: %v, want NotFound", err)
+	}
+	if e.versions("app", "acme", "lib") != 0 {
+		t.Fatal("app retained a version its group keeps out")
+	}
+	// What app publishes itself (the upstream's version is invisible to it,
+	// so it does not shadow) is served.
+	if err := e.publishNpm("app", "acme", "lib", "1.0.0", []byte("app's own")); err != nil {
+		t.Fatalf("publishing in app: %v", err)
+	}
+	if _, a, err := e.eng.Fetch(e.ctx, npm.Format{}, e.chain("app"), "acme", "lib", "1.0.0", npm.AssetName, false); err != nil || a.Size != int64(len("app's own")) {
+		t.Fatalf("Fetch of app's own version: %v (%d bytes)", err, a.Size)
+	}
+}

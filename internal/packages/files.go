@@ -103,12 +103,6 @@ func (e *Engine) Assets(ctx context.Context, hit Hit) ([]model.Asset, error) {
 	return e.Store.ListAssets(ctx, hit.Version.PackageKey, hit.Version.Version)
 }
 
-// UpstreamAllowed reports whether repo may take versions of the package from its
-// upstreams and external connections (its origin control is not upstream=BLOCK).
-func (e *Engine) UpstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
-	return e.upstreamAllowed(ctx, repo, f, ns, name)
-}
-
 // Amend changes a version held in repo in place (status, metadata from a file
 // that arrived after the first), giving it a new revision.
 func (e *Engine) Amend(ctx context.Context, repo model.Repository, f model.Format, ns, name, version string, change func(*model.PackageVersion)) (model.PackageVersion, error) {

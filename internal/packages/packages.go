@@ -1,10 +1,13 @@
 // Package packages is the format-neutral package engine behind every package
-// endpoint: it resolves versions through a repository's upstream chain (the
-// repository, then its upstreams depth-first in order, at most 25 searched, then
-// external connections), retains what it fetched where CodeArtifact would, and
-// publishes with origin controls enforced. Bytes go to the blob store once per
-// domain. Format packages (npm, pypi, maven) own their wire protocols and
-// metadata shapes and call this package for everything stateful.
+// endpoint: it resolves packages and assets through a repository's upstream
+// chain (the repository, then its upstreams depth-first in order, at most 25
+// searched, then external connections), fetches, verifies and ingests what an
+// external registry has, retains what it serves where CodeArtifact would, and
+// publishes — every way in decided by one origin-rules function (Allow,
+// origin.go). Bytes go to the blob store once per domain. Format packages
+// (npm, pypi, maven, ...) supply what is format-specific through the Format
+// contract (format.go) and keep their wire protocols; they call this package
+// for everything stateful and never touch the store.
 package packages
 
 import (
@@ -177,25 +180,6 @@ type Hit struct {
 // its upstream repositories (Allow with EntryInternal).
 func (e *Engine) upstreamAllowed(ctx context.Context, repo model.Repository, f model.Format, ns, name string) (bool, error) {
 	return e.allowed(ctx, &rules{}, EntryInternal, repo, f, ns, name)
-}
-
-// Versions lists the versions of a package held by the chain: each version
-// from the nearest repository holding it. When the origin rules keep the
-// requested repository from retaining upstream versions of the package, only
-// its own are listed.
-func (e *Engine) Versions(ctx context.Context, c Chain, f model.Format, ns, name string) ([]Hit, error) {
-	if len(c.Repos) == 0 {
-		return nil, nil
-	}
-	repos := c.Repos
-	ok, err := e.upstreamAllowed(ctx, c.Repos[0], f, ns, name)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		repos = repos[:1]
-	}
-	return e.hits(ctx, repos, f, ns, name)
 }
 
 // Find returns the nearest repository of the chain holding the version. The

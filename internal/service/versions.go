@@ -280,9 +280,11 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		}
 	}
 	// The origin rules decide whether versions of the package may enter the
-	// destination by a copy (its group's PUBLISH restriction).
-	if err := s.Packages.Allow(ctx, packages.EntryCopy, dst, k.Format, k.Namespace, k.Name); err != nil {
-		return nil, err
+	// destination by a copy (its group's PUBLISH restriction); a refusal is
+	// each version's NOT_ALLOWED, as failedVersions reports it.
+	refused := s.Packages.Allow(ctx, packages.EntryCopy, dst, k.Format, k.Namespace, k.Name)
+	if refused != nil && !apperr.Is(refused, apperr.AccessDenied) {
+		return nil, refused
 	}
 	results := map[string]VersionResult{}
 	for _, name := range in.names() {
@@ -300,6 +302,10 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, ref Package
 		}
 		if in.ExpectedStatus != "" && v.Status != in.ExpectedStatus {
 			results[name] = VersionResult{Code: ErrMismatchedStatus, Message: "version " + name + " is " + v.Status}
+			continue
+		}
+		if refused != nil {
+			results[name] = VersionResult{Code: ErrNotAllowed, Message: apperr.As(refused).Message}
 			continue
 		}
 		dk := packages.Key(dst, k.Format, k.Namespace, k.Name)

@@ -3,12 +3,7 @@ package maven
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,33 +27,6 @@ type Handler struct {
 	Log      *slog.Logger
 	// Limits bound a deploy (zero fields: DefaultLimits).
 	Limits Limits
-}
-
-// Limits bound what a deploy may PUT: any file streams to the blob store
-// within MaxFileBytes; a POM and maven-metadata.xml are parsed in memory, so
-// they have their own, smaller limits.
-type Limits struct {
-	MaxFileBytes     int64 // --max-publish-bytes
-	MaxPomBytes      int64
-	MaxMetadataBytes int64
-}
-
-// DefaultLimits are the limits of `wharf serve` without flags.
-func DefaultLimits() Limits {
-	return Limits{MaxFileBytes: 2 << 30, MaxPomBytes: 16 << 20, MaxMetadataBytes: 4 << 20}
-}
-
-func (l *Limits) defaults() {
-	d := DefaultLimits()
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = d.MaxFileBytes
-	}
-	if l.MaxPomBytes <= 0 {
-		l.MaxPomBytes = d.MaxPomBytes
-	}
-	if l.MaxMetadataBytes <= 0 {
-		l.MaxMetadataBytes = d.MaxMetadataBytes
-	}
 }
 
 // New builds the handler.
@@ -456,36 +424,6 @@ func bodyErr(err error, what string) error {
 }
 
 // ---- responses ----
-
-func checksumOf(hs model.Hashes, alg string) string {
-	switch alg {
-	case "md5":
-		return strings.ToLower(hs.MD5)
-	case "sha1":
-		return strings.ToLower(hs.SHA1)
-	case "sha256":
-		return strings.ToLower(hs.SHA256)
-	case "sha512":
-		return strings.ToLower(hs.SHA512)
-	}
-	return ""
-}
-
-func digest(alg string, b []byte) string {
-	var h hash.Hash
-	switch alg {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha256":
-		h = sha256.New()
-	default:
-		h = sha512.New()
-	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // serveBytes serves a generated document or one of its checksums.
 func (h *Handler) serveBytes(w http.ResponseWriter, r *http.Request, p Path, body []byte) {

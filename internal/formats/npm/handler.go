@@ -375,12 +375,6 @@ func (h *Handler) latestReadme(ctx context.Context, res *resolved) error {
 	return nil
 }
 
-// acceptsAbbreviated reports whether the client asked for the abbreviated
-// packument (npm sends it first, with application/json as a fallback).
-func acceptsAbbreviated(accept string) bool {
-	return strings.Contains(accept, AbbreviatedType)
-}
-
 // getVersion answers GET /{name}/{version|tag} with one version document.
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, spec string) error {
 	ctx := r.Context()
@@ -414,21 +408,6 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, req *endpoi
 		return apperr.NotFoundf("package-version", spec, "version %s of %s not found", spec, n)
 	}
 	return writeBody(w, r, http.StatusOK, "application/json", doc)
-}
-
-// versionOfFile reads the version from a tarball file name "pkg-1.2.3.tgz".
-func versionOfFile(n Name, file string) (string, error) {
-	v, ok := strings.CutPrefix(file, n.Pkg+"-")
-	if ok {
-		v, ok = strings.CutSuffix(v, ".tgz")
-	}
-	if !ok {
-		return "", apperr.NotFoundf("asset", file, "%s is not a tarball of %s", file, n)
-	}
-	if err := CheckVersion(v); err != nil {
-		return "", err
-	}
-	return v, nil
 }
 
 func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoints.Request, n Name, file string) error {
@@ -566,13 +545,6 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		}
 	}
 	return writeJSON(w, r, http.StatusOK, map[string]any{"ok": true, "id": n.String(), "success": true})
-}
-
-func validTag(t string) error {
-	if t == "" || len(t) > 128 || strings.ContainsAny(t, "/\\%?# \t") || strings.Contains(t, "..") || validSemver(t) {
-		return apperr.Validationf("invalid dist-tag %q (tags are names like beta, and must not be versions)", t)
-	}
-	return nil
 }
 
 // distTags serves `npm dist-tag ls|add|rm`.

@@ -122,3 +122,31 @@ func takeName(segs []string) (Name, []string, error) {
 	n, err := ParseName(segs[0])
 	return n, segs[1:], err
 }
+
+// versionOfFile reads the version from a tarball file name "pkg-1.2.3.tgz".
+func versionOfFile(n Name, file string) (string, error) {
+	v, ok := strings.CutPrefix(file, n.Pkg+"-")
+	if ok {
+		v, ok = strings.CutSuffix(v, ".tgz")
+	}
+	if !ok {
+		return "", apperr.NotFoundf("asset", file, "%s is not a tarball of %s", file, n)
+	}
+	if err := CheckVersion(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func validTag(t string) error {
+	if t == "" || len(t) > 128 || strings.ContainsAny(t, "/\\%?# \t") || strings.Contains(t, "..") || validSemver(t) {
+		return apperr.Validationf("invalid dist-tag %q (tags are names like beta, and must not be versions)", t)
+	}
+	return nil
+}
+
+// acceptsAbbreviated reports whether the client asked for the abbreviated
+// packument (npm sends it first, with application/json as a fallback).
+func acceptsAbbreviated(accept string) bool {
+	return strings.Contains(accept, AbbreviatedType)
+}

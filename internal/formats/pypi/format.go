@@ -1,8 +1,13 @@
 package pypi
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -80,4 +85,21 @@ func (l *Listing) Locate(version, file string) (packages.Located, error) {
 		return packages.Located{URL: f.URL, Digest: packages.Digest{Alg: "sha256", Sum: sum}, Version: v}, nil
 	}
 	return packages.Located{}, apperr.NotFoundf("asset", file, "%s is not on the upstream project page of %s", file, l.name)
+}
+
+// validPage keeps a cut-short or garbled answer out of the metadata cache: a
+// PEP 691 page must be JSON, an HTML page must at least look like markup (it
+// has no end marker to check; its files are verified by hash anyway).
+func validPage(contentType string, b []byte) error {
+	t := bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))) // a UTF-8 byte order mark is allowed
+	if strings.Contains(strings.ToLower(contentType), "json") || (len(t) > 0 && t[0] == '{') {
+		if !json.Valid(t) {
+			return errors.New("PEP 691 project page is not valid JSON")
+		}
+		return nil
+	}
+	if len(t) > 0 && (t[0] != '<' || !utf8.Valid(t)) {
+		return errors.New("project page is neither JSON nor HTML")
+	}
+	return nil
 }

@@ -1,9 +1,6 @@
 package pypi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -28,37 +24,6 @@ type Handler struct {
 	Log      *slog.Logger
 	// Limits bound an upload (zero fields: DefaultLimits).
 	Limits Limits
-}
-
-// Limits bound what one upload may send. The form fields are held in memory
-// while the file streams to the blob store, so each is bounded, and so are
-// their number and total; the file is bounded by MaxFileBytes.
-type Limits struct {
-	MaxFileBytes  int64 // the distribution file (--max-publish-bytes)
-	MaxFields     int   // form fields besides the file
-	MaxFieldBytes int64 // one field
-	MaxFormBytes  int64 // all fields together
-}
-
-// DefaultLimits are the limits of `wharf serve` without flags.
-func DefaultLimits() Limits {
-	return Limits{MaxFileBytes: 2 << 30, MaxFields: 1024, MaxFieldBytes: 1 << 20, MaxFormBytes: 8 << 20}
-}
-
-func (l *Limits) defaults() {
-	d := DefaultLimits()
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = d.MaxFileBytes
-	}
-	if l.MaxFields <= 0 {
-		l.MaxFields = d.MaxFields
-	}
-	if l.MaxFieldBytes <= 0 {
-		l.MaxFieldBytes = d.MaxFieldBytes
-	}
-	if l.MaxFormBytes <= 0 {
-		l.MaxFormBytes = d.MaxFormBytes
-	}
 }
 
 // New builds the handler.
@@ -342,21 +307,4 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	// twine prints the reason phrase: it carries the message, as on PyPI.
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))
-}
-
-// validPage keeps a cut-short or garbled answer out of the metadata cache: a
-// PEP 691 page must be JSON, an HTML page must at least look like markup (it
-// has no end marker to check; its files are verified by hash anyway).
-func validPage(contentType string, b []byte) error {
-	t := bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))) // a UTF-8 byte order mark is allowed
-	if strings.Contains(strings.ToLower(contentType), "json") || (len(t) > 0 && t[0] == '{') {
-		if !json.Valid(t) {
-			return errors.New("PEP 691 project page is not valid JSON")
-		}
-		return nil
-	}
-	if len(t) > 0 && (t[0] != '<' || !utf8.Valid(t)) {
-		return errors.New("project page is neither JSON nor HTML")
-	}
-	return nil
 }
