@@ -117,13 +117,13 @@ func TestCargoBadInput(t *testing.T) {
 			t.Errorf("publish %s after foo-bar: %d %s, want 409", n, st, body)
 		}
 	}
-	// Same name in another case is the same crate: its version is a conflict,
-	// a new version is fine and listed under the lowercased name.
-	if st, body := publishRaw(t, ep, tok, cargofmt.EncodePublish(metaJSON("Foo-Bar", "1.0.0"), crateBytes(t, "Foo-Bar", "1.0.0", ""))); st != http.StatusConflict {
-		t.Errorf("republish Foo-Bar 1.0.0: %d %s, want 409", st, body)
+	// Same name in another case is the same crate, which keeps its first
+	// spelling (crates.io: "crate was previously named foo-bar").
+	if st, body := publishRaw(t, ep, tok, cargofmt.EncodePublish(metaJSON("Foo-Bar", "1.1.0"), crateBytes(t, "Foo-Bar", "1.1.0", ""))); st != http.StatusConflict || !strings.Contains(body, "previously named foo-bar") {
+		t.Errorf("publish Foo-Bar 1.1.0 after foo-bar: %d %s, want 409", st, body)
 	}
-	if st, body := publishRaw(t, ep, tok, cargofmt.EncodePublish(metaJSON("Foo-Bar", "1.1.0"), crateBytes(t, "Foo-Bar", "1.1.0", ""))); st != 200 {
-		t.Errorf("publish Foo-Bar 1.1.0: %d %s", st, body)
+	if st, body := publishRaw(t, ep, tok, cargofmt.EncodePublish(metaJSON("foo-bar", "1.1.0"), crateBytes(t, "foo-bar", "1.1.0", ""))); st != 200 {
+		t.Errorf("publish foo-bar 1.1.0: %d %s", st, body)
 	}
 	st, idx := get(t, ep+cargofmt.IndexPath("foo-bar"), tok)
 	if st != 200 || strings.Count(idx, "\n") != 2 {

@@ -357,6 +357,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		h.WriteError(w, r, err)
 		return
 	}
+	if err := h.checkSpelling(ctx, chain, meta.Name); err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
 	file := CrateFile(key, meta.Vers)
 	if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatCargo, "", key, meta.Vers, file); err != nil {
 		h.WriteError(w, r, err)
@@ -386,6 +390,23 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"warnings":{"invalid_categories":[],"invalid_badges":[],"other":[]}}`)
+}
+
+// checkSpelling refuses a version of an existing crate spelled in another
+// case than the crate was first published with, as crates.io does ("crate
+// was previously named ..."): every entry of an index file names the crate
+// one way.
+func (h *Handler) checkSpelling(ctx context.Context, chain packages.Chain, name string) error {
+	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", Key(name))
+	if err != nil {
+		return err
+	}
+	for _, hit := range res.Hits {
+		if dn := hit.Version.DisplayName; dn != "" && dn != name {
+			return apperr.Conflictf("package", name, "crate was previously named %s; publish it under that name", dn)
+		}
+	}
+	return nil
 }
 
 // checkCollision refuses a crate whose name equals another crate's of the
