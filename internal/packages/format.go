@@ -31,6 +31,16 @@ import (
 //
 // Handlers keep the wire: paths, bodies, content negotiation, their native
 // error documents. They never touch the store.
+//
+// A new format plugs in by: a Format (and its Listing type) in its package,
+// pure and tested without a server; Engine.Register(format) in its handler's
+// constructor (Publish then checks shadowing against its registries); in its
+// handlers, SearchOrder(repo) then Resolve (index pages), Fetch (downloads),
+// Publish or PublishFile after CheckPublish/CheckPublishFile (uploads: refusals
+// are decided before any bytes are stored), Allow for an early refusal.
+// Errors come back as apperr kinds: AccessDenied (an origin rule: 403),
+// Conflict (409), NotFound, and Internal wrapping upstream.ErrUnavailable (502)
+// for an upstream that failed or sent what does not verify.
 
 // Format is what a package format supplies to the engine. Implementations are
 // pure: no I/O, no state beyond configuration (limits).
