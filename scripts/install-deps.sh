@@ -9,6 +9,8 @@ packages=(ca-certificates git postgresql
   # since Maven Central is not reachable.
   maven libmaven-deploy-plugin-java libmaven-dependency-plugin-java libmaven-install-plugin-java
   libmaven-resources-plugin-java libmaven-compiler-plugin-java libmaven-jar-plugin-java libsurefire-java
+  # RubyGems e2e (e2e/rubygems): gem build/push/install and bundle install.
+  ruby bundler
   # The console test (internal/app TestConsoleInChromium) drives headless Chromium with chromedp.
   chromium)
 missing=()

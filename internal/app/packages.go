@@ -6,9 +6,11 @@ import (
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/endpoints"
+	"github.com/wharf-dev/wharf/internal/formats/cargo"
 	"github.com/wharf-dev/wharf/internal/formats/maven"
 	"github.com/wharf-dev/wharf/internal/formats/npm"
 	"github.com/wharf-dev/wharf/internal/formats/pypi"
+	"github.com/wharf-dev/wharf/internal/formats/rubygems"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -33,6 +35,9 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		return svc.AuthorizePackage(ctx, c, action, repo, pkg.Format, pkg.Namespace, pkg.Name)
 	}
 	a.registerFormats(rt)
+	// Generic packages are served by the API itself (PublishPackageVersion,
+	// GetPackageVersionAsset); every other format needs its endpoint.
+	svc.Serves = func(f model.Format) bool { return f == model.FormatGeneric || rt.Handles(f) }
 	return rt
 }
 
@@ -48,4 +53,6 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	mvn := maven.New(a.Engine, a.Upstream, rt.Check, a.log)
 	mvn.Limits = maven.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxPomBytes: l.MavenMaxPomBytes, MaxMetadataBytes: l.MavenMaxMetadataBytes}
 	rt.Handle(model.FormatMaven, mvn)
+	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }

@@ -105,6 +105,9 @@ func NewRouter(svc *service.Service, tokens TokenValidator, publicURL string, lo
 // Handle registers a format's handler.
 func (rt *Router) Handle(f model.Format, h Handler) { rt.formats[f] = h }
 
+// Handles reports whether a format has a handler.
+func (rt *Router) Handles(f model.Format) bool { _, ok := rt.formats[f]; return ok }
+
 // ParsePath splits /{domain}-{owner}/{format}/{repo}/{rest}. The owner is the
 // last 12 characters of the first segment, so domain names keep their hyphens.
 func ParsePath(p string) (domain, owner string, format model.Format, repo, rest string, ok bool) {

@@ -15,7 +15,8 @@ func NormalizeName(f Format, name string) string {
 	switch f {
 	case FormatPypi:
 		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
-	case FormatNuget:
+	case FormatNuget, FormatCargo:
+		// Crate names are case-insensitive: cargo asks for the lowercased name.
 		return strings.ToLower(name)
 	}
 	return name

@@ -8,8 +8,8 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
-	"github.com/wharf-dev/wharf/internal/paging"
 	"github.com/wharf-dev/wharf/internal/packagegroups"
+	"github.com/wharf-dev/wharf/internal/paging"
 	"github.com/wharf-dev/wharf/internal/store"
 )
 

@@ -278,6 +278,9 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, ref
 	if !ok {
 		return model.Repository{}, apperr.Validationf("external connection %q is not supported; supported: %s", name, strings.Join(externalConnectionNames(), ", "))
 	}
+	if err := s.checkServed(format); err != nil {
+		return model.Repository{}, err
+	}
 	r, err := s.repository(ctx, c, ref, "codeartifact:AssociateExternalConnection")
 	if err != nil {
 		return model.Repository{}, err

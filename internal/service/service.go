@@ -69,6 +69,10 @@ type Service struct {
 	// that is not one of wharf's own KMS keys is then accepted at
 	// CreateDomain as that KMS's, and checked on first use.
 	ExternalKMS bool
+	// Serves reports whether wharf serves a format's package endpoint (nil:
+	// every format). GetRepositoryEndpoint and AssociateExternalConnection
+	// refuse the others rather than hand out a URL that answers 404.
+	Serves func(model.Format) bool
 }
 
 // BlobSweeper removes a domain's blobs that nothing references or pins

@@ -59,6 +59,9 @@ func (s *Service) GetRepositoryEndpoint(ctx context.Context, c Caller, ref RepoR
 	if !model.ValidFormat(format) {
 		return "", apperr.Validationf("format %q is not one of npm, pypi, maven, nuget, generic, ruby, swift, cargo", format)
 	}
+	if err := s.checkServed(model.Format(format)); err != nil {
+		return "", err
+	}
 	if endpointType != "" && endpointType != "ipv4" && endpointType != "dualstack" {
 		return "", apperr.Validationf("endpointType %q must be ipv4 or dualstack", endpointType)
 	}

@@ -74,7 +74,7 @@ func (f *Fetcher) assetHostAllowed(conn string, b, u *url.URL) bool {
 	if strings.EqualFold(u.Host, b.Host) {
 		return true
 	}
-	for _, h := range f.opt.AssetHosts[conn] {
+	for _, h := range f.assetHosts(conn) {
 		if strings.EqualFold(u.Host, h) {
 			return true
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -162,6 +163,45 @@ type Fetcher struct {
 
 	stats map[string]*counters     // fixed at New: one per known connection
 	pool  map[string]chan struct{} // per-connection request slots
+
+	// trusted are asset hosts learned from a connection's own upstream
+	// configuration document (a Cargo index's config.json "dl"), added to
+	// Options.AssetHosts by TrustAssetHost.
+	trustedMu sync.RWMutex
+	trusted   map[string][]string
+}
+
+// TrustAssetHost lets conn's assets be fetched from u's host (host:port) from
+// now on, besides the upstream's own host and Options.AssetHosts. It is for a
+// download location the configured upstream itself names in its configuration
+// (a Cargo sparse index's config.json "dl", which crates.io points at another
+// host): the operator chose that upstream, so its configuration is trusted as
+// the upstream URL is. Never call it with a URL taken from package metadata.
+func (f *Fetcher) TrustAssetHost(conn string, u *url.URL) {
+	if u == nil || u.Host == "" {
+		return
+	}
+	f.trustedMu.Lock()
+	defer f.trustedMu.Unlock()
+	for _, h := range f.trusted[conn] {
+		if strings.EqualFold(h, u.Host) {
+			return
+		}
+	}
+	if f.trusted == nil {
+		f.trusted = map[string][]string{}
+	}
+	f.trusted[conn] = append(f.trusted[conn], u.Host)
+}
+
+// assetHosts are the extra hosts conn's assets may come from.
+func (f *Fetcher) assetHosts(conn string) []string {
+	f.trustedMu.RLock()
+	defer f.trustedMu.RUnlock()
+	if len(f.trusted[conn]) == 0 {
+		return f.opt.AssetHosts[conn]
+	}
+	return append(append([]string(nil), f.opt.AssetHosts[conn]...), f.trusted[conn]...)
 }
 
 // New builds a Fetcher for the given sources. cache may be nil only if
@@ -417,7 +457,7 @@ func (f *Fetcher) send(ctx context.Context, conn string, req *http.Request) (res
 	}
 	req.Header.Set("User-Agent", f.opt.UserAgent)
 	if b, ok := (*f.src.Load())[conn]; ok {
-		ctx = context.WithValue(ctx, redirectKey{}, &redirectRule{conn: conn, base: b, hosts: f.opt.AssetHosts[conn]})
+		ctx = context.WithValue(ctx, redirectKey{}, &redirectRule{conn: conn, base: b, hosts: f.assetHosts(conn)})
 	}
 	c := f.stats[conn]
 	c.requests.Add(1)

@@ -1,0 +1,22 @@
+package service
+
+import (
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// checkServed refuses a format whose endpoint wharf does not serve.
+func (s *Service) checkServed(f model.Format) error {
+	if s.Serves == nil || s.Serves(f) {
+		return nil
+	}
+	var served []string
+	for _, x := range model.Formats {
+		if s.Serves(x) {
+			served = append(served, string(x))
+		}
+	}
+	return apperr.Validationf("wharf does not serve the %s format yet (it serves %s); see docs/compatibility.md", f, strings.Join(served, ", "))
+}
