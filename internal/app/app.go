@@ -128,7 +128,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		c.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
 		blobs = c
 	}
-	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher}
+	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
 	return engine, fetcher, nil
 }
 

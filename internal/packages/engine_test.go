@@ -3,8 +3,10 @@ package packages_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -433,5 +435,50 @@ func TestInternalUpstreamBlockedByGroup(t *testing.T) {
 	}
 	if _, a, err := e.eng.Fetch(e.ctx, npm.Format{}, e.chain("app"), "acme", "lib", "1.0.0", npm.AssetName, false); err != nil || a.Size != int64(len("app's own")) {
 		t.Fatalf("Fetch of app's own version: %v (%d bytes)", err, a.Size)
+	}
+}
+
+// TestRetainHoldsTheBlobsItReferences: a version retained downstream pins the
+// upstream version's blobs before its row is recorded (blob collection must
+// not remove them in between), and a blob already gone refuses the retention
+// with nothing recorded.
+func TestRetainHoldsTheBlobsItReferences(t *testing.T) {
+	e := newEnv(t)
+	body := []byte("tarball bytes of @acme/held")
+	if err := e.publishNpm("store", "acme", "held", "1.0.0", body); err != nil {
+		t.Fatal(err)
+	}
+	hit, err := e.eng.Find(e.ctx, e.chain("app"), model.FormatNpm, "acme", "held", "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.eng.Hold = func(_ context.Context, o, d string, sha256s []string) error {
+		return apperr.New(apperr.NotFound, "blob %s is gone", sha256s[0])
+	}
+	if err := e.eng.Retain(e.ctx, e.repos["app"], hit); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("retain with a blob gone: %v, want NotFound", err)
+	}
+	if n := e.versions("app", "acme", "held"); n != 0 {
+		t.Fatalf("app holds %d versions after a refused retention, want 0", n)
+	}
+
+	var held []string
+	e.eng.Hold = func(_ context.Context, o, d string, sha256s []string) error {
+		if o != owner || d != domain {
+			t.Errorf("hold in %s/%s, want %s/%s", o, d, owner, domain)
+		}
+		held = append(held, sha256s...)
+		return nil
+	}
+	if err := e.eng.Retain(e.ctx, e.repos["app"], hit); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if len(held) != 1 || held[0] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("held %v, want the tarball's sha256 %x", held, sum)
+	}
+	if n := e.versions("app", "acme", "held"); n != 1 {
+		t.Fatalf("app holds %d versions after retention, want 1", n)
 	}
 }

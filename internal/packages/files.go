@@ -91,6 +91,9 @@ func (e *Engine) RetainFile(ctx context.Context, requester model.Repository, hit
 	if err := e.Retain(ctx, requester, hit); err != nil || hit.Repo.Name == requester.Name {
 		return err
 	}
+	if err := e.hold(ctx, requester, []model.Asset{a}); err != nil {
+		return err
+	}
 	err := e.Store.AddAsset(ctx, Key(requester, hit.Version.Format, hit.Version.Namespace, hit.Version.Name), hit.Version.Version, a)
 	if apperr.Is(err, apperr.Conflict) {
 		return nil

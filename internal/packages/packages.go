@@ -47,6 +47,10 @@ type Engine struct {
 	Audit *audit.Recorder
 	// Upstream fetches from external connections (nil: none are consulted).
 	Upstream *upstream.Fetcher
+	// Hold pins a domain's blobs that a version about to be recorded
+	// references, so that blob collection (internal/blobgc) cannot remove them
+	// in between; NotFound when one is already gone. nil: no collection runs.
+	Hold func(ctx context.Context, owner, domain string, sha256s []string) error
 
 	fmu     sync.RWMutex
 	formats map[model.Format]Format
@@ -240,11 +244,30 @@ func (e *Engine) Retain(ctx context.Context, requester model.Repository, hit Hit
 	if err != nil {
 		return err
 	}
+	// The retained row references the upstream version's blobs: pin them
+	// until it is recorded, or a disposal of that version at the same
+	// instant could remove them under it.
+	if err := e.hold(ctx, requester, assets); err != nil {
+		return err
+	}
 	stored, created, err := e.storeCopy(ctx, requester, hit.Version, assets, model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow})
 	if created {
 		e.auditRetain(ctx, stored, assets, hit.Repo.Name)
 	}
 	return err
+}
+
+// hold pins the blobs of assets in repo's domain (Engine.Hold) before a row
+// that references them is recorded.
+func (e *Engine) hold(ctx context.Context, repo model.Repository, assets []model.Asset) error {
+	if e.Hold == nil || len(assets) == 0 {
+		return nil
+	}
+	digests := make([]string, len(assets))
+	for i, a := range assets {
+		digests[i] = a.Hashes.SHA256
+	}
+	return e.Hold(ctx, repo.DomainOwner, repo.DomainName, digests)
 }
 
 // auditRetain records a version copied downstream from an upstream repository.
