@@ -17,11 +17,9 @@
 //     writer's Commit then stores its bytes anew.
 //
 // A writer that records references to blobs already stored, without storing
-// them (CopyPackageVersions), pins them with Collector.Hold, which also tells
-// it when one is already gone. (Retention of a version found upstream into a
-// downstream repository, in internal/packages, does not hold yet: its source
-// version's own rows protect the blobs unless that version is disposed in the
-// same instant.)
+// them (CopyPackageVersions, and the retention of a version found upstream
+// into a downstream repository: packages.Engine.Hold), pins them with
+// Collector.Hold, which also tells it when one is already gone.
 //
 // A pin never released (a crashed writer, or one whose request ended before a
 // detached fetch it started finished) protects its blob for Grace; the
