@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
@@ -44,46 +42,17 @@ func cargoBin(t *testing.T) string {
 
 func setup(t *testing.T, srv *apptest.Server, domain string, repos []string, upstreams map[string][]string, external map[string]string) *codeartifact.Client {
 	t.Helper()
-	ctx := context.Background()
-	ca := srv.CodeArtifact()
-	if _, err := ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String(domain)}); err != nil {
-		t.Fatalf("CreateDomain: %v", err)
-	}
-	for _, r := range repos {
-		in := &codeartifact.CreateRepositoryInput{Domain: aws.String(domain), Repository: aws.String(r)}
-		for _, u := range upstreams[r] {
-			in.Upstreams = append(in.Upstreams, types.UpstreamRepository{RepositoryName: aws.String(u)})
-		}
-		if _, err := ca.CreateRepository(ctx, in); err != nil {
-			t.Fatalf("CreateRepository %s: %v", r, err)
-		}
-		if ec, ok := external[r]; ok {
-			if _, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{
-				Domain: aws.String(domain), Repository: aws.String(r), ExternalConnection: aws.String(ec)}); err != nil {
-				t.Fatalf("AssociateExternalConnection %s: %v", r, err)
-			}
-		}
-	}
-	return ca
+	return srv.Setup(t, domain, repos, upstreams, external)
 }
 
 func token(t *testing.T, ca *codeartifact.Client, domain string) string {
 	t.Helper()
-	out, err := ca.GetAuthorizationToken(context.Background(), &codeartifact.GetAuthorizationTokenInput{Domain: aws.String(domain)})
-	if err != nil {
-		t.Fatalf("GetAuthorizationToken: %v", err)
-	}
-	return aws.ToString(out.AuthorizationToken)
+	return apptest.Token(t, ca, domain)
 }
 
 func endpoint(t *testing.T, ca *codeartifact.Client, domain, repo string) string {
 	t.Helper()
-	out, err := ca.GetRepositoryEndpoint(context.Background(), &codeartifact.GetRepositoryEndpointInput{
-		Domain: aws.String(domain), Repository: aws.String(repo), Format: types.PackageFormatCargo})
-	if err != nil {
-		t.Fatalf("GetRepositoryEndpoint: %v", err)
-	}
-	return aws.ToString(out.RepositoryEndpoint)
+	return apptest.Endpoint(t, ca, domain, repo, types.PackageFormatCargo)
 }
 
 // cargoEnv is a cargo home with one registry per wharf repository, each
