@@ -63,6 +63,10 @@ type App struct {
 	upstreamWarnings upstreamWarnings
 	// debug serves pprof when --debug-addr is set.
 	debug *debugServer
+	// domainKey is the sealed store's domain-key check (DomainKey, memoized
+	// per domain generation by the read cache), shared by the router and the
+	// decrypted-blob cache.
+	domainKey sealed.DomainKeyFunc
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -73,7 +77,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		return nil, nil, fmt.Errorf("opening blob store: %w", err)
 	}
 	kp := a.keys
-	domainKey := DomainKey(st)
+	domainKey := a.domainKey
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
 		if !ok {
@@ -103,7 +107,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// memory once read: content-addressed, so never stale (internal/blob/memcache).
 	// The domain's key must still be usable for its plaintext to be served from
 	// memory: keyFor refuses while the key is disabled or pending deletion.
-	blobs := memcache.New(envelope.New(disk, kp, keyFor), 32<<20, 1<<20)
+	blobs := memcache.New(envelope.New(disk, kp, keyFor), blobCacheBytes, blobCacheMaxItem)
 	blobs.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec}
 	return engine, fetcher, nil
@@ -127,7 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
-	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m}
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, Metrics: m, domainKey: sealedStore.DomainKey}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -188,7 +192,8 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 //
 // With readCache (the server), the read cache sits between the backend and the
 // sealing layer: it holds sealed rows, so the domain key's state is consulted
-// (KMS keys are never cached) every time sealed content is opened, and a key
+// every time sealed content is opened (KMS keys and the check's answer are
+// cached under their own generation, retired by every KMS key write), and a key
 // disabled after a row was cached still makes it unreadable.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, error) {
 	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
@@ -220,9 +225,15 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// Generations in memory for SQLite (this process is its only writer of
 		// what is cached), in the database for PostgreSQL (replicas see each
 		// other's writes on their next request).
-		raw = cached.New(raw, cached.Options{Shared: cfg.Database != ""})
+		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: storeCacheBytes})
 	}
-	return sealed.New(raw, kp, kp, DomainKey(raw)), kp, nil
+	keyFor := DomainKey(raw)
+	if c, ok := raw.(*cached.Store); ok {
+		// One answer per domain and generation for the three checks each
+		// package request makes (router, sealed store, decrypted blobs).
+		keyFor = c.MemoDomainKey(keyFor)
+	}
+	return sealed.New(raw, kp, kp, keyFor), kp, nil
 }
 
 // DomainKey returns the key ARN that encrypts a domain's packages and metadata,
