@@ -58,6 +58,12 @@ const secretPrefix = "wharf-sealed:v1:"
 
 // secretContext names the master-derived key of one access key's secret, and
 // is authenticated with it: a sealed secret moved to another key id fails.
+// DomainKey is the domain-key check the store opens content with (New's
+// keyFor): the key ARN of the domain, or why it cannot be used.
+func (s *Store) DomainKey(ctx context.Context, owner, domain string) (string, error) {
+	return s.keyFor(ctx, owner, domain)
+}
+
 func secretContext(accessKeyID string) string { return "wharf:secret-access-key:" + accessKeyID }
 
 // PutAccessKey stores k with its secret sealed under the master key.
