@@ -88,7 +88,7 @@ func TestMemoDomainKey(t *testing.T) {
 			setKey("k-d", model.KMSKeyDisabled) // the very next check refuses
 			ask("d", 3, apperr.Validation)
 			ask("d", 3, apperr.Validation) // a refusal the stored state decides is kept too
-			ask("e", 4, none)                // every KMS key write retires every domain's answer
+			ask("e", 4, none)              // every KMS key write retires every domain's answer
 			setKey("k-d", model.KMSKeyEnabled)
 			ask("d", 5, none)
 			ask("e", 6, none)
