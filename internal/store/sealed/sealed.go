@@ -46,6 +46,7 @@ type Store struct {
 	master MasterKey
 	keys   keys.Provider
 	keyFor DomainKeyFunc
+	opened openedCache
 }
 
 // New wraps inner.
@@ -227,6 +228,15 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn fun
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
+	if withReadme {
+		// One version's content, opened again and again (every tarball GET):
+		// served from the memo, its metadata copied (callers own what they get).
+		if o := s.opened.get(v.Metadata, keyARN, v); o != nil {
+			v.Summary, v.Readme, v.Metadata = o.summary, o.readme, bytes.Clone(o.metadata)
+			return v, nil
+		}
+	}
+	sealedBytes := v.Metadata
 	dek, err := s.keys.Decrypt(ctx, keyARN, wrapped)
 	if err != nil {
 		if errors.Is(err, keys.ErrInvalidCiphertext) {
@@ -249,6 +259,10 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn fun
 	summary, readme, metadata, ok := decodeContent(pt, withReadme)
 	if !ok {
 		return corrupt()
+	}
+	if withReadme {
+		s.opened.put(sealedBytes, &openedVersion{keyARN: keyARN, pkg: v.PackageKey, version: v.Version,
+			summary: summary, readme: readme, metadata: bytes.Clone(metadata)})
 	}
 	v.Summary, v.Readme, v.Metadata = summary, readme, metadata
 	return v, nil
