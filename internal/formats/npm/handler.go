@@ -45,7 +45,7 @@ type Options struct {
 	Check endpoints.Checker
 	// MaxPublishBytes bounds a publish request body (base64 and all).
 	MaxPublishBytes int64
-	// RenderCacheBytes bounds the rendered-packument cache (default 12 MiB;
+	// RenderCacheBytes bounds the rendered-packument cache (default 16 MiB;
 	// negative disables it).
 	RenderCacheBytes int64
 	// Limits bound the metadata of a publish (zero fields: DefaultLimits);
@@ -76,7 +76,7 @@ func New(o Options) *Handler {
 	h := &Handler{o: o, log: o.Log.With("format", "npm")}
 	switch {
 	case o.RenderCacheBytes == 0:
-		h.rendered = newRenderCache(12 << 20)
+		h.rendered = newRenderCache(16 << 20)
 	case o.RenderCacheBytes > 0:
 		h.rendered = newRenderCache(o.RenderCacheBytes)
 	}

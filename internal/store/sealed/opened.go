@@ -8,7 +8,7 @@ import (
 
 // openedBudget bounds the opened-version memo: the versions a busy wharf
 // reads again and again (every tarball GET opens its version) are few.
-const openedBudget = 2 << 20
+const openedBudget = 4 << 20
 
 // openedCache remembers the opened content of sealed versions, keyed by the
 // sealed bytes themselves. Opening is a pure function of those bytes (wrapped
