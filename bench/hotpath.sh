@@ -56,6 +56,14 @@ http {
 NGX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
 N=http://127.0.0.1:$nport
+# The floor: the same bytes from memory through net/http alone (no token, no
+# lookup, no log), what any Go server pays per request on this machine.
+fport=$(free_port)
+"$work/hotload" floor -listen 127.0.0.1:$fport -dir "$work/www" >/dev/null &
+fpid=$!
+F=http://127.0.0.1:$fport
+for _ in $(seq 100); do curl -sf "$F/tarball.tgz" -o /dev/null && break; sleep 0.1; done
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 rate() { # wrk's req/s; refuses a run with any non-2xx/3xx answer
 	local out; out=$(wrk -t2 -c64 -d${D}s "$@")
 	if grep -q 'Non-2xx' <<<"$out"; then echo "error answers in: wrk $*" >&2; echo "$out" >&2; exit 1; fi
@@ -77,13 +85,22 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" -H "If-None-Match: $eta
 echo "If-None-Match $etag -> $code"
 printf 'sizes: tarball %s B, full packument %s B (gzip %s B), abbreviated %s B (gzip %s B)\n' "$(stat -c%s "$work/www/tarball.tgz")" \
 	"$(stat -c%s "$work/www/full.json")" "$(stat -c%s "$work/www/full.json.gz")" "$(stat -c%s "$work/www/abbr.json")" "$(stat -c%s "$work/www/abbr.json.gz")"
-printf '%-34s %12s %12s %7s\n' case wharf nginx ratio
-row() { printf '%-34s %12s %12s %7.3f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"; }
-w=$(rate -H "$AUTH" "$TARBALL"); n=$(rate "$N/tarball.tgz"); row "tarball 23 KB" "$w" "$n"
-w=$(rate -H "$AUTH" "$PACKUMENT"); n=$(rate "$N/full.json"); row "full packument" "$w" "$n"
-w=$(rate -H "$AUTH" -H "Accept: $ABBR" "$PACKUMENT"); n=$(rate "$N/abbr.json"); row "abbreviated packument" "$w" "$n"
-w=$(rate -H "$AUTH" -H "Accept-Encoding: gzip" "$PACKUMENT"); n=$(rate -H "Accept-Encoding: gzip" "$N/full.json"); row "full packument, gzip" "$w" "$n"
-w=$(rate -H "$AUTH" -H "Accept-Encoding: gzip" -H "Accept: $ABBR" "$PACKUMENT"); n=$(rate -H "Accept-Encoding: gzip" "$N/abbr.json"); row "abbreviated packument, gzip" "$w" "$n"
+# The server's CPU per answer (its /proc ticks over the wrk run) beside each rate.
+ticks() { local p t=0; for p in ${1:-$wpid}; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+prate() { # pid, then rate's args: prints the rate and µs of that process's CPU per answer
+	local pid=$1 t0 r; shift; t0=$(ticks $pid); r=$(rate "$@")
+	echo "$r $(echo "($(ticks $pid) - $t0) * 1000000 / $(getconf CLK_TCK) / ($r * $D)" | bc)"
+}
+wrate() { prate $wpid "$@"; }
+frate() { prate $fpid "$@"; }
+nrate() { prate "$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')" "$@"; } # nginx's workers
+printf '%-28s %9s %9s %9s %7s %11s   %s\n' case wharf nginx go-floor ratio floor/nginx 'server CPU µs/answer: wharf nginx floor'
+row() { printf '%-28s %9s %9s %9s %7.3f %11.3f   %5s %5s %5s\n' "$1" "$2" "$3" "$4" "$(echo "$2 / $3" | bc -l)" "$(echo "$4 / $3" | bc -l)" "$5" "$7" "$6"; }
+read -r w c <<<"$(wrate -H "$AUTH" "$TARBALL")"; read -r n nc <<<"$(nrate "$N/tarball.tgz")"; read -r f fc <<<"$(frate "$F/tarball.tgz")"; row "tarball 23 KB" "$w" "$n" "$f" "$c" "$fc" "$nc"
+read -r w c <<<"$(wrate -H "$AUTH" "$PACKUMENT")"; read -r n nc <<<"$(nrate "$N/full.json")"; read -r f fc <<<"$(frate "$F/full.json")"; row "full packument" "$w" "$n" "$f" "$c" "$fc" "$nc"
+read -r w c <<<"$(wrate -H "$AUTH" -H "Accept: $ABBR" "$PACKUMENT")"; read -r n nc <<<"$(nrate "$N/abbr.json")"; read -r f fc <<<"$(frate "$F/abbr.json")"; row "abbreviated packument" "$w" "$n" "$f" "$c" "$fc" "$nc"
+read -r w c <<<"$(wrate -H "$AUTH" -H "Accept-Encoding: gzip" "$PACKUMENT")"; read -r n nc <<<"$(nrate -H "Accept-Encoding: gzip" "$N/full.json")"; read -r f fc <<<"$(frate -H "Accept-Encoding: gzip" "$F/full.json")"; row "full packument, gzip" "$w" "$n" "$f" "$c" "$fc" "$nc"
+read -r w c <<<"$(wrate -H "$AUTH" -H "Accept-Encoding: gzip" -H "Accept: $ABBR" "$PACKUMENT")"; read -r n nc <<<"$(nrate -H "Accept-Encoding: gzip" "$N/abbr.json")"; read -r f fc <<<"$(frate -H "Accept-Encoding: gzip" "$F/abbr.json")"; row "abbreviated packument, gzip" "$w" "$n" "$f" "$c" "$fc" "$nc"
 # The load generator (aws-sdk-go-v2, signing every call) shares the 2 cores
 # with wharf; wharf's own CPU time per call is printed beside the rate.
 ticks() { awk '{print $14 + $15}' /proc/$wpid/stat; }
@@ -96,6 +113,7 @@ api() {
 }
 api DescribeRepository
 api GetAuthorizationToken
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wharf RSS after the run: $(ps -o rss= -p $wpid) KiB (peak $(awk '/VmHWM/ {print $2}' /proc/$wpid/status) KiB)"
 prof tarball -H "$AUTH" "$TARBALL"
 prof full -H "$AUTH" "$PACKUMENT"

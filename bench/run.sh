@@ -14,6 +14,7 @@
 #   WHARF_BENCH_OUT    where the results go                          default above
 #   WHARF_BENCH_REPS   measured runs of npm ci, pip and mvn per system (the best counts)  default 1
 #   WHARF_BENCH_KEEP=1 keep the work directory (logs, data) afterwards
+#   WHARF_BENCH_DEBUG_ADDR  serve wharf's net/http/pprof there (--debug-addr), e.g. 127.0.0.1:6061
 #   NPM_REGISTRY       upstream of the npm cases                     default $(npm config get registry)
 #
 # Everything listens on 127.0.0.1 with ports the kernel hands out; every
@@ -212,7 +213,7 @@ WHARF_PORT=$(free_port)
 WHARF=http://127.0.0.1:$WHARF_PORT
 start_wharf() {
   WHARF_ROOT_ACCESS_KEY_ID=$WHARF_KEY WHARF_ROOT_SECRET_ACCESS_KEY=$WHARF_SECRET "$WORK/bin/wharf" serve --listen "127.0.0.1:$WHARF_PORT" --data-dir "$WORK/wharf-data" --log-level warn \
-    --metadata-ttl 1h \
+    --metadata-ttl 1h ${WHARF_BENCH_DEBUG_ADDR:+--debug-addr "$WHARF_BENCH_DEBUG_ADDR"} \
     --upstream public:npmjs="$NPM_REGISTRY" \
     --upstream public:pypi="$NGINX/pypi/" \
     --upstream public:maven-central="$NGINX/maven2/" \

@@ -7,7 +7,12 @@
 //	    that many versions and package "tb" with one tarball of that size, and
 //	    prints shell assignments: TOKEN, PACKUMENT, TARBALL.
 //	hotload api -url ... -op DescribeRepository -c 64 -d 10s
-//	    SigV4-signed calls through aws-sdk-go-v2, reports calls/s.
+//	    SigV4-signed calls through aws-sdk-go-v2, reports calls/s and the
+//	    load generator's own CPU time per call (it shares the cores with wharf).
+//	hotload floor -listen 127.0.0.1:8081 -dir DIR
+//	    serves DIR's files from memory with nothing but net/http (Content-Length,
+//	    ETag, the .gz copy to Accept-Encoding: gzip): the floor of a Go server
+//	    on this machine, which no wharf request can beat (bench/PROFILE.md).
 //
 // Credentials come from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY.
 package main
@@ -22,11 +27,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,6 +55,8 @@ func main() {
 	op := fs.String("op", "DescribeRepository", "DescribeRepository or GetAuthorizationToken")
 	conc := fs.Int("c", 64, "concurrent callers")
 	dur := fs.Duration("d", 10*time.Second, "duration")
+	listen := fs.String("listen", "127.0.0.1:0", "floor: address to serve on")
+	dir := fs.String("dir", ".", "floor: directory whose files are served")
 	_ = fs.Parse(os.Args[2:])
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}}
 	ca := codeartifact.NewFromConfig(aws.Config{
@@ -61,6 +71,8 @@ func main() {
 		err = setup(ctx, ca, hc, *base, *versions, *tarKB)
 	case "api":
 		err = load(ctx, ca, *op, *conc, *dur)
+	case "floor":
+		err = floor(*listen, *dir)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -156,6 +168,7 @@ func load(ctx context.Context, ca *codeartifact.Client, op string, conc int, dur
 	}
 	var calls, fails atomic.Int64
 	var firstErr atomic.Value
+	cpu0 := cpuTime()
 	stop := time.Now().Add(dur)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -176,9 +189,71 @@ func load(ctx context.Context, ca *codeartifact.Client, op string, conc int, dur
 	wg.Wait()
 	el := time.Since(start)
 	fmt.Printf("%s: %d calls in %.1fs with %d goroutines: %.0f calls/s, %d failed", op, calls.Load(), el.Seconds(), conc, float64(calls.Load())/el.Seconds(), fails.Load())
+	if n := calls.Load(); n > 0 {
+		fmt.Printf("; client CPU %d µs/call", (cpuTime()-cpu0).Microseconds()/n)
+	}
 	if e := firstErr.Load(); e != nil {
 		fmt.Printf(" (first: %v)", e)
 	}
 	fmt.Println()
 	return nil
+}
+
+// cpuTime is this process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// floor serves dir's regular files from memory with net/http alone: no
+// authentication, no lookup, no log. Its rate against nginx's on the same
+// bytes is what the Go server itself costs on this machine.
+func floor(listen, dir string) error {
+	type file struct {
+		body, gz []byte
+		etag     string
+	}
+	files := map[string]*file{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".gz") {
+			continue
+		}
+		b, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			return err
+		}
+		sum := sha1.Sum(b)
+		f := &file{body: b, etag: `"` + hex.EncodeToString(sum[:]) + `"`}
+		if gz, err := os.ReadFile(dir + "/" + e.Name() + ".gz"); err == nil {
+			f.gz = gz
+		}
+		files["/"+e.Name()] = f
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr())
+	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := files[r.URL.Path]
+		if f == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h["Content-Type"] = []string{"application/json"}
+		h["Etag"] = []string{f.etag}
+		body := f.body
+		if f.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			body = f.gz
+			h["Content-Encoding"] = []string{"gzip"}
+		}
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		_, _ = w.Write(body)
+	}))
 }

@@ -70,6 +70,10 @@ type App struct {
 	GC *blobgc.Collector
 	// debug serves pprof when --debug-addr is set.
 	debug *debugServer
+	// domainKey is the sealed store's domain-key check (DomainKey, memoized
+	// per domain generation by the read cache), shared by the router and the
+	// decrypted-blob cache.
+	domainKey sealed.DomainKeyFunc
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -80,7 +84,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		return nil, nil, err
 	}
 	kp := a.domainKeys
-	domainKey := DomainKey(st)
+	domainKey := a.domainKey
 	keyFor := func(ctx context.Context, ns string) (string, error) {
 		owner, domain, ok := strings.Cut(ns, "/")
 		if !ok {
@@ -124,7 +128,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// asks it (no plaintext kept in memory), so disabling a key there takes
 	// effect at once.
 	if a.cfg.ScaleOut.KMS != "aws" {
-		c := memcache.New(blobs, 32<<20, 1<<20)
+		c := memcache.New(blobs, blobCacheBytes, blobCacheMaxItem)
 		c.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
 		blobs = c
 	}
@@ -150,7 +154,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
-	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m}
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m, domainKey: sealedStore.DomainKey}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -213,7 +217,8 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 //
 // With readCache (the server), the read cache sits between the backend and the
 // sealing layer: it holds sealed rows, so the domain key's state is consulted
-// (KMS keys are never cached) every time sealed content is opened, and a key
+// every time sealed content is opened (KMS keys and the check's answer are
+// cached under their own generation, retired by every KMS key write), and a key
 // disabled after a row was cached still makes it unreadable.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCache bool) (*sealed.Store, *keys.Local, keys.Provider, error) {
 	kp, master, err := keys.OpenMaster(cfg.DataDir, cfg.MasterKeyFile, cfg.MasterKey)
@@ -245,14 +250,20 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// Generations in memory for SQLite (this process is its only writer of
 		// what is cached), in the database for PostgreSQL (replicas see each
 		// other's writes on their next request).
-		raw = cached.New(raw, cached.Options{Shared: cfg.Database != ""})
+		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: storeCacheBytes})
 	}
 	domainKeys, err := domainKeyProvider(ctx, cfg, kp, raw)
 	if err != nil {
 		raw.Close()
 		return nil, nil, nil, err
 	}
-	return sealed.New(raw, kp, domainKeys, DomainKey(raw)), kp, domainKeys, nil
+	keyFor := DomainKey(raw)
+	if c, ok := raw.(*cached.Store); ok {
+		// One answer per domain and generation for the three checks each
+		// package request makes (router, sealed store, decrypted blobs).
+		keyFor = c.MemoDomainKey(keyFor)
+	}
+	return sealed.New(raw, kp, domainKeys, keyFor), kp, domainKeys, nil
 }
 
 // DomainKey returns the key ARN that encrypts a domain's packages and metadata,

@@ -23,7 +23,7 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "not found: " + r.URL.Path})
 	})
 	rt := endpoints.NewRouter(svc, tokens, a.cfg.PublicURL, a.log, notFound)
-	domainKey := DomainKey(a.store)
+	domainKey := a.domainKey
 	rt.DomainKeyUsable = func(ctx context.Context, owner, domain string) error {
 		_, err := domainKey(ctx, owner, domain)
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -64,6 +66,46 @@ type Verifier struct {
 	// signature can be checked (no usable X-Amz-Content-Sha256). Longer ones are
 	// refused unread. 0 means DefaultMaxUnsignedBody.
 	MaxUnsignedBody int64
+
+	// signingKeys remembers derived SigV4 signing keys (four HMACs each, per
+	// request otherwise): a key is valid for a day, a region and a service.
+	signingKeys signingKeyCache
+}
+
+// signingKeyCache maps (access key id, date, region, service) to the signing
+// key derived from the secret it was derived from. The derivation is a pure
+// function, so an entry is never stale; a rotated or replaced secret simply
+// misses (the secret is compared) and is derived again.
+type signingKeyCache struct {
+	mu sync.RWMutex
+	m  map[string]signingKeyEntry
+}
+
+type signingKeyEntry struct {
+	secret string
+	key    []byte
+}
+
+// maxSigningKeys bounds the cache; it is emptied when full (a day's keys of
+// that many distinct callers, regions and services).
+const maxSigningKeys = 4096
+
+func (c *signingKeyCache) get(accessKeyID, secret, date, region, service string) []byte {
+	id := accessKeyID + "/" + date + "/" + region + "/" + service
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
+		return e.key
+	}
+	k := deriveKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxSigningKeys {
+		c.m = map[string]signingKeyEntry{}
+	}
+	c.m[id] = signingKeyEntry{secret: secret, key: k}
+	c.mu.Unlock()
+	return k
 }
 
 // Result is what a verified signature establishes.
@@ -141,7 +183,7 @@ func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
 	ok := Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags,
 		ExpiresAt: key.ExpiresAt, Service: sr.service, Region: sr.region}
 
-	signingKey := deriveKey(key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
+	signingKey := v.signingKeys.get(key.AccessKeyID, key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
 	canonical := canonicalRequestPrefix(r, sr)
 	// The signature over a declared hash is checked from the headers alone; only
 	// then is the body read, and held to that hash.

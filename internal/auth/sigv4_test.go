@@ -665,3 +665,31 @@ func TestServiceOf(t *testing.T) {
 		}
 	}
 }
+
+// The derived signing key is remembered per key id, day, region and service,
+// but always for the secret it came from: once a key id's secret changes, a
+// request signed with the old secret is refused and one signed with the new
+// secret accepted, on the same verifier.
+func TestVerifySigningKeyFollowsTheSecret(t *testing.T) {
+	keys := newFakeKeys(testKey)
+	srv, rc := verifyServer(t, fixedVerifier(keys, signedAt.Add(time.Minute)), nil)
+	body := []byte(`{}`)
+	for range 2 { // the second from the cache
+		send(t, sign(t, testCred, "POST", srv.URL+"/v1/domains", body, signedAt, nil))
+		wantOK(t, rc.last(t))
+	}
+	rotated := testKey
+	rotated.SecretAccessKey = "a-new-secret-for-the-same-key-id/0123"
+	if err := keys.PutAccessKey(context.Background(), rotated); err != nil {
+		t.Fatal(err)
+	}
+	send(t, sign(t, testCred, "POST", srv.URL+"/v1/domains", body, signedAt, nil))
+	if s := rc.last(t); s.err == nil {
+		t.Fatal("a request signed with the replaced secret was accepted")
+	}
+	newCred := aws.Credentials{AccessKeyID: rotated.AccessKeyID, SecretAccessKey: rotated.SecretAccessKey}
+	for range 2 {
+		send(t, sign(t, newCred, "POST", srv.URL+"/v1/domains", body, signedAt, nil))
+		wantOK(t, rc.last(t))
+	}
+}

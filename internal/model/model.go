@@ -111,19 +111,20 @@ type Domain struct {
 func (d Domain) ARN() string { return DomainARN(d.Region, d.Owner, d.Name) }
 
 // DomainARN builds arn:aws:codeartifact:REGION:OWNER:domain/NAME.
+// (Concatenation, not fmt: ARNs are built several times per authorized request.)
 func DomainARN(region, owner, name string) string {
-	return fmt.Sprintf("arn:aws:codeartifact:%s:%s:domain/%s", region, owner, name)
+	return "arn:aws:codeartifact:" + region + ":" + owner + ":domain/" + name
 }
 
 // RepositoryARN builds arn:aws:codeartifact:REGION:OWNER:repository/DOMAIN/REPO.
 func RepositoryARN(region, owner, domain, repo string) string {
-	return fmt.Sprintf("arn:aws:codeartifact:%s:%s:repository/%s/%s", region, owner, domain, repo)
+	return "arn:aws:codeartifact:" + region + ":" + owner + ":repository/" + domain + "/" + repo
 }
 
 // PackageARN builds arn:aws:codeartifact:REGION:OWNER:package/DOMAIN/REPO/FORMAT/NAMESPACE/NAME;
 // an empty namespace leaves an empty segment, as AWS does.
 func PackageARN(region, owner, domain, repo string, format Format, namespace, name string) string {
-	return fmt.Sprintf("arn:aws:codeartifact:%s:%s:package/%s/%s/%s/%s/%s", region, owner, domain, repo, format, namespace, name)
+	return "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" + string(format) + "/" + namespace + "/" + name
 }
 
 // ExternalConnection is one repository's link to a public registry.
@@ -187,12 +188,22 @@ type ARN struct {
 }
 
 // ParseARN splits arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE.
+// It cuts s in place (no allocation: policy evaluation parses ARNs on every
+// authorized request); the resource keeps any further colons.
 func ParseARN(s string) (ARN, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" {
+	var a ARN
+	rest, ok := strings.CutPrefix(s, "arn:")
+	for _, f := range []*string{&a.Partition, &a.Service, &a.Region, &a.Account} {
+		if !ok {
+			break
+		}
+		*f, rest, ok = strings.Cut(rest, ":")
+	}
+	if !ok || a.Partition == "" || a.Service == "" {
 		return ARN{}, fmt.Errorf("invalid ARN %q", s)
 	}
-	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, nil
+	a.Resource = rest
+	return a, nil
 }
 
 func (a ARN) String() string {

@@ -44,7 +44,7 @@ type Options struct {
 	Check endpoints.Checker
 	// MaxPublishBytes bounds a publish request body (base64 and all).
 	MaxPublishBytes int64
-	// RenderCacheBytes bounds the rendered-packument cache (default 24 MiB;
+	// RenderCacheBytes bounds the rendered-packument cache (default 16 MiB;
 	// negative disables it).
 	RenderCacheBytes int64
 	// Limits bound the metadata of a publish (zero fields: DefaultLimits);
@@ -77,7 +77,7 @@ func New(o Options) *Handler {
 	o.Engine.Register(h.format)
 	switch {
 	case o.RenderCacheBytes == 0:
-		h.rendered = newRenderCache(24 << 20)
+		h.rendered = newRenderCache(16 << 20)
 	case o.RenderCacheBytes > 0:
 		h.rendered = newRenderCache(o.RenderCacheBytes)
 	}

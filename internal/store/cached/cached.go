@@ -201,7 +201,10 @@ func lookup[T any](s *Store, ctx context.Context, d domKey, key string, size fun
 		var zero T
 		return zero, err
 	}
-	now := s.opt.Now()
+	var now time.Time // an entry's age matters in shared mode only: no clock read otherwise
+	if s.opt.Shared {
+		now = s.opt.Now()
+	}
 	s.mu.RLock()
 	e := s.m[key]
 	s.mu.RUnlock()
@@ -257,19 +260,33 @@ func (s *Store) Stats() (entries int, bytes int64) {
 }
 
 // domainOfARN returns the domain a CodeArtifact domain, repository, package
-// or package-group ARN belongs to.
+// or package-group ARN belongs to. Called on every policy lookup (twice per
+// authorized package request): it cuts the string without allocating.
 func domainOfARN(arn string) (domKey, bool) {
-	a, err := model.ParseARN(arn)
-	if err != nil || a.Service != "codeartifact" {
+	// arn:PARTITION:codeartifact:REGION:ACCOUNT:KIND/DOMAIN[/...]
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	if !ok {
 		return domKey{}, false
 	}
-	parts := strings.SplitN(a.Resource, "/", 3)
-	if len(parts) < 2 || parts[1] == "" {
+	var partition, service, account string
+	partition, rest, _ = strings.Cut(rest, ":")
+	service, rest, _ = strings.Cut(rest, ":")
+	_, rest, _ = strings.Cut(rest, ":") // region
+	account, rest, ok = strings.Cut(rest, ":")
+	if !ok || partition == "" || service != "codeartifact" {
 		return domKey{}, false
 	}
-	switch parts[0] {
+	kind, rest, ok := strings.Cut(rest, "/")
+	if !ok {
+		return domKey{}, false
+	}
+	domain, _, _ := strings.Cut(rest, "/")
+	if domain == "" {
+		return domKey{}, false
+	}
+	switch kind {
 	case "domain", "repository", "package", "package-group":
-		return domKey{a.Account, parts[1]}, true
+		return domKey{account, domain}, true
 	}
 	return domKey{}, false
 }
@@ -406,7 +423,10 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (model.AccessKey, e
 		return model.AccessKey{}, err
 	}
 	key := "ak|" + id
-	now := s.opt.Now()
+	var now time.Time // an entry's age matters in shared mode only: no clock read otherwise
+	if s.opt.Shared {
+		now = s.opt.Now()
+	}
 	s.mu.RLock()
 	e := s.m[key]
 	s.mu.RUnlock()
@@ -571,6 +591,62 @@ func (s *Store) ListPackages(ctx context.Context, owner, domain, repo string, f 
 // read of a domain's sealed content or blobs asks its key's state (enabled,
 // disabled, pending deletion), so the key is read on every package request.
 var kmsKeys = domKey{"", "#kms-keys"}
+
+// MemoDomainKey memoizes a domain-key check (internal/app.DomainKey: the
+// domain's key ARN, or the error refusing a disabled key) per domain. Its answer
+// is a function of the domain (its generation) and of the KMS keys (their
+// generation) alone, so it is reused while neither generation moves; each
+// package request asks it up to three times (the router, the sealed store
+// opening a version, the decrypted-blob cache), and each asking otherwise costs
+// two cached lookups and an ARN parse. Answers and the errors the stored state
+// decides (NotFound, Validation: a disabled key) are kept; a failing store is
+// asked again next time. In shared mode an answer also ages out after MaxAge,
+// like every entry.
+func (s *Store) MemoDomainKey(fn func(ctx context.Context, owner, domain string) (string, error)) func(ctx context.Context, owner, domain string) (string, error) {
+	type answer struct {
+		domGen, keyGen int64
+		at             time.Time
+		arn            string
+		err            error
+	}
+	var mu sync.RWMutex
+	m := map[domKey]answer{}
+	return func(ctx context.Context, owner, domain string) (string, error) {
+		d := domKey{owner, domain}
+		// Generations first: an answer computed while a write lands is filed
+		// under the generations before it, so it is not served after it.
+		dg, err := s.gen(ctx, d)
+		if err != nil {
+			return "", err
+		}
+		kg, err := s.gen(ctx, kmsKeys)
+		if err != nil {
+			return "", err
+		}
+		var now time.Time
+		if s.opt.Shared {
+			now = s.opt.Now()
+		}
+		mu.RLock()
+		a, ok := m[d]
+		mu.RUnlock()
+		if ok && a.domGen == dg && a.keyGen == kg && (!s.opt.Shared || now.Sub(a.at) < s.opt.MaxAge) {
+			return a.arn, a.err
+		}
+		arn, err := fn(ctx, owner, domain)
+		if err == nil || apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Validation) {
+			mu.Lock()
+			if len(m) >= 1<<16 {
+				clear(m) // bounded: a domain is 100-odd bytes here
+			}
+			if old, ok := m[d]; !ok || old.domGen <= dg && old.keyGen <= kg {
+				m[d] = answer{domGen: dg, keyGen: kg, at: now, arn: arn, err: err}
+			}
+			mu.Unlock()
+		}
+		return arn, err
+	}
+}
 
 // PutKMSKey retires every cached KMS key: a key disabled or scheduled for
 // deletion must stop its domains' reads on the very next request.

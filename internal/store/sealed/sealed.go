@@ -46,6 +46,7 @@ type Store struct {
 	master MasterKey
 	keys   keys.Provider
 	keyFor DomainKeyFunc
+	opened openedCache
 }
 
 // New wraps inner.
@@ -58,6 +59,12 @@ const secretPrefix = "wharf-sealed:v1:"
 
 // secretContext names the master-derived key of one access key's secret, and
 // is authenticated with it: a sealed secret moved to another key id fails.
+// DomainKey is the domain-key check the store opens content with (New's
+// keyFor): the key ARN of the domain, or why it cannot be used.
+func (s *Store) DomainKey(ctx context.Context, owner, domain string) (string, error) {
+	return s.keyFor(ctx, owner, domain)
+}
+
 func secretContext(accessKeyID string) string { return "wharf:secret-access-key:" + accessKeyID }
 
 // PutAccessKey stores k with its secret sealed under the master key.
@@ -221,6 +228,15 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn fun
 	if err != nil {
 		return model.PackageVersion{}, err
 	}
+	if withReadme {
+		// One version's content, opened again and again (every tarball GET):
+		// served from the memo, its metadata copied (callers own what they get).
+		if o := s.opened.get(v.Metadata, keyARN, v); o != nil {
+			v.Summary, v.Readme, v.Metadata = o.summary, o.readme, bytes.Clone(o.metadata)
+			return v, nil
+		}
+	}
+	sealedBytes := v.Metadata
 	dek, err := s.keys.Decrypt(ctx, keyARN, wrapped)
 	if err != nil {
 		if errors.Is(err, keys.ErrInvalidCiphertext) {
@@ -243,6 +259,10 @@ func (s *Store) openVersion(ctx context.Context, v model.PackageVersion, arn fun
 	summary, readme, metadata, ok := decodeContent(pt, withReadme)
 	if !ok {
 		return corrupt()
+	}
+	if withReadme {
+		s.opened.put(sealedBytes, &openedVersion{keyARN: keyARN, pkg: v.PackageKey, version: v.Version,
+			summary: summary, readme: readme, metadata: bytes.Clone(metadata)})
 	}
 	v.Summary, v.Readme, v.Metadata = summary, readme, metadata
 	return v, nil

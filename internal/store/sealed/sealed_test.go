@@ -191,3 +191,59 @@ func TestListVersionsLeavesReadmesOut(t *testing.T) {
 		t.Fatalf("GetVersion: readme %q, %v", gv.Readme, err)
 	}
 }
+
+// Opened versions are remembered by their sealed bytes, but a memo hit still
+// asks the domain key (a refused key refuses), a copy of the bytes moved to
+// another row still fails to open, what a caller gets is its own (changing it
+// changes no later read), and a version sealed anew reads anew.
+func TestOpenedVersionMemoStaysExact(t *testing.T) {
+	dir := t.TempDir()
+	kp := localKey(t, t.TempDir())
+	inner, err := sqlite.Open(t.Context(), filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refuse error
+	s := sealed.New(inner, kp, kp, func(ctx context.Context, owner, domain string) (string, error) {
+		if refuse != nil {
+			return "", refuse
+		}
+		return domainKey(ctx, owner, domain)
+	})
+	defer s.Close()
+	_, v := seed(t, s)
+	for i := range 3 { // the first opens, the others come from the memo
+		got, err := s.GetVersion(t.Context(), v.PackageKey, v.Version)
+		if err != nil || got.Readme != readmeMarker || got.Summary != summaryMarker || !bytes.Equal(got.Metadata, v.Metadata) {
+			t.Fatalf("read %d: %+v, %v", i, got, err)
+		}
+		clear(got.Metadata) // the caller's own copy
+	}
+
+	refuse = apperr.New(apperr.Validation, "the domain's key is disabled")
+	if _, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); !apperr.Is(err, apperr.Validation) {
+		t.Fatalf("with the key refused: %v, want the key's refusal", err)
+	}
+	refuse = nil
+
+	raw, err := inner.GetVersion(t.Context(), v.PackageKey, v.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := raw
+	moved.Version = "2.0.0"
+	if err := inner.CreateVersion(t.Context(), model.Package{PackageKey: v.PackageKey}, moved, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetVersion(t.Context(), v.PackageKey, "2.0.0"); !apperr.Is(err, apperr.Internal) {
+		t.Fatalf("remembered sealed content moved to another version: %v, want an internal error", err)
+	}
+
+	v.Readme = "a new readme"
+	if err := s.UpdateVersion(t.Context(), v); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); err != nil || got.Readme != "a new readme" {
+		t.Fatalf("after UpdateVersion: readme %q, %v", got.Readme, err)
+	}
+}
