@@ -91,10 +91,13 @@ func TestExpiredTokensArePurged(t *testing.T) {
 	srv := apptest.Start(t)
 	ctx := context.Background()
 	st := srv.App.Store()
-	now := time.Now()
+	// The tokens expire an hour from now and the purge is run as of two hours
+	// from now: the server's own purge at start (as of the real time) runs
+	// concurrently with the inserts and must find none of them expired.
+	now := time.Now().Add(2 * time.Hour)
 	for i := range 1500 {
 		if err := st.PutToken(ctx, model.AuthToken{Hash: fmt.Sprintf("expired-%d", i), DomainOwner: model.DefaultAccount, DomainName: "d",
-			ExpiresAt: now.Add(-time.Minute), CreatedAt: now.Add(-time.Hour)}); err != nil {
+			ExpiresAt: now.Add(-time.Hour), CreatedAt: now.Add(-3 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
