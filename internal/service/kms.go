@@ -29,6 +29,15 @@ import (
 //
 // Errors carry the KMS exception name in apperr.Error.Reason when it is not
 // implied by the Kind (see awsapi's KMS error writer).
+//
+// Where the rest of KMS lives: the wire layer (AWS json 1.1, TrentService.*)
+// is internal/awsapi/kms.go; the decision on a key (key policy with identity
+// policies) is Service.AuthorizeKMS in authorize.go; the key providers that
+// wrap domain data keys for envelope encryption are internal/keys (Local, from
+// the master secret) and internal/keys/awskms (an external AWS KMS, --kms aws);
+// keys, aliases and their policies are rows of the metadata store (kms.go in
+// internal/store/sqlite and postgres), cached under their own generation by
+// internal/store/cached.
 type KMS struct {
 	Store   store.Store
 	Crypter Crypter
