@@ -15,7 +15,7 @@ func NormalizeName(f Format, name string) string {
 	switch f {
 	case FormatPypi:
 		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
-	case FormatNuget, FormatCargo:
+	case FormatNuget, FormatCargo, FormatSwift:
 		// Crate names are case-insensitive: cargo asks for the lowercased name.
 		return strings.ToLower(name)
 	}
