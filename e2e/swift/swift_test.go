@@ -67,6 +67,9 @@ func TestSwiftPublishResolve(t *testing.T) {
 	// The same version again is a conflict, in any spelling of the identifier.
 	checkV1(t, "republish", publish(t, epA, tok, "Mona", "linkedlist", "1.1.1", ll, meta), http.StatusConflict, "application/problem+json")
 
+	// A version its upstream holds cannot be published again in B.
+	checkV1(t, "publish over the upstream's version", publish(t, epB, tok, "mona", "LinkedList", "1.1.1", ll, meta), http.StatusConflict, "application/problem+json")
+
 	// Releases list through B, case-insensitively.
 	r = get(t, epB+"MONA/linkedList", tok, acceptJSON)
 	checkV1(t, "releases", r, http.StatusOK, "application/json")

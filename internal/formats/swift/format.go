@@ -81,7 +81,8 @@ func ParseMetadata(b []byte) (json.RawMessage, []string, error) {
 			return nil, nil, fmt.Errorf("the metadata lists more than %d repositoryURLs", maxRepoURLs)
 		}
 		for _, u := range urls {
-			if len(u) > maxURLLen || CanonicalURL(u) == "" {
+			// They are served in Link headers: no spaces, controls or <>"".
+			if len(u) > maxURLLen || CanonicalURL(u) == "" || strings.IndexFunc(u, func(c rune) bool { return c <= ' ' || c == 0x7f || strings.ContainsRune("<>\"", c) }) >= 0 {
 				return nil, nil, fmt.Errorf("the metadata's repository URL %q is not usable", u)
 			}
 		}

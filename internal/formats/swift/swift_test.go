@@ -138,7 +138,7 @@ func TestParseMetadata(t *testing.T) {
 	if err != nil || len(urls) != 1 || !strings.Contains(string(raw), `"description":"d"`) {
 		t.Fatalf("%s %v %v", raw, urls, err)
 	}
-	for _, b := range []string{`[]`, `"x"`, `{"repositoryURLs":"x"}`, `{"repositoryURLs":["not a url"]}`, `{`} {
+	for _, b := range []string{`[]`, `"x"`, `{"repositoryURLs":"x"}`, `{"repositoryURLs":["not a url"]}`, `{`, `{"repositoryURLs":["git@github.com:a\rb"]}`, `{"repositoryURLs":["https://github.com/a>; rel=x"]}`} {
 		if _, _, err := ParseMetadata([]byte(b)); err == nil {
 			t.Errorf("%s accepted", b)
 		}
