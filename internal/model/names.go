@@ -17,6 +17,7 @@ func NormalizeName(f Format, name string) string {
 		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
 	case FormatNuget, FormatCargo, FormatSwift:
 		// Crate names are case-insensitive: cargo asks for the lowercased name.
+		// Swift identifiers are too (Registry.md §3.6); CodeArtifact stores them lowercased.
 		return strings.ToLower(name)
 	}
 	return name
