@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/formats/npm"
 	"github.com/wharf-dev/wharf/internal/formats/pypi"
 	"github.com/wharf-dev/wharf/internal/formats/rubygems"
+	"github.com/wharf-dev/wharf/internal/formats/swift"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -55,4 +56,6 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	rt.Handle(model.FormatMaven, mvn)
 	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	// Swift has no external connection in CodeArtifact: no upstream fetcher.
+	rt.Handle(model.FormatSwift, swift.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }

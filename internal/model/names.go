@@ -15,8 +15,9 @@ func NormalizeName(f Format, name string) string {
 	switch f {
 	case FormatPypi:
 		return pypiRunRe.ReplaceAllString(strings.ToLower(name), "-")
-	case FormatNuget, FormatCargo:
+	case FormatNuget, FormatCargo, FormatSwift:
 		// Crate names are case-insensitive: cargo asks for the lowercased name.
+		// Swift identifiers are too (Registry.md §3.6); CodeArtifact stores them lowercased.
 		return strings.ToLower(name)
 	}
 	return name

@@ -39,6 +39,9 @@ func (s *Service) packageKey(ctx context.Context, c Caller, ref PackageRef, acti
 	}
 	f := model.Format(ref.Format)
 	ns := strings.TrimPrefix(ref.Namespace, "@") // npm scopes are given without "@"; tolerate it
+	if f == model.FormatSwift {
+		ns = strings.ToLower(ns) // swift scopes are case-insensitive, stored lowercased as CodeArtifact does
+	}
 	name := NormalizeName(f, ref.Package)
 	// Package-level actions are decided on the package's own ARN, as AWS does.
 	r, err := s.repositoryFor(ctx, c, ref.RepoRef, action, func(own string) string {
