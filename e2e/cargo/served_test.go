@@ -21,20 +21,14 @@ func TestUnservedFormatsRefused(t *testing.T) {
 	srv := apptest.Start(t)
 	ca := setup(t, srv, "served", []string{"repo"}, nil, nil)
 	ctx := context.Background()
-	for _, f := range []types.PackageFormat{types.PackageFormatNuget, types.PackageFormatSwift} {
+	for _, f := range []types.PackageFormat{types.PackageFormatSwift} {
 		_, err := ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("served"), Repository: aws.String("repo"), Format: f})
 		var ve *types.ValidationException
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "does not serve the "+string(f)) {
 			t.Errorf("GetRepositoryEndpoint %s: %v, want ValidationException", f, err)
 		}
 	}
-	_, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("served"), Repository: aws.String("repo"),
-		ExternalConnection: aws.String("public:nuget-org")})
-	var ve *types.ValidationException
-	if !errors.As(err, &ve) {
-		t.Errorf("associate public:nuget-org: %v, want ValidationException", err)
-	}
-	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric, types.PackageFormatCargo, types.PackageFormatRuby} {
+	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric, types.PackageFormatCargo, types.PackageFormatRuby, types.PackageFormatNuget} {
 		if _, err := ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("served"), Repository: aws.String("repo"), Format: f}); err != nil {
 			t.Errorf("GetRepositoryEndpoint %s: %v", f, err)
 		}

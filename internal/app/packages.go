@@ -9,6 +9,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/formats/cargo"
 	"github.com/wharf-dev/wharf/internal/formats/maven"
 	"github.com/wharf-dev/wharf/internal/formats/npm"
+	"github.com/wharf-dev/wharf/internal/formats/nuget"
 	"github.com/wharf-dev/wharf/internal/formats/pypi"
 	"github.com/wharf-dev/wharf/internal/formats/rubygems"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -55,4 +56,5 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	rt.Handle(model.FormatMaven, mvn)
 	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	rt.Handle(model.FormatNuget, nuget.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }
