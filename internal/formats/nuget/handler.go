@@ -41,7 +41,11 @@ func New(e *packages.Engine, check endpoints.Checker, log *slog.Logger, maxNupkg
 		maxNupkgBytes = 250 << 20 // nuget.org's limit
 	}
 	e.Register(Format{})
-	return &Handler{Engine: e, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: DefaultLimits()}
+	// A package inflating to far more than any upload may weigh is a bomb:
+	// the inflated size is bounded by a multiple of the upload limit too.
+	lim := DefaultLimits()
+	lim.MaxUncompressed = min(lim.MaxUncompressed, 64*maxNupkgBytes)
+	return &Handler{Engine: e, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: lim}
 }
 
 // Public: every NuGet request needs the token. The client asks without one
@@ -394,6 +398,9 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 	cr := streamcheck.New(lim, func(r io.Reader) error {
 		var err error
 		n, err = InspectNupkg(r, h.Nupkg)
+		if err == nil && n.Symbols {
+			return errSymbols
+		}
 		return err
 	})
 	cr.AtEOF = func() error {
@@ -406,10 +413,6 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 	cr.Stop()
 	if err := uploadError(cr.Err(), err); err != nil {
 		h.WriteError(w, r, err)
-		return
-	}
-	if n.Symbols {
-		h.WriteError(w, r, symbolsRefused())
 		return
 	}
 	key := Key(n.ID)
@@ -447,9 +450,9 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 	w.WriteHeader(http.StatusCreated)
 }
 
-func symbolsRefused() error {
-	return apperr.Validationf("symbol packages (.snupkg) are not supported: CodeArtifact does not serve NuGet symbol packages; push the .nupkg only")
-}
+var errSymbols = errors.New("symbol packages (.snupkg) are not supported: CodeArtifact does not serve NuGet symbol packages; push the .nupkg only")
+
+func symbolsRefused() error { return apperr.Validationf("%v", errSymbols) }
 
 // unlist is `dotnet nuget delete`: CodeArtifact unlists the version
 // (Unlisted), it does not delete it.
