@@ -28,6 +28,14 @@ func TestUnservedFormatsRefused(t *testing.T) {
 			t.Errorf("GetRepositoryEndpoint %s: %v, want ValidationException", f, err)
 		}
 	}
+	// NuGet is served, but public:nuget-org is not proxied yet: refused
+	// rather than associated as a connection that resolves nothing.
+	_, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("served"), Repository: aws.String("repo"),
+		ExternalConnection: aws.String("public:nuget-org")})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "does not proxy public:nuget-org") {
+		t.Errorf("associate public:nuget-org: %v, want ValidationException", err)
+	}
 	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric, types.PackageFormatCargo, types.PackageFormatRuby, types.PackageFormatNuget} {
 		if _, err := ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("served"), Repository: aws.String("repo"), Format: f}); err != nil {
 			t.Errorf("GetRepositoryEndpoint %s: %v", f, err)

@@ -387,6 +387,7 @@ func TestNuGetBadInput(t *testing.T) {
 		{"path traversal", zipOf("evil.nuspec", nuspec("evil", "1.0.0", ""), "../../../etc/cron.d/x", "x"), "package.nupkg", 400, "path traversal"},
 		{"traversal in id", zipOf("evil.nuspec", nuspec("../evil", "1.0.0", "")), "package.nupkg", 400, "not a valid package id"},
 		{"traversal in version", zipOf("evil.nuspec", nuspec("evil", "1.0.0/../../x", "")), "package.nupkg", 400, "not a valid NuGet version"},
+		{"nuspec id mismatch", zipOf("evil.nuspec", nuspec("Other.Package", "1.0.0", "")), "package.nupkg", 400, "names the package Other.Package"},
 		{"two manifests", zipOf("a.nuspec", nuspec("a", "1.0.0", ""), "b.nuspec", nuspec("b", "1.0.0", "")), "package.nupkg", 400, ".nuspec files at its root"},
 		{"zip bomb", bomb, "package.nupkg", 400, "inflates to more than"},
 		{"symbol package", sym, "package.nupkg", 400, "symbol packages (.snupkg) are not supported"},

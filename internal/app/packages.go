@@ -39,6 +39,9 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 	// Generic packages are served by the API itself (PublishPackageVersion,
 	// GetPackageVersionAsset); every other format needs its endpoint.
 	svc.Serves = func(f model.Format) bool { return f == model.FormatGeneric || rt.Handles(f) }
+	// NuGet is served from the repositories of a chain; public:nuget-org
+	// pull-through is not implemented yet (docs/compatibility.md, NuGet).
+	svc.Proxies = func(f model.Format) bool { return f != model.FormatNuget }
 	return rt
 }
 

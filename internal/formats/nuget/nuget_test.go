@@ -76,12 +76,13 @@ func TestInspectNupkg(t *testing.T) {
 		"not a zip":       []byte("hello, this is not a zip file at all"),
 		"empty":           buildZip(t),
 		"no nuspec":       buildZip(t, "lib/a.dll", "x"),
-		"two nuspecs":     buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0"), "b.nuspec", nuspecXML("b", "1.0.0")),
+		"two nuspecs":     buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0"), "B.nuspec", nuspecXML("b", "1.0.0")),
 		"nested nuspec":   buildZip(t, "x/a.nuspec", nuspecXML("a", "1.0.0")),
 		"traversal":       buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0"), "../../etc/passwd", "x"),
 		"backslash":       buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0"), `lib\..\..\x`, "x"),
 		"absolute":        buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0"), "/etc/x", "x"),
 		"bad id":          buildZip(t, "a.nuspec", nuspecXML("../a", "1.0.0")),
+		"id mismatch":     buildZip(t, "a.nuspec", nuspecXML("b", "1.0.0")),
 		"bad version":     buildZip(t, "a.nuspec", nuspecXML("a", "1.0.0/../../x")),
 		"not xml":         buildZip(t, "a.nuspec", "<package><metadata"),
 		"truncated":       good[:len(good)/2],
@@ -103,6 +104,9 @@ func TestInspectNupkg(t *testing.T) {
 	}
 	if _, err := InspectNupkg(bytes.NewReader(buildZip(t, many...)), Limits{MaxEntries: 10, MaxUncompressed: 1 << 20}); err == nil {
 		t.Error("too many entries accepted")
+	}
+	if _, err := InspectNupkg(bytes.NewReader(buildZip(t, "A.NUSPEC", nuspecXML("a", "1.0.0"))), DefaultLimits()); err != nil {
+		t.Errorf("manifest name in another case: %v", err)
 	}
 	sym := buildZip(t, "a.nuspec", strings.Replace(nuspecXML("a", "1.0.0"), "<authors>", `<packageTypes><packageType name="SymbolsPackage" /></packageTypes><authors>`, 1))
 	if n, err := InspectNupkg(bytes.NewReader(sym), DefaultLimits()); err != nil || !n.Symbols {

@@ -35,13 +35,15 @@ const (
 // headers: the central directory is at the end, where a stream cannot wait for
 // it) and returns its manifest. It is a package when it is a zip whose entry
 // names are all relative paths without "..", with exactly one .nuspec at its
-// root (what NuGet's PackageArchiveReader requires), that parses; every entry
+// root (what NuGet's PackageArchiveReader requires) named after the id it
+// declares, that parses; every entry
 // is inflated (counted against lim) so a truncated or bombed archive fails.
 func InspectNupkg(r io.Reader, lim Limits) (Nuspec, error) {
 	br := bufio.NewReader(r)
 	var hdr [26]byte
 	var nuspec []byte
 	nuspecs := 0
+	nuspecName := ""
 	var total int64
 	for entries := 0; ; entries++ {
 		var sig [4]byte
@@ -58,7 +60,11 @@ func InspectNupkg(r io.Reader, lim Limits) (Nuspec, error) {
 				return Nuspec{}, fmt.Errorf("%w: it has %d .nuspec files at its root, not one", errNotNupkg, nuspecs)
 			}
 			_, _ = io.Copy(io.Discard, br)
-			return ParseNuspec(nuspec)
+			n, err := ParseNuspec(nuspec)
+			if err == nil && !strings.EqualFold(nuspecName, n.ID+".nuspec") {
+				return Nuspec{}, fmt.Errorf("%w: its manifest %s names the package %s (dotnet pack and nuget pack write {id}.nuspec)", errNotNupkg, nuspecName, n.ID)
+			}
+			return n, err
 		default:
 			return Nuspec{}, fmt.Errorf("%w: not a zip archive", errNotNupkg)
 		}
@@ -122,6 +128,7 @@ func InspectNupkg(r io.Reader, lim Limits) (Nuspec, error) {
 		var buf bytes.Buffer
 		if isNuspec {
 			nuspecs++
+			nuspecName = name
 			sink = &limitedBuffer{b: &buf, n: MaxNuspecBytes}
 		}
 		n, err := io.Copy(sink, io.LimitReader(content, left+1))
