@@ -186,28 +186,28 @@ func sortHeld(hs []held) {
 	}
 }
 
-func (h *Handler) chainVersions(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string) ([]held, bool) {
+func (h *Handler) chainVersions(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string) ([]held, packages.Chain, bool) {
 	chain, err := h.Engine.SearchOrder(r.Context(), req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
-		return nil, false
+		return nil, chain, false
 	}
 	hs, err := h.versions(r.Context(), chain, id)
 	if err != nil {
 		h.WriteError(w, r, err)
-		return nil, false
+		return nil, chain, false
 	}
 	if len(hs) == 0 {
 		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams", id, req.Repo.Name))
-		return nil, false
+		return nil, chain, false
 	}
-	return hs, true
+	return hs, chain, true
 }
 
 // flatVersions lists every served version, Unlisted ones included (as
 // nuget.org's flat container does: restore of a pinned version keeps working).
 func (h *Handler) flatVersions(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string) {
-	hs, ok := h.chainVersions(w, r, req, id)
+	hs, _, ok := h.chainVersions(w, r, req, id)
 	if !ok {
 		return
 	}
@@ -229,7 +229,7 @@ func entries(hs []held) []Entry {
 // registration serves the registration index (version "") or one leaf;
 // Unlisted versions show as listed=false.
 func (h *Handler) registration(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id, version string) {
-	hs, ok := h.chainVersions(w, r, req, id)
+	hs, _, ok := h.chainVersions(w, r, req, id)
 	if !ok {
 		return
 	}
@@ -316,7 +316,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, apperr.NotFoundf("asset", file, "not found: %s", file))
 		return
 	}
-	hs, ok := h.chainVersions(w, r, req, id)
+	hs, chain, ok := h.chainVersions(w, r, req, id)
 	if !ok {
 		return
 	}
@@ -337,11 +337,6 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		if r.Method != http.MethodHead {
 			_, _ = io.WriteString(w, x.nuspec.Raw)
 		}
-		return
-	}
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
-	if err != nil {
-		h.WriteError(w, r, err)
 		return
 	}
 	_, a, err := h.Engine.Fetch(ctx, Format{}, chain, "", key, x.hit.Version.Version, file, false)
