@@ -116,11 +116,14 @@ func HashToken(token string) string {
 // TokenFromRequest extracts an authorization token from the Authorization header,
 // in the three shapes package clients send it: "Bearer T" (npm, cargo, nuget),
 // "Basic base64(user:T)" with any user name (pip, twine, maven, gradle), and a bare
-// "T" (cargo with a plain token).
+// "T" (cargo with a plain token). Without an Authorization header, the
+// X-NuGet-ApiKey header NuGet clients send on push carries it (`dotnet nuget
+// push --api-key TOKEN`).
 func TokenFromRequest(r *http.Request) (string, bool) {
 	v := strings.TrimSpace(r.Header.Get("Authorization"))
 	if v == "" {
-		return "", false
+		k := strings.TrimSpace(r.Header.Get("X-NuGet-ApiKey"))
+		return k, k != ""
 	}
 	scheme, rest, hasSpace := strings.Cut(v, " ")
 	if !hasSpace {

@@ -281,6 +281,9 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, ref
 	if err := s.checkServed(format); err != nil {
 		return model.Repository{}, err
 	}
+	if err := s.checkProxied(name, format); err != nil {
+		return model.Repository{}, err
+	}
 	r, err := s.repository(ctx, c, ref, "codeartifact:AssociateExternalConnection")
 	if err != nil {
 		return model.Repository{}, err

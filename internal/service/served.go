@@ -20,3 +20,13 @@ func (s *Service) checkServed(f model.Format) error {
 	}
 	return apperr.Validationf("wharf does not serve the %s format yet (it serves %s); see docs/compatibility.md", f, strings.Join(served, ", "))
 }
+
+// checkProxied refuses an external connection of a served format whose
+// pull-through wharf does not implement (the connection would resolve
+// nothing).
+func (s *Service) checkProxied(name string, f model.Format) error {
+	if s.Proxies == nil || s.Proxies(f) {
+		return nil
+	}
+	return apperr.Validationf("wharf serves the %s format but does not proxy %s yet; see docs/compatibility.md", f, name)
+}

@@ -73,6 +73,10 @@ type Service struct {
 	// every format). GetRepositoryEndpoint and AssociateExternalConnection
 	// refuse the others rather than hand out a URL that answers 404.
 	Serves func(model.Format) bool
+	// Proxies reports whether wharf proxies a served format's external
+	// connections (nil: every served format). AssociateExternalConnection
+	// refuses a connection it would not fetch through.
+	Proxies func(model.Format) bool
 }
 
 // BlobSweeper removes a domain's blobs that nothing references or pins
