@@ -2,8 +2,6 @@ package cargo_test
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,9 +13,8 @@ import (
 
 // TestEveryFormatHasAnEndpoint: GetRepositoryEndpoint hands out a URL for
 // every format the CodeArtifact model has (the SDK's own list, so a format
-// added there and not served here fails), and an external connection wharf
-// cannot proxy is refused at association as a ValidationException rather than
-// associated as one that resolves nothing (issue 12, item 5).
+// added there and not served here fails), and public:nuget-org, the last
+// connection wharf did not proxy, is now associated (issue 12, item 5).
 func TestEveryFormatHasAnEndpoint(t *testing.T) {
 	srv := apptest.Start(t)
 	ca := setup(t, srv, "served", []string{"repo"}, nil, nil)
@@ -27,11 +24,9 @@ func TestEveryFormatHasAnEndpoint(t *testing.T) {
 			t.Errorf("GetRepositoryEndpoint %s: %v", f, err)
 		}
 	}
-	// NuGet is served, but public:nuget-org is not proxied yet.
-	_, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("served"), Repository: aws.String("repo"),
-		ExternalConnection: aws.String("public:nuget-org")})
-	var ve *types.ValidationException
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "does not proxy public:nuget-org") {
-		t.Errorf("associate public:nuget-org: %v, want ValidationException", err)
+	// Every format's external connection is proxied: public:nuget-org too.
+	if _, err := ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("served"), Repository: aws.String("repo"),
+		ExternalConnection: aws.String("public:nuget-org")}); err != nil {
+		t.Errorf("associate public:nuget-org: %v", err)
 	}
 }

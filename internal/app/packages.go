@@ -40,9 +40,6 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 	// Generic packages are served by the API itself (PublishPackageVersion,
 	// GetPackageVersionAsset); every other format needs its endpoint.
 	svc.Serves = func(f model.Format) bool { return f == model.FormatGeneric || rt.Handles(f) }
-	// NuGet is served from the repositories of a chain; public:nuget-org
-	// pull-through is not implemented yet (docs/compatibility.md, NuGet).
-	svc.Proxies = func(f model.Format) bool { return f != model.FormatNuget }
 	return rt
 }
 
@@ -60,7 +57,7 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	rt.Handle(model.FormatMaven, mvn)
 	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
-	rt.Handle(model.FormatNuget, nuget.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	rt.Handle(model.FormatNuget, nuget.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
 	// Swift has no external connection in CodeArtifact: no upstream fetcher.
 	rt.Handle(model.FormatSwift, swift.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes))
 }

@@ -1,6 +1,8 @@
 package packages
 
 import (
+	"io"
+
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
@@ -100,6 +102,18 @@ type Located struct {
 	// Name and Version are filled in by the engine; Status, Origin, Revision
 	// default as for any ingestion).
 	Version model.PackageVersion
+	// Check, when set, checks the asset's content as it streams to the blob
+	// store (after the digest): it wraps the verified stream, and finish is
+	// called with PutAsset's error once the store returns. finish returns the
+	// error to answer (a content check's failure: the stream failed, nothing
+	// was kept) or nil and may then fill in v from what the content says
+	// (NuGet: the version row from the package's own manifest).
+	// ContentVerified lets an asset whose upstream publishes no digest be
+	// fetched all the same, verified by Check alone (NuGet feeds whose
+	// registrations carry no packageHash: the package must still be a
+	// package of this id and version). Without Check it means nothing.
+	ContentVerified bool
+	Check           func(r io.Reader) (checked io.Reader, finish func(putErr error, v *model.PackageVersion) error)
 }
 
 // ChecksumFile is an upstream document holding an asset's hex digest (its
@@ -107,6 +121,10 @@ type Located struct {
 type ChecksumFile struct {
 	Path string
 	Alg  string // sha1, sha256, sha512 or md5
+	// Extract, when set, reads the raw digest from the document instead
+	// (NuGet's base64 packageHash in a JSON document). Path may then be an
+	// absolute URL on the connection's own or trusted hosts.
+	Extract func(body []byte) ([]byte, error)
 }
 
 // Digest is an expected digest: Alg is sha1, sha256, sha512 or md5, Sum the

@@ -347,8 +347,17 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 		if size == 0 {
 			continue
 		}
+		read := func(b []byte) ([]byte, bool) { return parseChecksum(b, size) }
+		if cf.Extract != nil {
+			// A document that parses but carries no digest (nil) is as
+			// good as an absent checksum file.
+			read = func(b []byte) ([]byte, bool) {
+				sum, err := cf.Extract(b)
+				return sum, err == nil && (sum == nil || len(sum) == size)
+			}
+		}
 		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, cf.Path, "", func(_ string, b []byte) error {
-			if _, ok := parseChecksum(b, size); !ok {
+			if _, ok := read(b); !ok {
 				return errors.New("not a checksum file")
 			}
 			return nil
@@ -359,11 +368,17 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 		if err != nil {
 			return Located{}, err
 		}
-		sum, ok := parseChecksum(doc.Body, size)
+		sum, ok := read(doc.Body)
+		if ok && sum == nil {
+			continue
+		}
 		if !ok {
 			return Located{}, apperr.New(apperr.Internal, "upstream %s has a malformed %s; not fetching %s", hop.Connection, cf.Path, file).Wrap(upstream.ErrUnavailable)
 		}
 		loc.Digest = Digest{Alg: cf.Alg, Sum: sum}
+		return loc, nil
+	}
+	if loc.ContentVerified && loc.Check != nil {
 		return loc, nil
 	}
 	return Located{}, apperr.New(apperr.Internal,
@@ -385,15 +400,27 @@ func (e *Engine) pull(ctx context.Context, hop ExternalHop, c Chain, f model.For
 			return a, err == nil, err
 		},
 		func(ctx context.Context, ua upstream.Asset) (model.Asset, error) {
-			body := VerifyReader(ua.Body, loc.Digest, func(got string) error {
-				return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s failing its integrity check: %s %s, where the upstream says %s; not stored",
-					hop.Connection, file, displayName(f, ns, name), version, algName(loc.Digest.Alg), got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
-			})
+			body := ua.Body
+			if !loc.Digest.IsZero() { // zero only for ContentVerified (locate)
+				body = VerifyReader(ua.Body, loc.Digest, func(got string) error {
+					return apperr.New(apperr.Internal, "upstream %s sent %s of %s %s failing its integrity check: %s %s, where the upstream says %s; not stored",
+						hop.Connection, file, displayName(f, ns, name), version, algName(loc.Digest.Alg), got, hex.EncodeToString(loc.Digest.Sum)).Wrap(upstream.ErrUnavailable)
+				})
+			}
+			var finish func(error, *model.PackageVersion) error
+			if loc.Check != nil {
+				body, finish = loc.Check(body)
+			}
 			a, err := e.PutAsset(ctx, hop.Holder, file, body, "")
+			v := loc.Version
+			if finish != nil {
+				if ferr := finish(err, &v); ferr != nil {
+					return model.Asset{}, ferr
+				}
+			}
 			if err != nil {
 				return model.Asset{}, err
 			}
-			v := loc.Version
 			v.PackageKey = model.PackageKey{Format: f, Namespace: ns, Name: name}
 			v.Version = version
 			if err := e.IngestFile(ctx, requester, hop, v, a); err != nil {

@@ -47,8 +47,19 @@ func (f *Fetcher) FetchMetadata(ctx context.Context, conn, path, accept string) 
 // revalidated as if it were the document. valid must be cheap and must not
 // keep the body. Concurrent callers of one path share one flight and so the
 // first caller's check.
+//
+// path is relative to the connection's URL or, for formats whose upstream
+// names its resources in a configuration document (NuGet's v3 service
+// index), an absolute URL held to the same rule as an asset URL: the
+// connection's own host or one trusted by TrustAssetHost or Options.AssetHosts.
 func (f *Fetcher) FetchMetadataValid(ctx context.Context, conn, path, accept string, valid func(contentType string, body []byte) error) (Doc, error) {
-	u, err := f.resolvePath(conn, path)
+	var u *url.URL
+	var err error
+	if strings.Contains(path, "://") {
+		u, err = f.ResolveAsset(conn, path)
+	} else {
+		u, err = f.resolvePath(conn, path)
+	}
 	if err != nil {
 		return Doc{}, err
 	}

@@ -10,22 +10,38 @@ import (
 	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
-// Format is NuGet's part of the package engine. Proxying public:nuget-org is
-// not implemented yet (Metadata has no upstream document), so the engine
-// resolves NuGet packages from the repositories of a chain only.
-type Format struct{}
+// Format is NuGet's part of the package engine. Feed, once the handler has
+// read a connection's service index, locates the flat container; without it
+// the engine resolves NuGet packages from the repositories of a chain only.
+type Format struct{ Feed *Feed }
 
 var _ packages.Format = Format{}
 
 // Kind implements packages.Format.
 func (Format) Kind() model.Format { return model.FormatNuget }
 
-// Metadata implements packages.Format: no upstream index is read yet.
-func (Format) Metadata(_, _ string) packages.Document { return packages.Document{} }
+// Metadata implements packages.Format: the flat container's index of the
+// package (an absolute URL the service index gave).
+func (f Format) Metadata(_, name string) packages.Document {
+	flat, _ := f.Feed.get()
+	if flat == "" {
+		return packages.Document{}
+	}
+	return packages.Document{Name: "flat container index", Path: flat + name + "/index.json", Accept: "application/json",
+		Valid: func(_ string, b []byte) error { _, err := ParseFlatIndex(b); return err }}
+}
 
 // Parse implements packages.Format.
-func (Format) Parse(_, name string, _ upstream.Doc) (packages.Listing, error) {
-	return nil, apperr.NotFoundf("package", name, "NuGet upstreams are not supported yet")
+func (f Format) Parse(_, name string, doc upstream.Doc) (packages.Listing, error) {
+	flat, reg := f.Feed.get()
+	if flat == "" {
+		return nil, apperr.NotFoundf("package", name, "the upstream service index was not read")
+	}
+	vs, err := ParseFlatIndex(doc.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &Listing{key: name, flat: flat, reg: reg, versions: vs, feed: f.Feed}, nil
 }
 
 // VersionOf is the package version row of a manifest (its Metadata is the

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -20,32 +21,39 @@ import (
 	"github.com/wharf-dev/wharf/internal/formats/streamcheck"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
+	"github.com/wharf-dev/wharf/internal/upstream"
 )
 
 // Handler serves the NuGet v3 endpoints.
 type Handler struct {
 	Engine *packages.Engine
-	Check  endpoints.Checker
-	Log    *slog.Logger
+	// Upstream may be nil (no public:nuget-org configured).
+	Upstream *upstream.Fetcher
+	feed     *Feed
+	Check    endpoints.Checker
+	Log      *slog.Logger
 	// MaxNupkgBytes bounds a pushed package (--max-publish-bytes).
 	MaxNupkgBytes int64
 	Nupkg         Limits
 }
 
 // New builds the handler with default limits.
-func New(e *packages.Engine, check endpoints.Checker, log *slog.Logger, maxNupkgBytes int64) *Handler {
+func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log *slog.Logger, maxNupkgBytes int64) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
 	if maxNupkgBytes <= 0 {
 		maxNupkgBytes = 250 << 20 // nuget.org's limit
 	}
-	e.Register(Format{})
 	// A package inflating to far more than any upload may weigh is a bomb:
 	// the inflated size is bounded by a multiple of the upload limit too.
 	lim := DefaultLimits()
 	lim.MaxUncompressed = min(lim.MaxUncompressed, 64*maxNupkgBytes)
-	return &Handler{Engine: e, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: lim}
+	feed := &Feed{Limits: lim, MaxNupkg: maxNupkgBytes}
+	// Registered with the feed: once a request has read the service index,
+	// Publish's shadowing check lists the upstream's versions too.
+	e.Register(Format{Feed: feed})
+	return &Handler{Engine: e, Upstream: up, feed: feed, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: lim}
 }
 
 // Public: every NuGet request needs the token. The client asks without one
@@ -158,10 +166,24 @@ type held struct {
 
 // versions are the versions of id the chain holds that may be downloaded
 // (Published and Unlisted; Archived and Disposed are not served), ascending.
+// Versions the chain's external connection lists are not among them (see
+// resolve).
 func (h *Handler) versions(ctx context.Context, chain packages.Chain, id string) ([]held, error) {
-	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", Key(id))
+	hs, _, err := h.resolve(ctx, chain, id, false)
+	return hs, err
+}
+
+// resolve is versions and, with up, the versions only the chain's external
+// connection lists (never one the chain holds: a private version is not
+// shadowed), normalized.
+func (h *Handler) resolve(ctx context.Context, chain packages.Chain, id string, up bool) ([]held, []string, error) {
+	f := Format{}
+	if up {
+		f = h.format(ctx, chain)
+	}
+	res, err := h.Engine.Resolve(ctx, f, chain, "", Key(id))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []held
 	for _, hit := range res.Hits {
@@ -175,7 +197,70 @@ func (h *Handler) versions(ctx context.Context, chain packages.Chain, id string)
 		out = append(out, held{hit: hit, nuspec: n})
 	}
 	sortHeld(out)
-	return out, nil
+	var ups []string
+	if res.Listing != nil {
+		have := map[string]bool{}
+		for _, hit := range res.Hits {
+			have[strings.ToLower(hit.Version.Version)] = true
+		}
+		for _, v := range res.Listing.Versions() {
+			if !have[strings.ToLower(v)] {
+				ups = append(ups, v)
+			}
+		}
+	} else if res.ExternalErr != nil && len(out) == 0 {
+		return nil, nil, res.ExternalErr
+	}
+	return out, ups, nil
+}
+
+// format is the Format for chain: with the feed of its external connection
+// when it has one (the service index read, as any upstream metadata, cached).
+// A connection whose service index cannot be read is logged and left out.
+func (h *Handler) format(ctx context.Context, chain packages.Chain) Format {
+	if h.Upstream == nil {
+		return Format{}
+	}
+	for _, hop := range chain.External(model.FormatNuget) {
+		if err := h.loadFeed(ctx, hop.Connection); err != nil {
+			h.Log.WarnContext(ctx, "nuget upstream service index unreadable", "connection", hop.Connection, "err", err)
+			return Format{}
+		}
+		return Format{Feed: h.feed}
+	}
+	return Format{}
+}
+
+// loadFeed reads conn's service index (its configured URL) for the flat
+// container and registrations, and lets the fetcher read from their hosts:
+// the operator chose the feed, so what its service index names is trusted as
+// its URL is (never a URL from package metadata).
+func (h *Handler) loadFeed(ctx context.Context, conn string) error {
+	base, ok := h.Upstream.Sources()[conn]
+	if !ok {
+		return fmt.Errorf("%s is not configured", conn)
+	}
+	valid := func(_ string, b []byte) error { _, _, err := ParseServiceIndex(b); return err }
+	doc, err := h.Upstream.FetchMetadataValid(ctx, conn, base.String(), "application/json", valid)
+	if err != nil {
+		return err
+	}
+	flat, reg, err := ParseServiceIndex(doc.Body)
+	if err != nil {
+		return err
+	}
+	for _, s := range []string{flat, reg} {
+		if s == "" {
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return fmt.Errorf("service index names an unusable resource %q", s)
+		}
+		h.Upstream.TrustAssetHost(conn, u)
+	}
+	h.feed.Set(flat, reg)
+	return nil
 }
 
 func sortHeld(hs []held) {
@@ -187,27 +272,34 @@ func sortHeld(hs []held) {
 }
 
 func (h *Handler) chainVersions(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string) ([]held, packages.Chain, bool) {
+	hs, _, chain, ok := h.chainAll(w, r, req, id, false)
+	return hs, chain, ok
+}
+
+// chainAll is chainVersions and, with up, the versions only the external
+// connection lists; NotFound when there are neither.
+func (h *Handler) chainAll(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string, up bool) ([]held, []string, packages.Chain, bool) {
 	chain, err := h.Engine.SearchOrder(r.Context(), req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
-		return nil, chain, false
+		return nil, nil, chain, false
 	}
-	hs, err := h.versions(r.Context(), chain, id)
+	hs, ups, err := h.resolve(r.Context(), chain, id, up)
 	if err != nil {
 		h.WriteError(w, r, err)
-		return nil, chain, false
+		return nil, nil, chain, false
 	}
-	if len(hs) == 0 {
+	if len(hs) == 0 && len(ups) == 0 {
 		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams", id, req.Repo.Name))
-		return nil, chain, false
+		return nil, nil, chain, false
 	}
-	return hs, chain, true
+	return hs, ups, chain, true
 }
 
 // flatVersions lists every served version, Unlisted ones included (as
 // nuget.org's flat container does: restore of a pinned version keeps working).
 func (h *Handler) flatVersions(w http.ResponseWriter, r *http.Request, req *endpoints.Request, id string) {
-	hs, _, ok := h.chainVersions(w, r, req, id)
+	hs, ups, _, ok := h.chainAll(w, r, req, id, true)
 	if !ok {
 		return
 	}
@@ -215,6 +307,8 @@ func (h *Handler) flatVersions(w http.ResponseWriter, r *http.Request, req *endp
 	for i, x := range hs {
 		vs[i] = x.nuspec.Version
 	}
+	vs = append(vs, ups...)
+	SortVersions(vs)
 	h.writeJSON(w, r, FlatVersions(vs))
 }
 
@@ -316,7 +410,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, apperr.NotFoundf("asset", file, "not found: %s", file))
 		return
 	}
-	hs, chain, ok := h.chainVersions(w, r, req, id)
+	hs, ups, chain, ok := h.chainAll(w, r, req, id, true)
 	if !ok {
 		return
 	}
@@ -324,6 +418,26 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 	for i := range hs {
 		if strings.ToLower(hs[i].nuspec.Version) == lv {
 			x = &hs[i]
+		}
+	}
+	if x == nil {
+		// Listed only upstream: pulled (verified, retained) through the
+		// engine, then served as held. Its .nuspec comes from the package.
+		for _, v := range ups {
+			if strings.ToLower(v) != lv {
+				continue
+			}
+			if _, _, err := h.Engine.Fetch(ctx, h.format(ctx, chain), chain, "", key, v, NupkgFile(key, v), false); err != nil {
+				h.WriteError(w, r, err)
+				return
+			}
+			if hs, err := h.versions(ctx, chain, id); err == nil {
+				for i := range hs {
+					if strings.ToLower(hs[i].nuspec.Version) == lv {
+						x = &hs[i]
+					}
+				}
+			}
 		}
 	}
 	if x == nil {
@@ -434,6 +548,9 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 			return
 		}
 	}
+	// The service index read first, so the engine's shadowing check lists
+	// the upstream's versions: publishing one it lists is refused.
+	h.format(ctx, chain)
 	if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatNuget, "", key, n.Version, a.Name); err != nil {
 		h.WriteError(w, r, err)
 		return
