@@ -302,3 +302,32 @@ func TestFetchAndStoreSurvivesFirstCallerLeaving(t *testing.T) {
 		t.Fatalf("second caller: %q %v; %d requests, %d stores", d, err, n.Load(), bl.stores.Load())
 	}
 }
+
+// An absolute metadata URL (NuGet's resources named by its service index)
+// is held to the asset host rule: the connection's own host, or one trusted
+// by TrustAssetHost.
+func TestAbsoluteMetadataURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	t.Cleanup(srv.Close)
+	base, _ := url.Parse(srv.URL + "/v3/index.json")
+	f, err := New(Sources{npmConn: base}, newMemCache(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if d, err := f.FetchMetadata(ctx, npmConn, srv.URL+"/v3/index.json", ""); err != nil || string(d.Body) != `{"ok":true}` {
+		t.Fatalf("the connection's own URL: %v", err)
+	}
+	// Another host (the same server under another name) until trusted.
+	other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	if _, err := f.FetchMetadata(ctx, npmConn, other+"/flat/x/index.json", ""); !errors.Is(err, ErrForbiddenURL) {
+		t.Fatalf("untrusted host: %v, want ErrForbiddenURL", err)
+	}
+	u, _ := url.Parse(other + "/flat/")
+	f.TrustAssetHost(npmConn, u)
+	if _, err := f.FetchMetadata(ctx, npmConn, other+"/flat/x/index.json", ""); err != nil {
+		t.Fatalf("trusted host: %v", err)
+	}
+}

@@ -123,3 +123,34 @@ func TestServiceIndexResources(t *testing.T) {
 		}
 	}
 }
+
+func TestUpstreamDocuments(t *testing.T) {
+	flat, reg, err := ParseServiceIndex([]byte(`{"version":"3.0.0","resources":[{"@id":"https://f.example/flat","@type":"PackageBaseAddress/3.0.0"},
+{"@id":"https://f.example/reg/","@type":"RegistrationsBaseUrl/3.6.0"}]}`))
+	if err != nil || flat != "https://f.example/flat/" || reg != "https://f.example/reg/" {
+		t.Errorf("ParseServiceIndex: %q %q %v", flat, reg, err)
+	}
+	if _, _, err := ParseServiceIndex([]byte(`{"version":"3.0.0","resources":[]}`)); err == nil {
+		t.Error("a service index without PackageBaseAddress accepted")
+	}
+	vs, err := ParseFlatIndex([]byte(`{"versions":["1.0","1.0.0","2.0.0-Beta"]}`))
+	if err != nil || len(vs) != 2 || vs[0] != "1.0.0" || vs[1] != "2.0.0-Beta" {
+		t.Errorf("ParseFlatIndex: %v %v", vs, err)
+	}
+	if _, err := ParseFlatIndex([]byte(`{"versions":["not a version"]}`)); err == nil {
+		t.Error("a flat index with a bad version accepted")
+	}
+	if _, err := ParseFlatIndex([]byte(`{"versions":["1.0.0"`)); err == nil {
+		t.Error("a cut-short flat index accepted")
+	}
+	sum, err := PackageHash([]byte(`{"catalogEntry":{"packageHash":"AAEC","packageHashAlgorithm":"SHA512"}}`))
+	if err != nil || len(sum) != 3 || sum[2] != 2 {
+		t.Errorf("PackageHash inlined: %v %v", sum, err)
+	}
+	if sum, err := PackageHash([]byte(`{"catalogEntry":"https://f.example/catalog/x.json"}`)); err != nil || sum != nil {
+		t.Errorf("PackageHash of a linked catalog entry: %v %v, want none", sum, err)
+	}
+	if _, err := PackageHash([]byte(`{"packageHash":"!!"}`)); err == nil {
+		t.Error("a packageHash that is not base64 accepted")
+	}
+}
