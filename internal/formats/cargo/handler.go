@@ -316,14 +316,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 		h.WriteError(w, r, err)
 		return
 	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", "application/x-tar")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, rc)
-	}
+	endpoints.WriteAsset(w, r, rc, size, "application/x-tar", a.Hashes.SHA256)
 }
 
 // publish is `cargo publish`: the body is read as it arrives; the .crate

@@ -463,14 +463,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, err)
 		return
 	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, rc)
-	}
+	endpoints.WriteAsset(w, r, rc, size, "application/octet-stream", a.Hashes.SHA256)
 }
 
 // push is `dotnet nuget push`: a multipart body whose one file part is the

@@ -2,7 +2,6 @@ package pypi
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -269,7 +268,6 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 		h.WriteError(w, r, err)
 		return
 	}
-	defer rc.Close()
 	ct := "application/octet-stream"
 	switch {
 	case strings.HasSuffix(a.Name, ".whl"), strings.HasSuffix(a.Name, ".zip"), strings.HasSuffix(a.Name, ".egg"):
@@ -278,13 +276,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 		ct = "application/x-tar"
 		// no Content-Encoding: the bytes are the gzip file itself
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, rc)
-	}
+	endpoints.WriteAsset(w, r, rc, size, ct, a.Hashes.SHA256)
 }
 
 // WriteError answers as PyPI does: a status with a reason line in plain text

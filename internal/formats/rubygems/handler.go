@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -390,14 +389,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 			h.WriteError(w, r, err)
 			return
 		}
-		defer rc.Close()
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-		w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			_, _ = io.Copy(w, rc)
-		}
+		endpoints.WriteAsset(w, r, rc, size, "application/octet-stream", a.Hashes.SHA256)
 		return
 	}
 }

@@ -384,15 +384,8 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.
 		h.WriteError(w, r, err)
 		return
 	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("ETag", `"`+a.Hashes.SHA256+`"`)
 	w.Header().Set("Cache-Control", "public, immutable")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, rc)
-	}
+	endpoints.WriteAsset(w, r, rc, size, ct, a.Hashes.SHA256)
 }
 
 // identifiers answers which packages of the chain name a repository URL
