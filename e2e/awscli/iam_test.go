@@ -1,65 +1,17 @@
 package awscli
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1" //nolint:gosec // OIDC thumbprints are SHA-1
-	"encoding/hex"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
+
+	//nolint:gosec // OIDC thumbprints are SHA-1
+
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/wharf-dev/wharf/internal/oidctest"
 )
-
-// issuer is a CI system's OpenID Connect issuer on loopback (TLS, pinned by
-// thumbprint): discovery document, JWKS, and the tokens it hands to jobs.
-type issuer struct {
-	srv        *httptest.Server
-	key        *rsa.PrivateKey
-	thumbprint string
-}
-
-func startIssuer(t *testing.T) *issuer {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := &issuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/jwks",
-			"id_token_signing_alg_values_supported": []string{"RS256"}, "response_types_supported": []string{"id_token"}, "subject_types_supported": []string{"public"}})
-	})
-	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "ci", Algorithm: "RS256", Use: "sig"}}})
-	})
-	is.srv = httptest.NewTLSServer(mux)
-	t.Cleanup(is.srv.Close)
-	sum := sha1.Sum(is.srv.Certificate().Raw) //nolint:gosec
-	is.thumbprint = hex.EncodeToString(sum[:])
-	return is
-}
-
-func (is *issuer) token(t *testing.T, sub, aud string) string {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "ci"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: is.srv.URL, Subject: sub, Audience: jwt.Audience{aud},
-		IssuedAt: jwt.NewNumericDate(time.Now()), Expiry: jwt.NewNumericDate(time.Now().Add(10 * time.Minute))}).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
 
 func writeFile(t *testing.T, dir, name, content string) string {
 	p := filepath.Join(dir, name)
@@ -107,8 +59,8 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 	bin := wharfBinary(t)
 	data := t.TempDir()
 	url, _ := startWharf(t, bin, data)
-	is := startIssuer(t)
-	host := strings.TrimPrefix(is.srv.URL, "https://")
+	is := oidctest.Start(t)
+	host := strings.TrimPrefix(is.URL, "https://")
 	home := t.TempDir()
 	admin := cli{t: t, url: url, env: cleanEnv(map[string]string{
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(data, "admin-credentials"), "AWS_PROFILE": "wharf",
@@ -118,7 +70,7 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 	// IAM, as the seed's Terraform declares it: the CI's OIDC provider, a
 	// ci_publish role it may assume for one repository's jobs, a build_reader role.
 	var prov struct{ OpenIDConnectProviderArn string }
-	admin.run(&prov, "iam", "create-open-id-connect-provider", "--url", is.srv.URL, "--client-id-list", "sts.amazonaws.com", "--thumbprint-list", is.thumbprint)
+	admin.run(&prov, "iam", "create-open-id-connect-provider", "--url", is.URL, "--client-id-list", "sts.amazonaws.com", "--thumbprint-list", is.Thumbprint)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + prov.OpenIDConnectProviderArn + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
 		`"Condition":{"StringEquals":{"` + host + `:aud":"sts.amazonaws.com"},"StringLike":{"` + host + `:sub":"repo:acme/app:*"}}}]}`
 	var ci struct{ Role struct{ Arn string } }
@@ -149,7 +101,7 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 	ciHome := t.TempDir()
 	var ciSession sessionCreds
 	admin.run(&ciSession, "sts", "assume-role-with-web-identity", "--role-arn", ci.Role.Arn, "--role-session-name", "gha-run-1",
-		"--web-identity-token", is.token(t, "repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com"))
+		"--web-identity-token", is.JobToken(t, "repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com"))
 	if ciSession.AssumedRoleUser.Arn != "arn:aws:sts::000000000000:assumed-role/ci-publish/gha-run-1" {
 		t.Fatalf("assumed role: %+v", ciSession.AssumedRoleUser)
 	}
@@ -168,7 +120,7 @@ func TestSeedUsageWithOIDCFederation(t *testing.T) {
 	}
 	// Another repository's jobs are not this role.
 	if err := admin.try(nil, "sts", "assume-role-with-web-identity", "--role-arn", ci.Role.Arn, "--role-session-name", "evil",
-		"--web-identity-token", is.token(t, "repo:evil/fork:ref:refs/heads/main", "sts.amazonaws.com")); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		"--web-identity-token", is.JobToken(t, "repo:evil/fork:ref:refs/heads/main", "sts.amazonaws.com")); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("a token of another repository: %v", err)
 	}
 

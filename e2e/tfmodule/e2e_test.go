@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/wharf-dev/wharf/internal/oidctest"
 )
 
 // The end-to-end proof: OpenTofu with the real AWS provider applies the examples
@@ -248,8 +249,8 @@ func TestEndToEnd(t *testing.T) {
 		e := newExample(t, "complete")
 		// No kms_key_arn: the example creates its aws_kms_key, through wharf's KMS.
 		// The CI's OIDC issuer is one this test runs on loopback.
-		issuer := startCIIssuer(t)
-		vars := map[string]any{"endpoint": url, "ci_oidc_url": issuer.srv.URL, "ci_oidc_thumbprints": []string{issuer.thumbprint},
+		issuer := oidctest.Start(t)
+		vars := map[string]any{"endpoint": url, "ci_oidc_url": issuer.URL, "ci_oidc_thumbprints": []string{issuer.Thumbprint},
 			"ci_subject": "repo:acme/payments-api:*"}
 		e.setVars(vars)
 		e.apply()

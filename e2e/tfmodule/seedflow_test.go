@@ -1,68 +1,18 @@
 package tfmodule_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1" //nolint:gosec // OIDC thumbprints are SHA-1
-	"encoding/hex"
+
+	//nolint:gosec // OIDC thumbprints are SHA-1
+
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/wharf-dev/wharf/internal/oidctest"
 )
-
-// ciIssuer is the CI system's OpenID Connect issuer, on loopback with TLS (as
-// IAM requires), trusted by the thumbprint of its certificate.
-type ciIssuer struct {
-	srv        *httptest.Server
-	key        *rsa.PrivateKey
-	thumbprint string
-}
-
-func startCIIssuer(t *testing.T) *ciIssuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := &ciIssuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/jwks",
-			"id_token_signing_alg_values_supported": []string{"RS256"}, "response_types_supported": []string{"id_token"}, "subject_types_supported": []string{"public"}})
-	})
-	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "ci", Algorithm: "RS256", Use: "sig"}}})
-	})
-	is.srv = httptest.NewTLSServer(mux)
-	t.Cleanup(is.srv.Close)
-	sum := sha1.Sum(is.srv.Certificate().Raw) //nolint:gosec
-	is.thumbprint = hex.EncodeToString(sum[:])
-	return is
-}
-
-// token is what the CI hands a job of repository sub.
-func (is *ciIssuer) token(t *testing.T, sub string) string {
-	t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "ci"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: is.srv.URL, Subject: sub, Audience: jwt.Audience{"sts.amazonaws.com"},
-		IssuedAt: jwt.NewNumericDate(time.Now()), Expiry: jwt.NewNumericDate(time.Now().Add(10 * time.Minute))}).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
 
 // shell is an environment the aws CLI and npm run in: its own HOME (and so
 // its own ~/.npmrc) and credentials.
@@ -136,14 +86,14 @@ type stsSession struct {
 // session and publishes; a build server's build_reader session installs
 // through the cached proxy and is refused publishing (403); an identity with
 // no CodeArtifact permissions is refused.
-func seedLeastPrivilegeProof(t *testing.T, wharfURL, domain, repo, ciRoleARN, readerRoleARN string, is *ciIssuer, publicPkg string) {
+func seedLeastPrivilegeProof(t *testing.T, wharfURL, domain, repo, ciRoleARN, readerRoleARN string, is *oidctest.Issuer, publicPkg string) {
 	t.Helper()
 	admin := newShell(t, wharfURL, testAccessKey, testSecretKey)
 
 	// The CI job.
 	var ci stsSession
 	admin.mustAWS(&ci, "sts", "assume-role-with-web-identity", "--role-arn", ciRoleARN, "--role-session-name", "ci-run-1",
-		"--web-identity-token", is.token(t, "repo:acme/payments-api:ref:refs/heads/main"))
+		"--web-identity-token", is.JobToken(t, "repo:acme/payments-api:ref:refs/heads/main", "sts.amazonaws.com"))
 	job := newShell(t, wharfURL, ci.Credentials.AccessKeyId, ci.Credentials.SecretAccessKey, ci.Credentials.SessionToken)
 	job.mustAWS(nil, "codeartifact", "login", "--tool", "npm", "--domain", domain, "--repository", repo)
 	pkg := t.TempDir()
@@ -157,7 +107,7 @@ func seedLeastPrivilegeProof(t *testing.T, wharfURL, domain, repo, ciRoleARN, re
 	}
 	// A job of another repository is not the CI role.
 	if err := admin.aws(nil, "sts", "assume-role-with-web-identity", "--role-arn", ciRoleARN, "--role-session-name", "fork",
-		"--web-identity-token", is.token(t, "repo:someone/fork:ref:refs/heads/main")); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		"--web-identity-token", is.JobToken(t, "repo:someone/fork:ref:refs/heads/main", "sts.amazonaws.com")); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("a token of another repository: %v", err)
 	}
 

@@ -1,15 +1,9 @@
 package app_test
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1" //nolint:gosec // OIDC thumbprints are SHA-1
-	"encoding/hex"
-	"encoding/json"
+	"context" //nolint:gosec // OIDC thumbprints are SHA-1
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -22,12 +16,11 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/oidctest"
 )
 
 func trustDoc(principal string) string {
@@ -226,66 +219,20 @@ func TestIAMPoliciesUsersAndKeys(t *testing.T) {
 	wantCode(t, err, "AccessDenied")
 }
 
-// oidcIssuer is an OpenID Connect issuer on loopback (TLS, as IAM requires):
-// discovery document and JWKS, and a signer for its tokens.
-type oidcIssuer struct {
-	srv        *httptest.Server
-	key        *rsa.PrivateKey
-	thumbprint string
-	jwksHits   int
-}
-
-func startIssuer(t *testing.T) *oidcIssuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := &oidcIssuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/jwks",
-			"id_token_signing_alg_values_supported": []string{"RS256"}, "response_types_supported": []string{"id_token"}, "subject_types_supported": []string{"public"}})
-	})
-	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
-		is.jwksHits++
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	})
-	is.srv = httptest.NewTLSServer(mux)
-	t.Cleanup(is.srv.Close)
-	sum := sha1.Sum(is.srv.Certificate().Raw) //nolint:gosec
-	is.thumbprint = hex.EncodeToString(sum[:])
-	return is
-}
-
-func (is *oidcIssuer) token(t *testing.T, iss, sub, aud string, exp time.Time) string {
-	t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: iss, Subject: sub, Audience: jwt.Audience{aud},
-		IssuedAt: jwt.NewNumericDate(time.Now().Add(-time.Minute)), Expiry: jwt.NewNumericDate(exp)}).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // CI's OIDC federation: a token from the issuer the role trusts, with the
 // right audience and subject, becomes a session; every other token is refused
 // with the error AWS gives.
 func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	srv := apptest.Start(t)
 	ctx := context.Background()
-	is := startIssuer(t)
+	is := oidctest.Start(t)
 	admin := srv.IAM()
-	host := strings.TrimPrefix(is.srv.URL, "https://")
-	prov := must(admin.CreateOpenIDConnectProvider(ctx, &iamsdk.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL),
-		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{is.thumbprint}}))
+	host := strings.TrimPrefix(is.URL, "https://")
+	prov := must(admin.CreateOpenIDConnectProvider(ctx, &iamsdk.CreateOpenIDConnectProviderInput{Url: aws.String(is.URL),
+		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{is.Thumbprint}}))
 	gp := must(admin.GetOpenIDConnectProvider(ctx, &iamsdk.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: prov.OpenIDConnectProviderArn}))
 	// The issuer has a port, so the Url keeps its scheme (compatibility I13).
-	if aws.ToString(gp.Url) != is.srv.URL || len(gp.ClientIDList) != 1 || len(gp.ThumbprintList) != 1 {
+	if aws.ToString(gp.Url) != is.URL || len(gp.ClientIDList) != 1 || len(gp.ThumbprintList) != 1 {
 		t.Fatalf("GetOpenIDConnectProvider = %+v", gp)
 	}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + aws.ToString(prov.OpenIDConnectProviderArn) + `"},` +
@@ -296,7 +243,7 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	assume := func(tok string) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 		return anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Arn, RoleSessionName: aws.String("gha-1"), WebIdentityToken: aws.String(tok)})
 	}
-	good := is.token(t, is.srv.URL, "repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com", time.Now().Add(5*time.Minute))
+	good := is.Token(t, is.URL, "repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com", time.Now().Add(5*time.Minute))
 	out := must(assume(good))
 	if aws.ToString(out.AssumedRoleUser.Arn) != "arn:aws:sts::000000000000:assumed-role/ci-publish/gha-1" ||
 		aws.ToString(out.SubjectFromWebIdentityToken) != "repo:acme/app:ref:refs/heads/main" || aws.ToString(out.Audience) != "sts.amazonaws.com" {
@@ -309,21 +256,21 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	}
 	// The keys were fetched once and are cached.
 	must(assume(good))
-	if is.jwksHits != 1 {
-		t.Errorf("JWKS fetched %d times, want 1 (cached)", is.jwksHits)
+	if is.JWKSHits() != 1 {
+		t.Errorf("JWKS fetched %d times, want 1 (cached)", is.JWKSHits())
 	}
 
-	_, err := assume(is.token(t, is.srv.URL, "repo:evil/app:ref:refs/heads/main", "sts.amazonaws.com", time.Now().Add(5*time.Minute)))
+	_, err := assume(is.Token(t, is.URL, "repo:evil/app:ref:refs/heads/main", "sts.amazonaws.com", time.Now().Add(5*time.Minute)))
 	wantCode(t, err, "AccessDenied")
-	_, err = assume(is.token(t, is.srv.URL, "repo:acme/app:ref:refs/heads/main", "someone-else", time.Now().Add(5*time.Minute)))
+	_, err = assume(is.Token(t, is.URL, "repo:acme/app:ref:refs/heads/main", "someone-else", time.Now().Add(5*time.Minute)))
 	wantCode(t, err, "InvalidIdentityToken")
-	_, err = assume(is.token(t, "https://issuer.invalid", "repo:acme/app:x", "sts.amazonaws.com", time.Now().Add(5*time.Minute)))
+	_, err = assume(is.Token(t, "https://issuer.invalid", "repo:acme/app:x", "sts.amazonaws.com", time.Now().Add(5*time.Minute)))
 	wantCode(t, err, "InvalidIdentityToken")
-	_, err = assume(is.token(t, is.srv.URL, "repo:acme/app:x", "sts.amazonaws.com", time.Now().Add(-time.Minute)))
+	_, err = assume(is.Token(t, is.URL, "repo:acme/app:x", "sts.amazonaws.com", time.Now().Add(-time.Minute)))
 	wantCode(t, err, "ExpiredTokenException")
 	// Tampered: the payload of a good token swapped for another subject's.
 	parts := strings.Split(good, ".")
-	evil := strings.Split(is.token(t, is.srv.URL, "repo:acme/app:ref:refs/heads/evil", "sts.amazonaws.com", time.Now().Add(5*time.Minute)), ".")
+	evil := strings.Split(is.Token(t, is.URL, "repo:acme/app:ref:refs/heads/evil", "sts.amazonaws.com", time.Now().Add(5*time.Minute)), ".")
 	_, err = assume(parts[0] + "." + evil[1] + "." + parts[2])
 	wantCode(t, err, "InvalidIdentityToken")
 	_, err = assume("not-a-jwt")
