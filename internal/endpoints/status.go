@@ -2,6 +2,7 @@ package endpoints
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -50,4 +51,20 @@ func HTTPStatus(err error) int {
 		}
 	}
 	return http.StatusInternalServerError
+}
+
+// ClientMessage is the message a package client is shown for err, answered
+// with status: an unexpected error (500) is logged with its detail and shown
+// only as "internal error"; another 5xx (an upstream failure) is logged as a
+// warning and shown as it is; anything else is the error's own message. format
+// names the endpoint in the log ("pypi", "cargo", …).
+func ClientMessage(r *http.Request, log *slog.Logger, format string, status int, err error) string {
+	switch {
+	case status == http.StatusInternalServerError:
+		log.ErrorContext(r.Context(), format+" request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		return "internal error"
+	case status >= 500:
+		log.WarnContext(r.Context(), format+" upstream failure", "path", r.URL.Path, "err", err)
+	}
+	return apperr.As(err).Message
 }

@@ -456,13 +456,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Cargo`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "cargo request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	} else if status >= 500 {
-		h.Log.WarnContext(r.Context(), "cargo upstream failure", "path", r.URL.Path, "err", err)
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "cargo", status, err)
 	var b bytes.Buffer
 	_ = json.NewEncoder(&b).Encode(map[string]any{"errors": []map[string]string{{"detail": fmt.Sprintf("%d %s", status, msg)}}})
 	w.Header().Set("Content-Type", "application/json")

@@ -482,11 +482,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "maven request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "maven", status, err)
 	// mvn prints the reason phrase ("status code: 403, reason phrase: …"):
 	// it carries the message.
 	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))

@@ -616,11 +616,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "nuget request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "nuget", status, err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(msg)+1))
 	w.WriteHeader(status)

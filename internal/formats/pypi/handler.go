@@ -289,13 +289,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "pypi request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	} else if status >= 500 {
-		h.Log.WarnContext(r.Context(), "pypi upstream failure", "path", r.URL.Path, "err", err)
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "pypi", status, err)
 	// twine prints the reason phrase: it carries the message, as on PyPI.
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	endpoints.WriteWithReason(w, r, status, msg, "text/plain; charset=utf-8", []byte(strconv.Itoa(status)+" "+msg+"\n"))

@@ -583,13 +583,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "ruby request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	} else if status >= 500 {
-		h.Log.WarnContext(r.Context(), "ruby upstream failure", "path", r.URL.Path, "err", err)
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "ruby", status, err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -646,11 +646,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Kind == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wharf", Bearer`)
 	}
-	msg := e.Message
-	if status == http.StatusInternalServerError {
-		h.Log.ErrorContext(r.Context(), "swift request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	}
+	msg := endpoints.ClientMessage(r, h.Log, "swift", status, err)
 	b, _ := json.Marshal(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
 	w.Header().Set("Content-Version", ContentVersion)
 	w.Header().Set("Content-Type", ProblemJSON)
