@@ -1,18 +1,36 @@
 package sqlite
 
 // Everything specific to SQLite lives in this file: the driver, the connection
-// settings and how its errors are classified. The SQL elsewhere is written to
-// run on PostgreSQL with only placeholder rebinding (? -> $n).
+// settings, how its errors are classified and the rest of its sqlstore.Dialect.
+// The queries are sqlstore's, shared with PostgreSQL.
 
 import (
+	"database/sql"
 	"errors"
 	"net/url"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wharf-dev/wharf/internal/store/sqlstore"
 )
 
 const driverName = "sqlite"
+
+// dialect runs sqlstore on SQLite. Writes take the one writer connection
+// (BEGIN IMMEDIATE, see dsn), so a write transaction never loses a race and is
+// never rerun, and blob pins and sweeps need no lock of their own. Reads of
+// several statements share one read-only transaction (one WAL snapshot).
+var dialect = sqlstore.Dialect{
+	Name:                  "sqlite",
+	ReadTx:                &sql.TxOptions{ReadOnly: true},
+	MaxAttempts:           1,
+	IsUniqueViolation:     isUniqueViolation,
+	IsForeignKeyViolation: isForeignKeyViolation,
+	// LIKE is case-insensitive in SQLite and needs escaping; substr is neither.
+	StartsWith: "substr(%s, 1, length(?)) = ?",
+	PrefixArgs: 2,
+}
 
 // dsn builds the connection string for path. Every connection gets a busy
 // timeout (so a reader meeting a checkpoint waits instead of failing), foreign

@@ -18,10 +18,13 @@ import (
 	"runtime"
 
 	"github.com/wharf-dev/wharf/internal/store"
+	"github.com/wharf-dev/wharf/internal/store/sqlstore"
 )
 
-// Store is a store.Store backed by one SQLite database file.
+// Store is a store.Store backed by one SQLite database file: sqlstore's queries
+// with SQLite's dialect (see dialect.go).
 type Store struct {
+	*sqlstore.Store
 	w *sql.DB // the single writer connection
 	r *sql.DB // readers
 }
@@ -59,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{w: w, r: r}, nil
+	return &Store{Store: sqlstore.New(dialect, w, r), w: w, r: r}, nil
 }
 
 // restrictFiles makes the database file private to wharf's user (0600) before
@@ -92,51 +95,4 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
-}
-
-// querier is what *sql.DB and *sql.Tx share, so lookups run inside or outside a
-// transaction. Inside a write transaction always pass the *sql.Tx: the writer
-// pool has one connection and a second query on s.w would wait forever.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// write runs fn in one write transaction, committing when it returns nil.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
-}
-
-// exists reports whether query returns a row.
-func exists(ctx context.Context, q querier, query string, args ...any) (bool, error) {
-	var one int
-	err := q.QueryRowContext(ctx, query, args...).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	return true, nil
-}
-
-// affected returns how many rows res touched.
-func affected(res sql.Result) (int64, error) {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: rows affected: %w", err)
-	}
-	return n, nil
 }

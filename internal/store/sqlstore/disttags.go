@@ -1,9 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
@@ -11,29 +9,29 @@ import (
 
 // GetDistTags returns a package's dist-tags; empty when it has none.
 func (s *Store) GetDistTags(ctx context.Context, k model.PackageKey) (map[string]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT tag, version FROM dist_tags WHERE `+pkgWhere, keyArgs(k)...)
+	rows, err := s.rd.QueryContext(ctx, `SELECT tag, version FROM dist_tags WHERE `+pkgWhere, keyArgs(k)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: get dist-tags: %w", err)
+		return nil, s.errorf("get dist-tags: %w", err)
 	}
 	defer rows.Close()
 	tags := map[string]string{}
 	for rows.Next() {
 		var tag, version string
 		if err := rows.Scan(&tag, &version); err != nil {
-			return nil, fmt.Errorf("sqlite: get dist-tags: %w", err)
+			return nil, s.errorf("get dist-tags: %w", err)
 		}
 		tags[tag] = version
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: get dist-tags: %w", err)
+		return nil, s.errorf("get dist-tags: %w", err)
 	}
 	return tags, nil
 }
 
 // SetDistTags adds or overwrites dist-tags of an existing package.
 func (s *Store) SetDistTags(ctx context.Context, k model.PackageKey, tags map[string]string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := getPackage(ctx, tx, k); err != nil {
+	return s.write(ctx, func(tx conn) error {
+		if _, err := s.getPackage(ctx, tx, k); err != nil {
 			return err
 		}
 		for tag, version := range tags {
@@ -41,7 +39,7 @@ func (s *Store) SetDistTags(ctx context.Context, k model.PackageKey, tags map[st
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name, tag) DO UPDATE SET version = excluded.version`,
 				append(keyArgs(k), tag, version)...); err != nil {
-				return fmt.Errorf("sqlite: set dist-tag: %w", err)
+				return s.errorf("set dist-tag: %w", err)
 			}
 		}
 		return nil
@@ -50,12 +48,12 @@ func (s *Store) SetDistTags(ctx context.Context, k model.PackageKey, tags map[st
 
 // DeleteDistTag removes one dist-tag.
 func (s *Store) DeleteDistTag(ctx context.Context, k model.PackageKey, tag string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM dist_tags WHERE `+pkgWhere+` AND tag = ?`, append(keyArgs(k), tag)...)
 		if err != nil {
-			return fmt.Errorf("sqlite: delete dist-tag: %w", err)
+			return s.errorf("delete dist-tag: %w", err)
 		}
-		if n, err := affected(res); err != nil {
+		if n, err := s.affected(res); err != nil {
 			return err
 		} else if n == 0 {
 			return sqlcommon.DistTagNotFound(k, tag)

@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -15,13 +14,13 @@ import (
 func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, error) {
 	e := model.CacheEntry{Key: key}
 	var fetched *int64
-	err := s.r.QueryRowContext(ctx, `SELECT body, etag, status, fetched_at FROM cache_entries WHERE cache_key = ?`, key).
+	err := s.rd.QueryRowContext(ctx, `SELECT body, etag, status, fetched_at FROM cache_entries WHERE cache_key = ?`, key).
 		Scan(&e.Body, &e.ETag, &e.Status, &fetched)
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.CacheEntry{}, apperr.NotFoundf("cache-entry", key, "cache entry %s not found", key)
 	}
 	if err != nil {
-		return model.CacheEntry{}, fmt.Errorf("sqlite: get cache: %w", err)
+		return model.CacheEntry{}, s.errorf("get cache: %w", err)
 	}
 	e.FetchedAt = sqlcommon.FromMillis(fetched)
 	return e, nil
@@ -29,12 +28,12 @@ func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, err
 
 // PutCache stores or replaces a cache entry.
 func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET body = excluded.body, etag = excluded.etag,
 			status = excluded.status, fetched_at = excluded.fetched_at`,
 			e.Key, e.Body, e.ETag, e.Status, sqlcommon.Millis(e.FetchedAt)); err != nil {
-			return fmt.Errorf("sqlite: put cache: %w", err)
+			return s.errorf("put cache: %w", err)
 		}
 		return nil
 	})

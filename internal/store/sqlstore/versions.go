@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -12,21 +11,21 @@ import (
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-func getVersion(ctx context.Context, q querier, k model.PackageKey, version string) (model.PackageVersion, error) {
+func (s *Store) getVersion(ctx context.Context, q conn, k model.PackageKey, version string) (model.PackageVersion, error) {
 	v, err := sqlcommon.ScanVersion(q.QueryRowContext(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` AND version = ?`,
 		append(keyArgs(k), version)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.PackageVersion{}, sqlcommon.VersionNotFound(k, version)
 	}
 	if err != nil {
-		return model.PackageVersion{}, fmt.Errorf("sqlite: get version: %w", err)
+		return model.PackageVersion{}, s.errorf("get version: %w", err)
 	}
 	return v, nil
 }
 
 // GetVersion returns one package version.
 func (s *Store) GetVersion(ctx context.Context, k model.PackageKey, version string) (model.PackageVersion, error) {
-	return getVersion(ctx, s.r, k, version)
+	return s.getVersion(ctx, s.rd, k, version)
 }
 
 // CreateVersion stores a version with its assets, creating the package row with
@@ -34,34 +33,42 @@ func (s *Store) GetVersion(ctx context.Context, k model.PackageKey, version stri
 func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.PackageVersion, assets []model.Asset) error {
 	k := pkg.PackageKey
 	if v.PackageKey != (model.PackageKey{}) && v.PackageKey != k {
-		return fmt.Errorf("sqlite: create version: version key %+v differs from package key %+v", v.PackageKey, k)
+		return s.errorf("create version: version key %+v differs from package key %+v", v.PackageKey, k)
 	}
 	v.PackageKey = k
 	vals, err := sqlcommon.VersionValues(v)
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if err := requireRepository(ctx, tx, k); err != nil {
+	return s.write(ctx, func(tx conn) error {
+		if err := s.requireRepository(ctx, tx, k); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO packages (`+sqlcommon.PackageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (domain_owner, domain_name, repository, format, namespace, name) DO NOTHING`,
-			append(keyArgs(k), pkg.Origin.Publish, pkg.Origin.Upstream)...); err != nil {
-			return fmt.Errorf("sqlite: create version: package: %w", err)
+			append(keyArgs(k), pkg.Origin.Publish, pkg.Origin.Upstream)...)
+		switch {
+		case s.isForeignKeyViolation(err):
+			return sqlcommon.RepositoryNotFound(k.Repository)
+		case err != nil:
+			return s.errorf("create version: package: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO package_versions (`+sqlcommon.VersionCols+`)
+		_, err = tx.ExecContext(ctx, `INSERT INTO package_versions (`+sqlcommon.VersionCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append(append(keyArgs(k), v.Version), vals...)...)
-		if isUniqueViolation(err) {
+		if s.isUniqueViolation(err) {
 			return apperr.Conflictf("package-version", v.Version, "version %s of package %s already exists in repository %s",
 				v.Version, sqlcommon.DisplayName(k), k.Repository).Wrap(err)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: create version: %w", err)
+			return s.errorf("create version: %w", err)
 		}
 		for _, a := range assets {
-			if err := insertAsset(ctx, tx, k, v.Version, a); err != nil {
+			err := s.insertAsset(ctx, tx, k, v.Version, a)
+			if s.isUniqueViolation(err) {
+				return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, v.Version, sqlcommon.DisplayName(k)).Wrap(err)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -69,26 +76,24 @@ func (s *Store) CreateVersion(ctx context.Context, pkg model.Package, v model.Pa
 	})
 }
 
-func insertAsset(ctx context.Context, tx *sql.Tx, k model.PackageKey, version string, a model.Asset) error {
+// insertAsset inserts one asset row; the caller interprets a unique violation.
+func (s *Store) insertAsset(ctx context.Context, tx conn, k model.PackageKey, version string, a model.Asset) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO assets (domain_owner, domain_name, repository, format, namespace, package,
 		version, name, size, md5, sha1, sha256, sha512) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(keyArgs(k), version, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512)...)
-	if isUniqueViolation(err) {
-		return apperr.Conflictf("asset", a.Name, "asset %s already exists in version %s of package %s", a.Name, version, sqlcommon.DisplayName(k)).Wrap(err)
+	if err != nil && !s.isUniqueViolation(err) {
+		return s.errorf("insert asset: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("sqlite: insert asset: %w", err)
-	}
-	return nil
+	return err
 }
 
 // AddAsset adds an asset to an existing version; re-adding an identical asset is
 // a no-op, the same name with other content is Conflict.
 func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string, a model.Asset) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		ok, err := exists(ctx, tx, `SELECT 1 FROM package_versions WHERE `+pkgWhere+` AND version = ?`, append(keyArgs(k), version)...)
 		if err != nil {
-			return fmt.Errorf("sqlite: add asset: %w", err)
+			return s.errorf("add asset: %w", err)
 		}
 		if !ok {
 			return sqlcommon.VersionNotFound(k, version)
@@ -98,9 +103,14 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 			AND version = ? AND name = ?`, append(keyArgs(k), version, a.Name)...))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return insertAsset(ctx, tx, k, version, a)
+			err := s.insertAsset(ctx, tx, k, version, a)
+			if s.isUniqueViolation(err) {
+				// A concurrent AddAsset got in first: rerun to compare with its row.
+				return ErrRetry
+			}
+			return err
 		case err != nil:
-			return fmt.Errorf("sqlite: add asset: %w", err)
+			return s.errorf("add asset: %w", err)
 		case cur == a:
 			return nil
 		default:
@@ -111,22 +121,20 @@ func (s *Store) AddAsset(ctx context.Context, k model.PackageKey, version string
 
 // ListVersions lists a package's versions ordered by version string.
 func (s *Store) ListVersions(ctx context.Context, k model.PackageKey) ([]model.PackageVersion, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	var out []model.PackageVersion
+	err := s.read(ctx, func(tx conn) error {
+		if _, err := s.getPackage(ctx, tx, k); err != nil {
+			return err
+		}
+		var err error
+		out, err = collect(ctx, tx, sqlcommon.ScanVersion, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
+		if err != nil {
+			return s.errorf("list versions: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list versions: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := getPackage(ctx, tx, k); err != nil {
 		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.VersionCols+` FROM package_versions WHERE `+pkgWhere+` ORDER BY version`, keyArgs(k)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list versions: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, sqlcommon.ScanVersion)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list versions: %w", err)
 	}
 	return out, nil
 }
@@ -137,15 +145,15 @@ func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE package_versions SET status = ?, revision = ?, origin_type = ?,
 			origin_repository = ?, origin_external_connection = ?, summary = ?, home_page = ?, source_code = ?,
 			licenses = ?, display_name = ?, metadata = ?, readme = ?, dependencies = ?, published_at = ?
 			WHERE `+pkgWhere+` AND version = ?`, append(append(vals, keyArgs(v.PackageKey)...), v.Version)...)
 		if err != nil {
-			return fmt.Errorf("sqlite: update version: %w", err)
+			return s.errorf("update version: %w", err)
 		}
-		if n, err := affected(res); err != nil {
+		if n, err := s.affected(res); err != nil {
 			return err
 		} else if n == 0 {
 			return sqlcommon.VersionNotFound(v.PackageKey, v.Version)
@@ -156,12 +164,12 @@ func (s *Store) UpdateVersion(ctx context.Context, v model.PackageVersion) error
 
 // DeleteVersion deletes a version and its assets; the package row stays.
 func (s *Store) DeleteVersion(ctx context.Context, k model.PackageKey, version string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM package_versions WHERE `+pkgWhere+` AND version = ?`, append(keyArgs(k), version)...)
 		if err != nil {
-			return fmt.Errorf("sqlite: delete version: %w", err)
+			return s.errorf("delete version: %w", err)
 		}
-		if n, err := affected(res); err != nil {
+		if n, err := s.affected(res); err != nil {
 			return err
 		} else if n == 0 {
 			return sqlcommon.VersionNotFound(k, version)
@@ -172,28 +180,25 @@ func (s *Store) DeleteVersion(ctx context.Context, k model.PackageKey, version s
 
 // ListAssets lists a version's assets ordered by name.
 func (s *Store) ListAssets(ctx context.Context, k model.PackageKey, version string) ([]model.Asset, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	var out []model.Asset
+	err := s.read(ctx, func(tx conn) error {
+		ok, err := exists(ctx, tx, `SELECT 1 FROM package_versions WHERE `+pkgWhere+` AND version = ?`, append(keyArgs(k), version)...)
+		if err != nil {
+			return s.errorf("list assets: %w", err)
+		}
+		if !ok {
+			return sqlcommon.VersionNotFound(k, version)
+		}
+		out, err = collect(ctx, tx, sqlcommon.ScanAsset, `SELECT `+sqlcommon.AssetCols+` FROM assets
+			WHERE domain_owner = ? AND domain_name = ? AND repository = ? AND format = ? AND namespace = ? AND package = ?
+			AND version = ? ORDER BY name`, append(keyArgs(k), version)...)
+		if err != nil {
+			return s.errorf("list assets: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list assets: %w", err)
-	}
-	defer tx.Rollback()
-	ok, err := exists(ctx, tx, `SELECT 1 FROM package_versions WHERE `+pkgWhere+` AND version = ?`, append(keyArgs(k), version)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list assets: %w", err)
-	}
-	if !ok {
-		return nil, sqlcommon.VersionNotFound(k, version)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.AssetCols+` FROM assets
-		WHERE domain_owner = ? AND domain_name = ? AND repository = ? AND format = ? AND namespace = ? AND package = ?
-		AND version = ? ORDER BY name`, append(keyArgs(k), version)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list assets: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, sqlcommon.ScanAsset)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list assets: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -204,29 +209,25 @@ func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f stor
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := getPackage(ctx, tx, k); err != nil {
-		return nil, "", err
-	}
 	out := []model.PackageVersion{}
-	for _, q := range qs {
-		if p.Limit > 0 && len(out) > p.Limit {
-			break
+	err = s.read(ctx, func(tx conn) error {
+		if _, err := s.getPackage(ctx, tx, k); err != nil {
+			return err
 		}
-		rows, err := tx.QueryContext(ctx, q.SQL, q.Args...)
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
+		for _, q := range qs {
+			if p.Limit > 0 && len(out) > p.Limit {
+				break
+			}
+			vs, err := collect(ctx, tx, sqlcommon.ScanVersionSummary, q.SQL, q.Args...)
+			if err != nil {
+				return s.errorf("list versions page: %w", err)
+			}
+			out = append(out, vs...)
 		}
-		vs, err := sqlcommon.Collect(rows, sqlcommon.ScanVersionSummary)
-		rows.Close()
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list versions page: %w", err)
-		}
-		out = append(out, vs...)
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	out, next := sqlcommon.TrimVersionPage(out, sortBy, p)
 	return out, next, nil
@@ -236,8 +237,8 @@ func (s *Store) ListVersionsPage(ctx context.Context, k model.PackageKey, f stor
 func (s *Store) DefaultDisplayVersion(ctx context.Context, k model.PackageKey) (string, error) {
 	q := sqlcommon.DefaultDisplayVersionQuery(k)
 	var v sql.NullString
-	if err := s.r.QueryRowContext(ctx, q.SQL, q.Args...).Scan(&v); err != nil {
-		return "", fmt.Errorf("sqlite: default display version: %w", err)
+	if err := s.rd.QueryRowContext(ctx, q.SQL, q.Args...).Scan(&v); err != nil {
+		return "", s.errorf("default display version: %w", err)
 	}
 	return v.String, nil
 }

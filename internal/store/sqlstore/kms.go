@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -15,27 +14,18 @@ import (
 
 func scanKMSKey(row sqlcommon.Scanner) (model.KMSKey, error) {
 	var k model.KMSKey
-	var multi, rot int
 	var deletion, created *int64
 	if err := row.Scan(&k.Account, &k.KeyID, &k.Region, &k.Description, &k.KeyUsage, &k.KeySpec, &k.Origin,
-		&k.State, &k.Policy, &multi, &rot, &k.RotationPeriodDays, &deletion, &k.PendingWindowDays, &created); err != nil {
+		&k.State, &k.Policy, &k.MultiRegion, &k.RotationEnabled, &k.RotationPeriodDays, &deletion, &k.PendingWindowDays, &created); err != nil {
 		return model.KMSKey{}, err
 	}
-	k.MultiRegion, k.RotationEnabled = multi != 0, rot != 0
 	k.DeletionDate, k.CreatedAt = sqlcommon.FromMillis(deletion), sqlcommon.FromMillis(created)
 	return k, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // PutKMSKey creates or replaces a KMS key.
 func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kms_keys (`+sqlcommon.KMSKeyCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, key_id) DO UPDATE SET region = excluded.region,
@@ -45,10 +35,10 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 			rotation_period_days = excluded.rotation_period_days, deletion_date = excluded.deletion_date,
 			pending_window_days = excluded.pending_window_days, created_at = excluded.created_at`,
 			k.Account, k.KeyID, k.Region, k.Description, k.KeyUsage, k.KeySpec, k.Origin, k.State, k.Policy,
-			boolInt(k.MultiRegion), boolInt(k.RotationEnabled), k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
+			k.MultiRegion, k.RotationEnabled, k.RotationPeriodDays, sqlcommon.Millis(k.DeletionDate),
 			k.PendingWindowDays, sqlcommon.Millis(k.CreatedAt))
 		if err != nil {
-			return fmt.Errorf("sqlite: put kms key: %w", err)
+			return s.errorf("put kms key: %w", err)
 		}
 		return nil
 	})
@@ -56,13 +46,13 @@ func (s *Store) PutKMSKey(ctx context.Context, k model.KMSKey) error {
 
 // GetKMSKey returns one key of an account.
 func (s *Store) GetKMSKey(ctx context.Context, account, keyID string) (model.KMSKey, error) {
-	k, err := scanKMSKey(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSKeyCols+` FROM kms_keys WHERE account = ? AND key_id = ?`,
+	k, err := scanKMSKey(s.rd.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSKeyCols+` FROM kms_keys WHERE account = ? AND key_id = ?`,
 		account, keyID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.KMSKey{}, sqlcommon.KMSKeyNotFound(keyID)
 	}
 	if err != nil {
-		return model.KMSKey{}, fmt.Errorf("sqlite: get kms key: %w", err)
+		return model.KMSKey{}, s.errorf("get kms key: %w", err)
 	}
 	return k, nil
 }
@@ -75,14 +65,14 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
+		return nil, "", s.errorf("list kms keys: %w", err)
 	}
 	defer rows.Close()
 	out, err := sqlcommon.Collect(rows, scanKMSKey)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list kms keys: %w", err)
+		return nil, "", s.errorf("list kms keys: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(k model.KMSKey) []string { return []string{k.KeyID} })
 	return out, next, nil
@@ -90,20 +80,20 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 
 // DeleteKMSKey removes a key, its aliases (by cascade) and its tags.
 func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		var region string
 		err := tx.QueryRowContext(ctx, `SELECT region FROM kms_keys WHERE account = ? AND key_id = ?`, account, keyID).Scan(&region)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sqlcommon.KMSKeyNotFound(keyID)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: delete kms key: %w", err)
+			return s.errorf("delete kms key: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, model.KMSKeyARN(region, account, keyID)); err != nil {
-			return fmt.Errorf("sqlite: delete kms key tags: %w", err)
+			return s.errorf("delete kms key tags: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM kms_keys WHERE account = ? AND key_id = ?`, account, keyID); err != nil {
-			return fmt.Errorf("sqlite: delete kms key: %w", err)
+			return s.errorf("delete kms key: %w", err)
 		}
 		return nil
 	})
@@ -112,16 +102,16 @@ func (s *Store) DeleteKMSKey(ctx context.Context, account, keyID string) error {
 // CreateKMSAlias inserts an alias; Conflict when the name is taken, NotFound
 // when the target key does not exist.
 func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kms_aliases (`+sqlcommon.KMSAliasCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 			a.Account, a.Name, a.Region, a.TargetKeyID, sqlcommon.Millis(a.CreatedAt), sqlcommon.Millis(a.UpdatedAt))
 		switch {
-		case isUniqueViolation(err):
+		case s.isUniqueViolation(err):
 			return apperr.Conflictf("kms-alias", a.Name, "alias %s already exists", a.Name).Wrap(err)
-		case isForeignKeyViolation(err):
+		case s.isForeignKeyViolation(err):
 			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		case err != nil:
-			return fmt.Errorf("sqlite: create kms alias: %w", err)
+			return s.errorf("create kms alias: %w", err)
 		}
 		return nil
 	})
@@ -129,16 +119,16 @@ func (s *Store) CreateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 
 // UpdateKMSAlias retargets an existing alias (target key and update time).
 func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE kms_aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND name = ?`,
 			a.TargetKeyID, sqlcommon.Millis(a.UpdatedAt), a.Account, a.Name)
-		if isForeignKeyViolation(err) {
+		if s.isForeignKeyViolation(err) {
 			return sqlcommon.KMSKeyNotFound(a.TargetKeyID)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: update kms alias: %w", err)
+			return s.errorf("update kms alias: %w", err)
 		}
-		n, err := affected(res)
+		n, err := s.affected(res)
 		if err != nil {
 			return err
 		}
@@ -151,25 +141,25 @@ func (s *Store) UpdateKMSAlias(ctx context.Context, a model.KMSAlias) error {
 
 // GetKMSAlias returns one alias of an account.
 func (s *Store) GetKMSAlias(ctx context.Context, account, name string) (model.KMSAlias, error) {
-	a, err := sqlcommon.ScanKMSAlias(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSAliasCols+` FROM kms_aliases WHERE account = ? AND name = ?`,
+	a, err := sqlcommon.ScanKMSAlias(s.rd.QueryRowContext(ctx, `SELECT `+sqlcommon.KMSAliasCols+` FROM kms_aliases WHERE account = ? AND name = ?`,
 		account, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.KMSAlias{}, sqlcommon.KMSAliasNotFound(name)
 	}
 	if err != nil {
-		return model.KMSAlias{}, fmt.Errorf("sqlite: get kms alias: %w", err)
+		return model.KMSAlias{}, s.errorf("get kms alias: %w", err)
 	}
 	return a, nil
 }
 
 // DeleteKMSAlias removes an alias; NotFound when there is none.
 func (s *Store) DeleteKMSAlias(ctx context.Context, account, name string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM kms_aliases WHERE account = ? AND name = ?`, account, name)
 		if err != nil {
-			return fmt.Errorf("sqlite: delete kms alias: %w", err)
+			return s.errorf("delete kms alias: %w", err)
 		}
-		n, err := affected(res)
+		n, err := s.affected(res)
 		if err != nil {
 			return err
 		}
@@ -188,14 +178,14 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
+		return nil, "", s.errorf("list kms aliases: %w", err)
 	}
 	defer rows.Close()
 	out, err := sqlcommon.Collect(rows, sqlcommon.ScanKMSAlias)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list kms aliases: %w", err)
+		return nil, "", s.errorf("list kms aliases: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(a model.KMSAlias) []string { return []string{a.Name} })
 	return out, next, nil

@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -20,25 +19,25 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO package_groups (`+sqlcommon.PackageGroupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			g.DomainOwner, g.DomainName, g.Pattern, g.Region, g.ContactInfo, g.Description, origin, sqlcommon.Millis(g.CreatedAt))
 		switch {
-		case isUniqueViolation(err):
+		case s.isUniqueViolation(err):
 			return apperr.Conflictf("package-group", g.Pattern, "Package group %s already exists", g.Pattern).Wrap(err)
-		case isForeignKeyViolation(err):
+		case s.isForeignKeyViolation(err):
 			return apperr.NotFoundf("domain", g.DomainName, "Domain not found: %s", g.DomainName)
 		case err != nil:
-			return fmt.Errorf("sqlite: create package group: %w", err)
+			return s.errorf("create package group: %w", err)
 		}
 		arn := g.ARN()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
-			return fmt.Errorf("sqlite: create package group tags: %w", err)
+			return s.errorf("create package group tags: %w", err)
 		}
 		for _, t := range tags {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?)
 				ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`, arn, t.Key, t.Value); err != nil {
-				return fmt.Errorf("sqlite: create package group tags: %w", err)
+				return s.errorf("create package group tags: %w", err)
 			}
 		}
 		return nil
@@ -47,13 +46,13 @@ func (s *Store) CreatePackageGroup(ctx context.Context, g model.PackageGroup, ta
 
 // GetPackageGroup returns one stored group.
 func (s *Store) GetPackageGroup(ctx context.Context, owner, domain, pattern string) (model.PackageGroup, error) {
-	g, err := sqlcommon.ScanPackageGroup(s.r.QueryRowContext(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups
+	g, err := sqlcommon.ScanPackageGroup(s.rd.QueryRowContext(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups
 		WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`, owner, domain, pattern))
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.PackageGroup{}, sqlcommon.PackageGroupNotFound(pattern)
 	}
 	if err != nil {
-		return model.PackageGroup{}, fmt.Errorf("sqlite: get package group: %w", err)
+		return model.PackageGroup{}, s.errorf("get package group: %w", err)
 	}
 	return g, nil
 }
@@ -64,14 +63,14 @@ func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) er
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE package_groups SET contact_info = ?, description = ?, origin = ?
 			WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
 			g.ContactInfo, g.Description, origin, g.DomainOwner, g.DomainName, g.Pattern)
 		if err != nil {
-			return fmt.Errorf("sqlite: update package group: %w", err)
+			return s.errorf("update package group: %w", err)
 		}
-		n, err := affected(res)
+		n, err := s.affected(res)
 		if err != nil {
 			return err
 		}
@@ -84,7 +83,7 @@ func (s *Store) UpdatePackageGroup(ctx context.Context, g model.PackageGroup) er
 
 // DeletePackageGroup removes a group and its tags.
 func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		var region string
 		err := tx.QueryRowContext(ctx, `SELECT region FROM package_groups WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
 			owner, domain, pattern).Scan(&region)
@@ -92,14 +91,14 @@ func (s *Store) DeletePackageGroup(ctx context.Context, owner, domain, pattern s
 			return sqlcommon.PackageGroupNotFound(pattern)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: delete package group: %w", err)
+			return s.errorf("delete package group: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, model.PackageGroupARN(region, owner, domain, pattern)); err != nil {
-			return fmt.Errorf("sqlite: delete package group tags: %w", err)
+			return s.errorf("delete package group tags: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM package_groups WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
 			owner, domain, pattern); err != nil {
-			return fmt.Errorf("sqlite: delete package group: %w", err)
+			return s.errorf("delete package group: %w", err)
 		}
 		return nil
 	})
@@ -111,21 +110,20 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	q.WriteString(`SELECT ` + sqlcommon.PackageGroupCols + ` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`)
 	args := []any{owner, domain}
 	if prefix != "" {
-		fmt.Fprintf(&q, prefixCond, "pattern")
-		args = append(args, prefix, prefix)
+		args = s.prefixCond(&q, "pattern", prefix, args)
 	}
 	args, err := pageQuery(&q, args, p, "pattern")
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
+		return nil, "", s.errorf("list package groups: %w", err)
 	}
 	defer rows.Close()
 	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list package groups: %w", err)
+		return nil, "", s.errorf("list package groups: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(g model.PackageGroup) []string { return []string{g.Pattern} })
 	return out, next, nil

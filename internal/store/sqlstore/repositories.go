@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -19,39 +18,39 @@ func (s *Store) CreateRepository(ctx context.Context, r model.Repository) error 
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := getDomain(ctx, tx, r.DomainOwner, r.DomainName); err != nil {
+	return s.write(ctx, func(tx conn) error {
+		if _, err := s.getDomain(ctx, tx, r.DomainOwner, r.DomainName); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO repositories (`+sqlcommon.RepositoryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.DomainOwner, r.DomainName, r.Name, r.AdministratorAccount, r.Region, r.Description, ups, ecs, sqlcommon.Millis(r.CreatedAt))
 		switch {
-		case isUniqueViolation(err):
+		case s.isUniqueViolation(err):
 			return apperr.Conflictf("repository", r.Name, "repository %s already exists in domain %s", r.Name, r.DomainName).Wrap(err)
-		case isForeignKeyViolation(err):
+		case s.isForeignKeyViolation(err):
 			return sqlcommon.DomainNotFound(r.DomainName)
 		case err != nil:
-			return fmt.Errorf("sqlite: create repository: %w", err)
+			return s.errorf("create repository: %w", err)
 		}
 		return nil
 	})
 }
 
-func getRepository(ctx context.Context, q querier, owner, domain, name string) (model.Repository, error) {
+func (s *Store) getRepository(ctx context.Context, q conn, owner, domain, name string) (model.Repository, error) {
 	r, err := sqlcommon.ScanRepository(q.QueryRowContext(ctx, `SELECT `+sqlcommon.RepositoryCols+` FROM repositories
 		WHERE domain_owner = ? AND domain_name = ? AND name = ?`, owner, domain, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.Repository{}, sqlcommon.RepositoryNotFound(name)
 	}
 	if err != nil {
-		return model.Repository{}, fmt.Errorf("sqlite: get repository: %w", err)
+		return model.Repository{}, s.errorf("get repository: %w", err)
 	}
 	return r, nil
 }
 
 // GetRepository returns one repository.
 func (s *Store) GetRepository(ctx context.Context, owner, domain, name string) (model.Repository, error) {
-	return getRepository(ctx, s.r, owner, domain, name)
+	return s.getRepository(ctx, s.rd, owner, domain, name)
 }
 
 // UpdateRepository replaces the description, upstreams and external connections.
@@ -60,14 +59,14 @@ func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error 
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE repositories SET description = ?, upstreams = ?, external_connections = ?
 			WHERE domain_owner = ? AND domain_name = ? AND name = ?`,
 			r.Description, ups, ecs, r.DomainOwner, r.DomainName, r.Name)
 		if err != nil {
-			return fmt.Errorf("sqlite: update repository: %w", err)
+			return s.errorf("update repository: %w", err)
 		}
-		if n, err := affected(res); err != nil {
+		if n, err := s.affected(res); err != nil {
 			return err
 		} else if n == 0 {
 			return sqlcommon.RepositoryNotFound(r.Name)
@@ -80,20 +79,20 @@ func (s *Store) UpdateRepository(ctx context.Context, r model.Repository) error 
 // off the domain's package groups' allowed repositories; the schema's cascades
 // remove its packages, versions, dist-tags and assets in the same transaction.
 func (s *Store) DeleteRepository(ctx context.Context, owner, domain, name string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		r, err := getRepository(ctx, tx, owner, domain, name)
+	return s.write(ctx, func(tx conn) error {
+		r, err := s.getRepository(ctx, tx, owner, domain, name)
 		if err != nil {
 			return err
 		}
-		if err := deleteResourceExtras(ctx, tx, r.ARN()); err != nil {
+		if err := s.deleteResourceExtras(ctx, tx, r.ARN()); err != nil {
 			return err
 		}
-		if err := dropAllowedRepository(ctx, tx, owner, domain, name); err != nil {
+		if err := s.dropAllowedRepository(ctx, tx, owner, domain, name); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM repositories WHERE domain_owner = ? AND domain_name = ? AND name = ?`,
 			owner, domain, name); err != nil {
-			return fmt.Errorf("sqlite: delete repository: %w", err)
+			return s.errorf("delete repository: %w", err)
 		}
 		return nil
 	})
@@ -118,21 +117,20 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 		args = append(args, f.AdministratorAccount)
 	}
 	if f.Prefix != "" {
-		fmt.Fprintf(&q, prefixCond, "name")
-		args = append(args, f.Prefix, f.Prefix)
+		args = s.prefixCond(&q, "name", f.Prefix, args)
 	}
 	args, err := pageQuery(&q, args, p, "name", "domain_owner", "domain_name")
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
+		return nil, "", s.errorf("list repositories: %w", err)
 	}
 	defer rows.Close()
 	out, err := sqlcommon.Collect(rows, sqlcommon.ScanRepository)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: list repositories: %w", err)
+		return nil, "", s.errorf("list repositories: %w", err)
 	}
 	out, next := sqlcommon.TrimPage(out, p, func(r model.Repository) []string { return []string{r.Name, r.DomainOwner, r.DomainName} })
 	return out, next, nil
@@ -140,16 +138,16 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 
 // dropAllowedRepository takes repo off the allowed-repository lists of the
 // domain's package groups.
-func dropAllowedRepository(ctx context.Context, tx *sql.Tx, owner, domain, repo string) error {
+func (s *Store) dropAllowedRepository(ctx context.Context, tx conn, owner, domain, repo string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT `+sqlcommon.PackageGroupCols+` FROM package_groups WHERE domain_owner = ? AND domain_name = ?`,
 		owner, domain)
 	if err != nil {
-		return fmt.Errorf("sqlite: list package groups: %w", err)
+		return s.errorf("list package groups: %w", err)
 	}
 	groups, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
 	rows.Close()
 	if err != nil {
-		return fmt.Errorf("sqlite: list package groups: %w", err)
+		return s.errorf("list package groups: %w", err)
 	}
 	for _, g := range groups {
 		g, changed := sqlcommon.WithoutRepository(g, repo)
@@ -162,7 +160,7 @@ func dropAllowedRepository(ctx context.Context, tx *sql.Tx, owner, domain, repo 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE package_groups SET origin = ? WHERE domain_owner = ? AND domain_name = ? AND pattern = ?`,
 			origin, owner, domain, g.Pattern); err != nil {
-			return fmt.Errorf("sqlite: update package group: %w", err)
+			return s.errorf("update package group: %w", err)
 		}
 	}
 	return nil
