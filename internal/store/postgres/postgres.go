@@ -2,6 +2,9 @@
 // one PostgreSQL database shared by several stateless wharf replicas, through
 // github.com/jackc/pgx/v5 (pgxpool).
 //
+// The queries are sqlstore's, shared with the sqlite backend; this package holds
+// the connection, the migrations and the PostgreSQL dialect.
+//
 // Concurrency: every write runs in a SERIALIZABLE transaction, so the
 // read-then-write logic the sqlite backend gets from its single writer holds here
 // across connections and replicas too. A serialization failure or deadlock means
@@ -16,22 +19,25 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/wharf-dev/wharf/internal/store"
-	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
+	"github.com/wharf-dev/wharf/internal/store/sqlstore"
 )
 
-// Store is a store.Store backed by a PostgreSQL database.
+// Store is a store.Store backed by a PostgreSQL database: sqlstore's queries
+// with PostgreSQL's dialect, through pgx's database/sql driver over one pgxpool
+// (which migrations and the package's tests use directly).
 type Store struct {
+	*sqlstore.Store
 	pool *pgxpool.Pool
+	db   *sql.DB
 }
 
 var _ store.Store = (*Store)(nil)
@@ -54,67 +60,47 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	db := stdlib.OpenDBFromPool(pool)
+	return &Store{Store: sqlstore.New(dialect, db, db), pool: pool, db: db}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	err := s.db.Close()
 	s.pool.Close()
-	return nil
+	return err
 }
 
-// querier is what the pool and a transaction share, so lookups run inside or
-// outside a transaction.
-type querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// dialect runs sqlstore on PostgreSQL.
+var dialect = sqlstore.Dialect{
+	Name:   "postgres",
+	Rebind: true,
+	// Every write is SERIALIZABLE, so the read-then-write logic the sqlite
+	// backend gets from its single writer holds across connections and
+	// replicas too; a serialization failure or deadlock reruns it.
+	WriteTx:     &sql.TxOptions{Isolation: sql.LevelSerializable},
+	MaxAttempts: maxAttempts,
+	Retryable:   retryable,
+	// Multi-statement reads see one snapshot and never fail to serialize.
+	ReadTx:                &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	IsUniqueViolation:     isUniqueViolation,
+	IsForeignKeyViolation: isForeignKeyViolation,
+	// A case-sensitive prefix without LIKE's escaping.
+	StartsWith: "starts_with(%s, ?::text)",
+	PrefixArgs: 1,
+	// Blob pins and sweeps of one digest take turns on a transaction-scoped
+	// advisory lock (see sqlstore's blobLocked).
+	BlobLock:   `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+	BlobLockTx: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+	// Replicas polling the event outbox neither wait on nor claim each
+	// other's rows.
+	ClaimLock: " FOR UPDATE OF o SKIP LOCKED",
 }
 
 // maxAttempts bounds how often one write is retried after serialization
 // failures. Each retry follows another transaction's commit, so even the
 // storetest races (16 writers on one key) settle in a couple of attempts.
 const maxAttempts = 25
-
-// errRetry asks write to run the transaction again: for a unique violation that
-// a rerun resolves (the rerun reads the row that got in first).
-var errRetry = errors.New("postgres: retry transaction")
-
-// write runs fn in one SERIALIZABLE transaction, committing when it returns nil
-// and rerunning it after serialization failures and deadlocks.
-func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	var err error
-	for attempt := range maxAttempts {
-		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
-		if !retryable(err) {
-			return err
-		}
-		if werr := backoff(ctx, attempt); werr != nil {
-			return werr
-		}
-	}
-	return fmt.Errorf("postgres: transaction still conflicting after %d attempts: %w", maxAttempts, err)
-}
-
-// read runs fn in a read-only REPEATABLE READ transaction: one snapshot for
-// reads of several statements. Such transactions never fail to serialize.
-func (s *Store) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
-}
-
-// backoff sleeps a short random time growing with attempt, so retrying writers
-// spread out instead of colliding again in lockstep.
-func backoff(ctx context.Context, attempt int) error {
-	ceiling := min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond)
-	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // SQLSTATE codes wharf reacts to.
 const (
@@ -136,31 +122,9 @@ func isUniqueViolation(err error) bool     { return sqlState(err) == codeUniqueV
 func isForeignKeyViolation(err error) bool { return sqlState(err) == codeForeignKeyViolation }
 
 func retryable(err error) bool {
-	if errors.Is(err, errRetry) {
-		return true
-	}
 	switch sqlState(err) {
 	case codeSerializationFailure, codeDeadlockDetected:
 		return true
 	}
 	return false
-}
-
-// exists reports whether query returns a row.
-func exists(ctx context.Context, q querier, query string, args ...any) (bool, error) {
-	var one int
-	err := q.QueryRow(ctx, query, args...).Scan(&one)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	return true, nil
-}
-
-// collect scans every row with scan; an empty result is an empty, non-nil slice.
-func collect[T any](rows pgx.Rows, scan func(sqlcommon.Scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	return sqlcommon.Collect(rows, scan)
 }
