@@ -2,14 +2,15 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
+	"github.com/wharf-dev/wharf/internal/store/sqlstore"
 )
 
 // migrations are numbered files NNNN_name.sql, applied in order (see
@@ -30,66 +31,36 @@ const migrationLockClass int32 = 0x77686172
 // migrate brings the schema to the latest version. Replicas starting together
 // all call it: a session advisory lock makes them take turns, and each one reads
 // the schema version only once it holds the lock, so the first migrates and the
-// others find nothing left to do. Each migration and its schema_version row
-// commit together, so a crash mid-way leaves the previous version intact and
-// the next Open retries. A lost connection releases the lock by itself.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// others find nothing left to do (sqlstore.Migrate, on the connection holding
+// the lock). A lost connection releases the lock by itself.
+func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
-	conn, err := pool.Acquire(ctx)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
+	defer conn.Close()
 	const lockKey = `$1::int4, hashtext(COALESCE(current_schema(), ''))`
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, migrationLockClass); err != nil {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, migrationLockClass); err != nil {
 		return fmt.Errorf("advisory lock: %w", err)
 	}
 	defer func() {
-		// Unlock even when ctx is done; if this fails, destroy the connection
+		// Unlock even when ctx is done; if this fails, close the connection
 		// (which releases the lock) rather than return it to the pool locked.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		var unlocked bool
-		if err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock(`+lockKey+`)`, migrationLockClass).Scan(&unlocked); err != nil || !unlocked {
-			conn.Conn().Close(uctx)
+		if err := conn.QueryRowContext(uctx, `SELECT pg_advisory_unlock(`+lockKey+`)`, migrationLockClass).Scan(&unlocked); err != nil || !unlocked {
+			_ = conn.Raw(func(dc any) error {
+				if c, ok := dc.(*stdlib.Conn); ok {
+					c.Conn().Close(uctx)
+				}
+				return nil
+			})
 		}
 	}()
-	return migrateLocked(ctx, conn.Conn(), ms)
-}
-
-func migrateLocked(ctx context.Context, conn *pgx.Conn, ms []sqlcommon.Migration) error {
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version    INTEGER NOT NULL PRIMARY KEY,
-		name       TEXT    NOT NULL,
-		applied_at BIGINT  NOT NULL
-	)`); err != nil {
-		return err
-	}
-	var current int
-	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
-		return err
-	}
-	pending, err := sqlcommon.Pending(ms, current)
-	if err != nil {
-		return err
-	}
-	for _, m := range pending {
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			// No arguments: pgx sends it as a simple query, which may hold
-			// several statements.
-			if _, err := tx.Exec(ctx, m.SQL); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.Version, m.Name, time.Now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", m.Name, err)
-		}
-	}
-	return nil
+	return sqlstore.Migrate(ctx, conn, dialect, ms)
 }

@@ -1,7 +1,8 @@
-// Package sqlcommon holds what the SQL metadata stores (sqlite, postgres) share
-// and must keep identical: value encodings, pagination cursors, migration-file
-// loading and row→model scanning. The SQL dialect, transactions and error
-// classification stay in each backend.
+// Package sqlcommon holds the SQL metadata store's building blocks that need no
+// connection: value encodings, pagination cursors, migration-file loading and
+// row→model scanning, and the version-page queries. The queries themselves are
+// sqlstore's; the dialects (placeholders, transactions, error classification)
+// are the sqlite and postgres packages'.
 package sqlcommon
 
 import (

@@ -232,7 +232,7 @@ func ScanTag(row Scanner) (model.Tag, error) {
 	return t, err
 }
 
-// Rows is a result set: *sql.Rows and pgx.Rows both satisfy it.
+// Rows is a result set, as *sql.Rows.
 type Rows interface {
 	Scanner
 	Next() bool

@@ -26,7 +26,8 @@ func (s *Store) GetCache(ctx context.Context, key string) (model.CacheEntry, err
 	return e, nil
 }
 
-// PutCache stores or replaces a cache entry.
+// PutCache stores or replaces a cache entry. Replicas refreshing one entry at
+// once is fine: the last write wins, as for any cache.
 func (s *Store) PutCache(ctx context.Context, e model.CacheEntry) error {
 	return s.write(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cache_entries (cache_key, body, etag, status, fetched_at)
