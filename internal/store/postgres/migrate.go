@@ -2,12 +2,11 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 	"github.com/wharf-dev/wharf/internal/store/sqlstore"
@@ -32,35 +31,32 @@ const migrationLockClass int32 = 0x77686172
 // all call it: a session advisory lock makes them take turns, and each one reads
 // the schema version only once it holds the lock, so the first migrates and the
 // others find nothing left to do (sqlstore.Migrate, on the connection holding
-// the lock). A lost connection releases the lock by itself.
-func migrate(ctx context.Context, db *sql.DB) error {
+// the lock; pgx runs a migration file without arguments as a simple query,
+// which may hold several statements). A lost connection releases the lock by
+// itself.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
-	conn, err := db.Conn(ctx)
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer conn.Release()
 	const lockKey = `$1::int4, hashtext(COALESCE(current_schema(), ''))`
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, migrationLockClass); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, migrationLockClass); err != nil {
 		return fmt.Errorf("advisory lock: %w", err)
 	}
 	defer func() {
-		// Unlock even when ctx is done; if this fails, close the connection
+		// Unlock even when ctx is done; if this fails, destroy the connection
 		// (which releases the lock) rather than return it to the pool locked.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		var unlocked bool
-		if err := conn.QueryRowContext(uctx, `SELECT pg_advisory_unlock(`+lockKey+`)`, migrationLockClass).Scan(&unlocked); err != nil || !unlocked {
-			_ = conn.Raw(func(dc any) error {
-				if c, ok := dc.(*stdlib.Conn); ok {
-					c.Conn().Close(uctx)
-				}
-				return nil
-			})
+		if err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock(`+lockKey+`)`, migrationLockClass).Scan(&unlocked); err != nil || !unlocked {
+			conn.Conn().Close(uctx)
 		}
 	}()
-	return sqlstore.Migrate(ctx, conn, dialect, ms)
+	return sqlstore.Migrate(ctx, pgxPool{conn}, dialect, ms)
 }

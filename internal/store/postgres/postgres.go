@@ -25,19 +25,16 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/sqlstore"
 )
 
 // Store is a store.Store backed by a PostgreSQL database: sqlstore's queries
-// with PostgreSQL's dialect, through pgx's database/sql driver over one pgxpool
-// (which migrations and the package's tests use directly).
+// with PostgreSQL's dialect, run on a pgxpool through the adapter in pgx.go.
 type Store struct {
 	*sqlstore.Store
 	pool *pgxpool.Pool
-	db   *sql.DB
 }
 
 var _ store.Store = (*Store)(nil)
@@ -56,20 +53,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	db := stdlib.OpenDBFromPool(pool)
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
+	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return &Store{Store: sqlstore.New(dialect, db, db), pool: pool, db: db}, nil
+	p := pgxPool{pool}
+	return &Store{Store: sqlstore.New(dialect, p, p), pool: pool}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	err := s.db.Close()
 	s.pool.Close()
-	return err
+	return nil
 }
 
 // dialect runs sqlstore on PostgreSQL.

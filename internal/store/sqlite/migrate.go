@@ -26,5 +26,5 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	return sqlstore.Migrate(ctx, db, dialect, ms)
+	return sqlstore.Migrate(ctx, sqlstore.DB(db), dialect, ms)
 }

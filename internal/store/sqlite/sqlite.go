@@ -62,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(dialect, w, r), w: w, r: r}, nil
+	return &Store{Store: sqlstore.New(dialect, sqlstore.DB(w), sqlstore.DB(r)), w: w, r: r}, nil
 }
 
 // restrictFiles makes the database file private to wharf's user (0600) before

@@ -2,29 +2,22 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/store/sqlcommon"
 )
 
-// Migrator is what *sql.DB and *sql.Conn share for migrating: a caller that
-// must hold a session lock meanwhile (PostgreSQL) passes the *sql.Conn holding
-// it.
-type Migrator interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
-}
-
 // Migrate brings the schema on c to the latest of ms (the engine's own
 // migration files). Each migration and its schema_version row commit
 // together, so a crash mid-way leaves the previous version intact and the next
 // Open retries. A schema newer than ms is an error: this wharf is older than
 // the database.
-func Migrate(ctx context.Context, c Migrator, d Dialect, ms []sqlcommon.Migration) error {
-	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+//
+// c is the pool, or for a caller that must hold a session lock meanwhile
+// (PostgreSQL), the connection holding it.
+func Migrate(ctx context.Context, c Pool, d Dialect, ms []sqlcommon.Migration) error {
+	if _, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
 		applied_at BIGINT  NOT NULL
@@ -32,7 +25,7 @@ func Migrate(ctx context.Context, c Migrator, d Dialect, ms []sqlcommon.Migratio
 		return err
 	}
 	var current int
-	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+	if err := c.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return err
 	}
 	pending, err := sqlcommon.Pending(ms, current)
@@ -44,20 +37,20 @@ func Migrate(ctx context.Context, c Migrator, d Dialect, ms []sqlcommon.Migratio
 		record = sqlcommon.Rebind(record)
 	}
 	for _, m := range pending {
-		tx, err := c.BeginTx(ctx, nil)
+		tx, err := c.Begin(ctx, nil)
 		if err != nil {
 			return err
 		}
 		// No arguments: both drivers run a file of several statements.
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-			_ = tx.Rollback()
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			_ = tx.Rollback(ctx)
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, record, m.Version, m.Name, time.Now().UnixMilli()); err != nil {
-			_ = tx.Rollback()
+		if _, err := tx.Exec(ctx, record, m.Version, m.Name, time.Now().UnixMilli()); err != nil {
+			_ = tx.Rollback(ctx)
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if err := tx.Commit(); err != nil {
+		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}

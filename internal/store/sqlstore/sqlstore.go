@@ -1,7 +1,8 @@
 // Package sqlstore is wharf's metadata store written once in SQL: store.Store
-// over database/sql, run by the sqlite and postgres packages with a Dialect
-// that says where the two databases differ (placeholders, error codes, a prefix
-// test, the write discipline, blob locking). Everything else, every query
+// over a small Pool interface (database/sql for SQLite, pgx for PostgreSQL, see
+// engine.go), run by the sqlite and postgres packages with a Dialect that says
+// where the two databases differ (placeholders, error codes, a prefix test, the
+// write discipline, blob locking). Everything else, every query
 // included, is this package's, so a fix or a new query is made once and the
 // storetest conformance suite checks it on both engines.
 //
@@ -64,16 +65,16 @@ var ErrRetry = errors.New("sqlstore: retry transaction")
 // Store is a store.Store on a SQL database.
 type Store struct {
 	d  *Dialect
-	w  *sql.DB // writes (SQLite: the one writer connection)
-	wr conn    // single-statement writes, outside a transaction
-	rd conn    // reads outside transactions
-	r  *sql.DB
+	w  Pool // writes (SQLite: the one writer connection)
+	wr conn // single-statement writes, outside a transaction
+	rd conn // reads outside transactions
+	r  Pool
 	rb *rebinder
 }
 
 // New returns a store writing through w and reading through r (the same pool
 // when the engine has no separate readers). The caller keeps closing them.
-func New(d Dialect, w, r *sql.DB) *Store {
+func New(d Dialect, w, r Pool) *Store {
 	if d.MaxAttempts < 1 {
 		d.MaxAttempts = 1
 	}
@@ -114,32 +115,31 @@ func (rb *rebinder) sql(q string) string {
 	return out
 }
 
-// runner is what *sql.DB and *sql.Tx share.
-type runner interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // conn runs queries written with ? placeholders on a pool or in a
 // transaction. Inside a write transaction always use the transaction's conn:
 // SQLite's writer pool has one connection and a second query on it would wait
 // forever.
 type conn struct {
-	r  runner
+	q  Queryer
 	rb *rebinder
 }
 
-func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.r.ExecContext(ctx, c.rb.sql(query), args...)
+// result is a statement's row count, as sql.Result says it.
+type result int64
+
+func (r result) RowsAffected() (int64, error) { return int64(r), nil }
+
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (result, error) {
+	n, err := c.q.Exec(ctx, c.rb.sql(query), args...)
+	return result(n), err
 }
 
-func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.r.QueryContext(ctx, c.rb.sql(query), args...)
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (Rows, error) {
+	return c.q.Query(ctx, c.rb.sql(query), args...)
 }
 
-func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.r.QueryRowContext(ctx, c.rb.sql(query), args...)
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) Row {
+	return c.q.QueryRow(ctx, c.rb.sql(query), args...)
 }
 
 // errorf is fmt.Errorf with the engine's name in front.
@@ -181,16 +181,17 @@ func (s *Store) read(ctx context.Context, fn func(tx conn) error) error {
 }
 
 // inTx runs fn in a transaction on db, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx conn) error) error {
-	tx, err := db.BeginTx(ctx, opts)
+func (s *Store) inTx(ctx context.Context, db Pool, opts *sql.TxOptions, fn func(tx conn) error) error {
+	tx, err := db.Begin(ctx, opts)
 	if err != nil {
 		return s.errorf("begin: %w", err)
 	}
 	if err := fn(conn{tx, s.rb}); err != nil {
-		_ = tx.Rollback()
+		// Rollback even when ctx is done, so the connection goes back clean.
+		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		if s.d.Retryable(err) {
 			return err
 		}
@@ -227,7 +228,7 @@ func exists(ctx context.Context, q conn, query string, args ...any) (bool, error
 }
 
 // affected returns how many rows res touched.
-func (s *Store) affected(res sql.Result) (int64, error) {
+func (s *Store) affected(res result) (int64, error) {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, s.errorf("rows affected: %w", err)
