@@ -2,9 +2,9 @@
 // over a small Pool interface (database/sql for SQLite, pgx for PostgreSQL, see
 // engine.go), run by the sqlite and postgres packages with a Dialect that says
 // where the two databases differ (placeholders, error codes, a prefix test, the
-// write discipline, blob locking). Everything else, every query
-// included, is this package's, so a fix or a new query is made once and the
-// storetest conformance suite checks it on both engines.
+// write discipline, blob locking). Everything else, every query included, is
+// this package's, so a fix or a new query is made once and the storetest
+// conformance suite checks it on both engines.
 //
 // Queries are written with ? placeholders; a dialect with Rebind set sees them
 // as $1, $2, … (rewritten once per query text and cached).
