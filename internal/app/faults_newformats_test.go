@@ -164,3 +164,38 @@ func TestNewFormatUpstreamMetadataFaultsCacheNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestNewFormatUpstreamConfigFaults: a fault on the document a connection is
+// configured by — cargo's config.json, NuGet's service index — makes a
+// download of an upstream package answer 502/504, never a 404 that tells the
+// client the package does not exist, and is not cached: once the document
+// is good the package downloads.
+func TestNewFormatUpstreamConfigFaults(t *testing.T) {
+	e := newFaultEnvFor(t, newFormatConns)
+	const name = "cfgpkg"
+	crate := randomBytes(31, 4<<10)
+	nupkg := testNupkg(t, name, "1.0.0", randomBytes(32, 4<<10))
+	setNewFormatUpstream(e.up, name, crate, randomBytes(33, 4<<10), nupkg)
+	cases := []struct {
+		format        types.PackageFormat
+		upPath, wharf string
+		payload       []byte
+	}{
+		{types.PackageFormatCargo, "/index/config.json", "api/v1/crates/" + name + "/1.0.0/download", crate},
+		{types.PackageFormatNuget, "/v3/index.json", "v3/package/" + name + "/1.0.0/" + name + ".1.0.0.nupkg", nupkg},
+	}
+	for _, c := range cases {
+		t.Run(string(c.format), func(t *testing.T) {
+			for _, fault := range upstreamtest.Faults {
+				e.up.Fail(c.upPath, fault)
+				if status, body := e.via(fault).get(c.format, c.wharf); status != wantStatus(fault) {
+					t.Errorf("%s: status %d (%q), want %d", fault, status, body, wantStatus(fault))
+				}
+			}
+			e.up.Fail(c.upPath, upstreamtest.Good)
+			if status, body := e.get(c.format, c.wharf); status != http.StatusOK || !bytes.Equal(body, c.payload) {
+				t.Fatalf("after the faults: status %d (%.200q)", status, body)
+			}
+		})
+	}
+}
