@@ -56,6 +56,16 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	return &Handler{Engine: e, Upstream: up, feed: feed, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: lim}
 }
 
+// SetLimits replaces the limits a package (pushed or from the upstream) is
+// read with; the inflated size stays at most 64 times the upload limit.
+func (h *Handler) SetLimits(lim Limits) {
+	lim.MaxUncompressed = min(lim.MaxUncompressed, 64*h.MaxNupkgBytes)
+	h.Nupkg = lim
+	h.feed.mu.Lock()
+	h.feed.Limits = lim
+	h.feed.mu.Unlock()
+}
+
 // Public: every NuGet request needs the token. The client asks without one
 // first and, on 401 with a Basic challenge, again with the credentials of its
 // nuget.config (what `aws codeartifact login --tool dotnet|nuget` writes).
