@@ -314,7 +314,7 @@ func (h *Handler) chainAll(w http.ResponseWriter, r *http.Request, req *endpoint
 		return nil, nil, chain, false
 	}
 	if len(hs) == 0 && len(ups) == 0 {
-		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams", id, req.Repo.Name))
+		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams%s", id, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNuget, h.Upstream)))
 		return nil, nil, chain, false
 	}
 	return hs, ups, chain, true
