@@ -44,6 +44,7 @@ func FuzzUpstreamDocuments(f *testing.F) {
 	f.Add([]byte(`{"versions":["1.0.0","1.0.0-Beta","1.0","01.2.3.0"]}`))
 	f.Add([]byte(`{"catalogEntry":{"packageHash":"` + strings.Repeat("A", 88) + `","packageHashAlgorithm":"SHA512"}}`))
 	f.Add([]byte(`{"packageHash":"!!","packageHashAlgorithm":"sha512","catalogEntry":"x"}`))
+	f.Add([]byte(`{"versions":["1.2-` + strings.Repeat("a", 60) + `"]}`)) // normalized past 64 characters
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if flat, reg, err := ParseServiceIndex(b); err == nil {
 			if !strings.HasSuffix(flat, "/") || (reg != "" && !strings.HasSuffix(reg, "/")) {
@@ -64,6 +65,27 @@ func FuzzUpstreamDocuments(f *testing.F) {
 		}
 		if sum, err := PackageHash(b); err == nil && sum != nil && len(sum) == 0 {
 			t.Fatalf("empty package hash accepted from %q", b)
+		}
+	})
+}
+
+// FuzzNames: a package id and version from a request path or a manifest.
+// A normalized version normalizes to itself (it is what is stored and asked
+// for), and an accepted id is its own key's id.
+func FuzzNames(f *testing.F) {
+	f.Add("Newtonsoft.Json", "01.2.3.0-Beta+build")
+	f.Add("..", "1.2-"+strings.Repeat("a", 60))
+	f.Fuzz(func(t *testing.T, id, version string) {
+		if n, ok := NormalizeVersion(version); ok {
+			if again, ok := NormalizeVersion(n); !ok || again != n {
+				t.Fatalf("NormalizeVersion(%q) = %q, which normalizes to %q %v", version, n, again, ok)
+			}
+			if strings.ContainsAny(n, "/\\") || n == "." || n == ".." {
+				t.Fatalf("NormalizeVersion(%q) = %q, not a path segment", version, n)
+			}
+		}
+		if ValidID(id) && (!ValidID(Key(id)) || strings.ContainsAny(id, "/\\") || id == "." || id == "..") {
+			t.Fatalf("id %q accepted", id)
 		}
 	})
 }
