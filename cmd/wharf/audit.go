@@ -33,7 +33,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.DomainName, "domain", "", "only this domain")
 	fs.StringVar(&f.DomainOwner, "domain-owner", "", "only domains of this account")
 	fs.StringVar(&f.Repository, "repository", "", "only this repository")
-	format := fs.String("format", "", "only this package format (npm, pypi, maven, generic)")
+	format := fs.String("format", "", "only this package format (npm, pypi, maven, cargo, ruby, nuget, swift, generic)")
 	namespace := fs.String("namespace", "", "only this namespace (npm scope without @, Maven group id)")
 	fs.StringVar(&f.Package, "package", "", "only this package (npm: @scope/name works too)")
 	fs.StringVar(&f.Principal, "principal", "", "only changes made by this principal ARN")
@@ -44,6 +44,11 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "wharf audit: unexpected arguments:", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	if *format != "" && !model.ValidFormat(*format) {
+		// An unknown format would match nothing and print nothing: say so.
+		fmt.Fprintf(stderr, "wharf audit: --format %q is not a package format (one of %v)\n", *format, model.Formats)
 		return 2
 	}
 	f.Format = model.Format(*format)

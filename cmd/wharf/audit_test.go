@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,9 @@ func TestAuditCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"audit", "--data-dir", dir, "--since", "yesterday"}, &out, &errb); code != 2 {
 		t.Fatalf("bad --since accepted: %d", code)
+	}
+	errb.Reset()
+	if code := run([]string{"audit", "--data-dir", dir, "--format", "NPM"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "not a package format") {
+		t.Fatalf("unknown --format: %d %q, want 2 saying so", code, errb.String())
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"os"
 	"strconv"
 	"strings"
@@ -33,13 +34,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
+	cargofmt "github.com/wharf-dev/wharf/internal/formats/cargo"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/proctest"
 )
 
 const (
 	rounds  = 4                       // kill/restart cycles
-	workers = 8                       // concurrent publishers, two per format
+	workers = 8                       // concurrent publishers, one per format
 	maxLoad = 1500 * time.Millisecond // longest a round runs before the kill
 	domain  = "crash"
 	repo    = "store"
@@ -128,7 +130,8 @@ func TestKilledDuringPublishesLosesNothingAcknowledged(t *testing.T) {
 	for _, a := range acked {
 		perFormat[a.format]++
 	}
-	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric} {
+	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven, types.PackageFormatGeneric,
+		types.PackageFormatCargo, types.PackageFormatRuby, types.PackageFormatNuget, types.PackageFormatSwift} {
 		if perFormat[f] == 0 {
 			t.Fatalf("no %s publish was acknowledged (%v): the test proved nothing for it", f, perFormat)
 		}
@@ -275,13 +278,21 @@ func shaHex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(
 // publish sends one publish of worker w's package in the worker's format and
 // returns what an acknowledgement promises.
 func (p *publisher) publish(ctx context.Context, w int, version string) (published, error) {
-	switch w % 4 {
+	switch w % 8 {
 	case 0:
 		return p.npm(w, version)
 	case 1:
 		return p.pypi(w, version)
 	case 2:
 		return p.maven(w, version)
+	case 3:
+		return p.cargo(w, version)
+	case 4:
+		return p.ruby(w, version)
+	case 5:
+		return p.nuget(w, version)
+	case 6:
+		return p.swift(w, version)
 	}
 	return p.generic(ctx, w, version)
 }
@@ -291,7 +302,7 @@ func filler(what string) []byte {
 	return bytes.Repeat([]byte(what+"\n"), 200+len(what)*37%300)
 }
 
-func (p *publisher) send(method, url, contentType string, body []byte) error {
+func (p *publisher) send(method, url, contentType string, body []byte, header ...string) error {
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -299,6 +310,9 @@ func (p *publisher) send(method, url, contentType string, body []byte) error {
 	req.Header.Set("Authorization", "Bearer "+p.token)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -413,4 +427,97 @@ func (p *publisher) generic(ctx context.Context, w int, version string) (publish
 		return published{}, err
 	}
 	return published{format: types.PackageFormatGeneric, namespace: "crash", pkg: name, version: version, sha256: shaHex(body), content: body}, nil
+}
+
+// tgzOf is a gzipped tar of files, in order.
+func tgzOf(files ...[2][]byte) []byte {
+	var b bytes.Buffer
+	gz := gzip.NewWriter(&b)
+	tw := tar.NewWriter(gz)
+	for _, f := range files {
+		tw.WriteHeader(&tar.Header{Name: string(f[0]), Mode: 0o644, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
+		tw.Write(f[1])
+	}
+	tw.Close()
+	gz.Close()
+	return b.Bytes()
+}
+
+func (p *publisher) cargo(w int, version string) (published, error) {
+	name := fmt.Sprintf("crash-crate-%d", w)
+	root := name + "-" + version + "/"
+	crate := tgzOf([2][]byte{[]byte(root + "Cargo.toml"), []byte(fmt.Sprintf("[package]\nname = %q\nversion = %q\n", name, version))},
+		[2][]byte{[]byte(root + "src/lib.rs"), filler(name + version)})
+	meta := []byte(fmt.Sprintf(`{"name":%q,"vers":%q,"deps":[],"features":{}}`, name, version))
+	if err := p.send(http.MethodPut, p.endpoint("cargo")+"api/v1/crates/new", "application/octet-stream", cargofmt.EncodePublish(meta, crate)); err != nil {
+		return published{}, err
+	}
+	return published{format: types.PackageFormatCargo, pkg: name, version: version, sha256: shaHex(crate), content: crate}, nil
+}
+
+func (p *publisher) ruby(w int, version string) (published, error) {
+	name := fmt.Sprintf("crash-gem-%d", w)
+	spec := fmt.Sprintf(`--- !ruby/object:Gem::Specification
+name: %s
+version: !ruby/object:Gem::Version
+  version: %s
+platform: ruby
+authors:
+- crash
+dependencies: []
+files:
+- lib/crash.rb
+summary: crash test
+`, name, version)
+	var meta bytes.Buffer
+	gz := gzip.NewWriter(&meta)
+	gz.Write([]byte(spec))
+	gz.Close()
+	data := tgzOf([2][]byte{[]byte("lib/crash.rb"), filler(name + version)})
+	var gem bytes.Buffer
+	tw := tar.NewWriter(&gem)
+	for _, f := range [][2][]byte{{[]byte("metadata.gz"), meta.Bytes()}, {[]byte("data.tar.gz"), data}} {
+		tw.WriteHeader(&tar.Header{Name: string(f[0]), Mode: 0o444, Size: int64(len(f[1])), Typeflag: tar.TypeReg})
+		tw.Write(f[1])
+	}
+	tw.Close()
+	b := gem.Bytes()
+	if err := p.send(http.MethodPost, p.endpoint("ruby")+"api/v1/gems", "application/octet-stream", b); err != nil {
+		return published{}, err
+	}
+	return published{format: types.PackageFormatRuby, pkg: name, version: version, sha256: shaHex(b), content: b}, nil
+}
+
+func (p *publisher) nuget(w int, version string) (published, error) {
+	id := fmt.Sprintf("crash.nuget%d", w)
+	nuspec := fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata><id>%s</id><version>%s</version><authors>crash</authors><description>crash test</description></metadata></package>`, id, version)
+	pkg := zipOf(map[string][]byte{id + ".nuspec": []byte(nuspec), "lib/net8.0/" + id + ".dll": filler(id + version)})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("package", "package.nupkg")
+	fw.Write(pkg)
+	mw.Close()
+	if err := p.send(http.MethodPut, p.endpoint("nuget")+"v2/package", mw.FormDataContentType(), body.Bytes()); err != nil {
+		return published{}, err
+	}
+	return published{format: types.PackageFormatNuget, pkg: id, version: version, sha256: shaHex(pkg), content: pkg}, nil
+}
+
+func (p *publisher) swift(w int, version string) (published, error) {
+	scope, name := "crash", fmt.Sprintf("Pkg%d", w)
+	archive := zipOf(map[string][]byte{name + "/Package.swift": []byte("// swift-tools-version:5.9\n"), name + "/Sources/" + name + "/x.swift": filler(name + version)})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="source-archive"`)
+	h.Set("Content-Type", "application/zip")
+	fw, _ := mw.CreatePart(h)
+	fw.Write(archive)
+	mw.Close()
+	if err := p.send(http.MethodPut, p.endpoint("swift")+scope+"/"+name+"/"+version, mw.FormDataContentType(), body.Bytes(),
+		"Accept", "application/vnd.swift.registry.v1+json"); err != nil {
+		return published{}, err
+	}
+	return published{format: types.PackageFormatSwift, namespace: scope, pkg: name, version: version, sha256: shaHex(archive), content: archive}, nil
 }

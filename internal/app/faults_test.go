@@ -38,15 +38,35 @@ type faultEnv struct {
 	up        *upstreamtest.Server
 	token     string
 	base      map[types.PackageFormat]string // endpoint of "app" per format
+	repos     []string                       // every repository of the domain
 	impatient *faultEnv
 }
 
+// faultConn is an external connection of a fault environment: the store
+// repository holding it and where on the misbehaving upstream it points.
+type faultConn struct {
+	conn, repo string
+	format     types.PackageFormat
+	path       string // appended to the upstream's URL
+}
+
+// classicConns are npm, PyPI and Maven, each at the upstream's root.
+var classicConns = []faultConn{
+	{"public:npmjs", "npm-store", types.PackageFormatNpm, ""},
+	{"public:pypi", "pypi-store", types.PackageFormatPypi, ""},
+	{"public:maven-central", "maven-store", types.PackageFormatMaven, ""},
+}
+
 func newFaultEnv(t *testing.T, mutate ...func(*config.Config)) *faultEnv {
+	return newFaultEnvFor(t, classicConns, mutate...)
+}
+
+func newFaultEnvFor(t *testing.T, conns []faultConn, mutate ...func(*config.Config)) *faultEnv {
 	up := upstreamtest.New(t)
 	other := upstreamtest.New(t) // the redirect target: another host
 	up.Target = other.URL
-	e := startFaultWharf(t, up, 0, mutate)
-	e.impatient = startFaultWharf(t, up, time.Second, mutate)
+	e := startFaultWharf(t, up, 0, conns, mutate)
+	e.impatient = startFaultWharf(t, up, time.Second, conns, mutate)
 	return e
 }
 
@@ -58,10 +78,17 @@ func (e *faultEnv) via(fault upstreamtest.Fault) *faultEnv {
 	return e
 }
 
-func startFaultWharf(t *testing.T, up *upstreamtest.Server, timeout time.Duration, mutate []func(*config.Config)) *faultEnv {
-	u, _ := url.Parse(up.URL)
+func startFaultWharf(t *testing.T, up *upstreamtest.Server, timeout time.Duration, conns []faultConn, mutate []func(*config.Config)) *faultEnv {
+	upstreams := map[string]*url.URL{}
+	for _, c := range conns {
+		u, err := url.Parse(up.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		upstreams[c.conn] = u
+	}
 	srv := apptest.Start(t, apptest.Options{
-		Upstreams: map[string]*url.URL{"public:npmjs": u, "public:pypi": u, "public:maven-central": u},
+		Upstreams: upstreams,
 		Mutate: func(c *config.Config) {
 			if timeout > 0 { // the test asserts the status, never the time
 				c.UpstreamHeaderTimeout, c.UpstreamReadTimeout = timeout, timeout
@@ -76,17 +103,19 @@ func startFaultWharf(t *testing.T, up *upstreamtest.Server, timeout time.Duratio
 	d := aws.String("faults")
 	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: d}))
 	var ups []types.UpstreamRepository
-	for conn, repo := range map[string]string{"public:npmjs": "npm-store", "public:pypi": "pypi-store", "public:maven-central": "maven-store"} {
-		must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String(repo)}))
-		must(ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: d, Repository: aws.String(repo), ExternalConnection: aws.String(conn)}))
-		ups = append(ups, types.UpstreamRepository{RepositoryName: aws.String(repo)})
+	repos := []string{"app"}
+	for _, c := range conns {
+		must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String(c.repo)}))
+		must(ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: d, Repository: aws.String(c.repo), ExternalConnection: aws.String(c.conn)}))
+		ups = append(ups, types.UpstreamRepository{RepositoryName: aws.String(c.repo)})
+		repos = append(repos, c.repo)
 	}
 	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String("app"), Upstreams: ups}))
 	tok := must(ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: d}))
-	e := &faultEnv{t: t, srv: srv, up: up, token: *tok.AuthorizationToken, base: map[types.PackageFormat]string{}}
-	for _, f := range []types.PackageFormat{types.PackageFormatNpm, types.PackageFormatPypi, types.PackageFormatMaven} {
-		ep := must(ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: d, Repository: aws.String("app"), Format: f}))
-		e.base[f] = strings.TrimRight(*ep.RepositoryEndpoint, "/") + "/"
+	e := &faultEnv{t: t, srv: srv, up: up, token: *tok.AuthorizationToken, base: map[types.PackageFormat]string{}, repos: repos}
+	for _, c := range conns {
+		ep := must(ca.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{Domain: d, Repository: aws.String("app"), Format: c.format}))
+		e.base[c.format] = strings.TrimRight(*ep.RepositoryEndpoint, "/") + "/"
 	}
 	return e
 }
@@ -104,7 +133,7 @@ func (e *faultEnv) do(f types.PackageFormat, method, path, contentType string, b
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if f == types.PackageFormatNpm {
+	if f == types.PackageFormatNpm || f == types.PackageFormatCargo {
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	} else {
 		req.SetBasicAuth("aws", e.token)
@@ -146,7 +175,7 @@ func (e *faultEnv) versions(f types.PackageFormat, ns, pkg string) int {
 		n += e.impatient.versions(f, ns, pkg)
 	}
 	ca := e.srv.CodeArtifact()
-	for _, repo := range []string{"app", "npm-store", "pypi-store", "maven-store"} {
+	for _, repo := range e.repos {
 		in := &codeartifact.ListPackageVersionsInput{Domain: aws.String("faults"), Repository: aws.String(repo), Format: f, Package: aws.String(pkg)}
 		if ns != "" {
 			in.Namespace = aws.String(ns)

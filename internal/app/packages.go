@@ -55,9 +55,17 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	mvn := maven.New(a.Engine, a.Upstream, rt.Check, a.log)
 	mvn.Limits = maven.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxPomBytes: l.MavenMaxPomBytes, MaxMetadataBytes: l.MavenMaxMetadataBytes}
 	rt.Handle(model.FormatMaven, mvn)
-	rt.Handle(model.FormatCargo, cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
-	rt.Handle(model.FormatRuby, rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
-	rt.Handle(model.FormatNuget, nuget.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	crg := cargo.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes)
+	crg.MaxMetaBytes, crg.Crate = l.CargoMaxMetadataBytes, cargo.CrateLimits{MaxUnpacked: l.CargoMaxUnpackedBytes, MaxEntries: l.CargoMaxEntries}
+	rt.Handle(model.FormatCargo, crg)
+	gem := rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes)
+	gem.Limits = rubygems.Limits{MaxMetadata: l.GemMaxMetadataBytes, MaxUnpacked: l.GemMaxUnpackedBytes, MaxEntries: l.GemMaxEntries}
+	rt.Handle(model.FormatRuby, gem)
+	ng := nuget.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes)
+	ng.SetLimits(nuget.Limits{MaxEntries: l.NugetMaxEntries, MaxUncompressed: l.NugetMaxUnpackedBytes})
+	rt.Handle(model.FormatNuget, ng)
 	// Swift has no external connection in CodeArtifact: no upstream fetcher.
-	rt.Handle(model.FormatSwift, swift.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes))
+	sw := swift.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes)
+	sw.Archive.MaxUnpacked, sw.Archive.MaxEntries, sw.Archive.MaxManifestSize = l.SwiftMaxUnpackedBytes, l.SwiftMaxEntries, l.SwiftMaxManifestBytes
+	rt.Handle(model.FormatSwift, sw)
 }

@@ -55,3 +55,39 @@ func TestStartupWarnsAboutConnectionsWithoutUpstream(t *testing.T) {
 		t.Fatalf("start-up log lacks the warning:\n%s", logs.String())
 	}
 }
+
+// Associating an external connection that has no upstream URL warns in the
+// log at once, naming the repository, the connection and what to do.
+func TestAssociationWarnsAboutConnectionWithoutUpstream(t *testing.T) {
+	env := map[string]string{"WHARF_ROOT_ACCESS_KEY_ID": apptest.AccessKeyID, "WHARF_ROOT_SECRET_ACCESS_KEY": apptest.SecretAccessKey}
+	cfg, err := config.ParseServe([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := a.Listen(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	srv := &apptest.Server{URL: "http://" + a.Addr(), App: a}
+	ca := srv.CodeArtifact()
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: aws.String("acme")}))
+	must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: aws.String("acme"), Repository: aws.String("gem-store")}))
+	before := logs.String()
+	must(ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("acme"), Repository: aws.String("gem-store"), ExternalConnection: aws.String("public:ruby-gems-org")}))
+	got := strings.TrimPrefix(logs.String(), before)
+	for _, want := range []string{"level=WARN", "external connection associated without an upstream URL", "repository=gem-store", "external_connection=public:ruby-gems-org", "--upstream public:ruby-gems-org=URL"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the association's log lacks %q:\n%s", want, got)
+		}
+	}
+}

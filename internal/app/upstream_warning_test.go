@@ -84,3 +84,35 @@ func TestExternalConnectionWithoutUpstreamURL(t *testing.T) {
 		t.Fatalf("healthz after disassociation: %q", h)
 	}
 }
+
+// TestEveryFormatNamesTheUnconfiguredConnection: the 404 of every format
+// with an external connection names the connection that has no upstream URL,
+// as npm's does.
+func TestEveryFormatNamesTheUnconfiguredConnection(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.CodeArtifact()
+	d := aws.String("hints")
+	must(ca.CreateDomain(ctx, &codeartifact.CreateDomainInput{Domain: d}))
+	cases := []struct {
+		conn, format, path string
+	}{
+		{"public:pypi", "pypi", "simple/left-pad/"},
+		{"public:maven-central", "maven", "org/example/left-pad/1.0/left-pad-1.0.jar"},
+		{"public:crates-io", "cargo", "le/ft/left-pad"},
+		{"public:ruby-gems-org", "ruby", "info/left-pad"},
+		{"public:nuget-org", "nuget", "v3/package/left-pad/index.json"},
+	}
+	for _, c := range cases {
+		store, app := c.format+"-store", c.format+"-app"
+		must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String(store)}))
+		must(ca.AssociateExternalConnection(ctx, &codeartifact.AssociateExternalConnectionInput{Domain: d, Repository: aws.String(store), ExternalConnection: aws.String(c.conn)}))
+		must(ca.CreateRepository(ctx, &codeartifact.CreateRepositoryInput{Domain: d, Repository: aws.String(app),
+			Upstreams: []types.UpstreamRepository{{RepositoryName: aws.String(store)}}}))
+		status, body := npmGet(t, srv, "hints", "/hints-"+apptest.Account+"/"+c.format+"/"+app+"/"+c.path)
+		hint := "the external connection " + c.conn + " has no upstream URL configured; start wharf with --upstream " + c.conn + "=URL"
+		if status != http.StatusNotFound || !strings.Contains(body, hint) {
+			t.Errorf("%s: %d %q, want a 404 naming the unconfigured connection", c.format, status, body)
+		}
+	}
+}

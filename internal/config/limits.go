@@ -31,6 +31,20 @@ type Limits struct {
 	// Upstream documents and assets.
 	UpstreamMaxMetadataBytes int64 // packument, simple page, maven-metadata.xml
 	UpstreamMaxAssetBytes    int64 // tarball, wheel, jar
+
+	// The archives of the newer formats, read as they stream in (publish,
+	// and NuGet packages from an upstream): what they may unpack to.
+	CargoMaxMetadataBytes int64 // the JSON part of a cargo publish body
+	CargoMaxUnpackedBytes int64 // a .crate's entries together
+	CargoMaxEntries       int
+	GemMaxMetadataBytes   int64 // metadata.gz and checksums.yaml.gz, decompressed
+	GemMaxUnpackedBytes   int64 // data.tar.gz's entries together
+	GemMaxEntries         int
+	NugetMaxUnpackedBytes int64 // a .nupkg's entries inflated together
+	NugetMaxEntries       int
+	SwiftMaxUnpackedBytes int64 // a source archive's entries together
+	SwiftMaxEntries       int
+	SwiftMaxManifestBytes int64 // one Package.swift
 }
 
 // DefaultLimits are the limits wharf starts with.
@@ -48,6 +62,17 @@ func DefaultLimits() Limits {
 		MavenMaxMetadataBytes:    4 << 20,
 		UpstreamMaxMetadataBytes: 64 << 20,
 		UpstreamMaxAssetBytes:    2 << 30,
+		CargoMaxMetadataBytes:    8 << 20,
+		CargoMaxUnpackedBytes:    512 << 20,
+		CargoMaxEntries:          100_000,
+		GemMaxMetadataBytes:      4 << 20,
+		GemMaxUnpackedBytes:      1 << 30,
+		GemMaxEntries:            100_000,
+		NugetMaxUnpackedBytes:    1 << 30,
+		NugetMaxEntries:          20_000,
+		SwiftMaxUnpackedBytes:    512 << 20,
+		SwiftMaxEntries:          100_000,
+		SwiftMaxManifestBytes:    1 << 20,
 	}
 }
 
@@ -65,6 +90,17 @@ func (l *Limits) register(fs *flag.FlagSet) {
 	fs.Int64Var(&l.MavenMaxMetadataBytes, "maven-max-metadata-bytes", d.MavenMaxMetadataBytes, "Maven deploy: largest maven-metadata.xml, in bytes")
 	fs.Int64Var(&l.UpstreamMaxMetadataBytes, "upstream-max-metadata-bytes", d.UpstreamMaxMetadataBytes, "largest upstream metadata document (packument, simple page), in bytes")
 	fs.Int64Var(&l.UpstreamMaxAssetBytes, "upstream-max-asset-bytes", d.UpstreamMaxAssetBytes, "largest upstream package file (tarball, wheel, jar), in bytes")
+	fs.Int64Var(&l.CargoMaxMetadataBytes, "cargo-max-metadata-bytes", d.CargoMaxMetadataBytes, "cargo publish: largest JSON metadata part, in bytes")
+	fs.Int64Var(&l.CargoMaxUnpackedBytes, "cargo-max-unpacked-bytes", d.CargoMaxUnpackedBytes, "cargo publish: most bytes a .crate may unpack to")
+	fs.IntVar(&l.CargoMaxEntries, "cargo-max-entries", d.CargoMaxEntries, "cargo publish: most entries in a .crate")
+	fs.Int64Var(&l.GemMaxMetadataBytes, "gem-max-metadata-bytes", d.GemMaxMetadataBytes, "gem push: largest metadata.gz or checksums.yaml.gz, decompressed, in bytes")
+	fs.Int64Var(&l.GemMaxUnpackedBytes, "gem-max-unpacked-bytes", d.GemMaxUnpackedBytes, "gem push: most bytes a .gem's data.tar.gz may unpack to")
+	fs.IntVar(&l.GemMaxEntries, "gem-max-entries", d.GemMaxEntries, "gem push: most entries in a .gem's data.tar.gz")
+	fs.Int64Var(&l.NugetMaxUnpackedBytes, "nuget-max-unpacked-bytes", d.NugetMaxUnpackedBytes, "NuGet push and upstream packages: most bytes a .nupkg may inflate to (also at most 64 times --max-publish-bytes)")
+	fs.IntVar(&l.NugetMaxEntries, "nuget-max-entries", d.NugetMaxEntries, "NuGet push and upstream packages: most entries in a .nupkg")
+	fs.Int64Var(&l.SwiftMaxUnpackedBytes, "swift-max-unpacked-bytes", d.SwiftMaxUnpackedBytes, "Swift publish: most bytes a source archive may unpack to")
+	fs.IntVar(&l.SwiftMaxEntries, "swift-max-entries", d.SwiftMaxEntries, "Swift publish: most entries in a source archive")
+	fs.Int64Var(&l.SwiftMaxManifestBytes, "swift-max-manifest-bytes", d.SwiftMaxManifestBytes, "Swift publish: largest Package.swift, in bytes")
 }
 
 func (l *Limits) validate() []error {
@@ -76,6 +112,12 @@ func (l *Limits) validate() []error {
 		"pypi-max-field-bytes": l.PypiMaxFieldBytes, "pypi-max-form-bytes": l.PypiMaxFormBytes,
 		"maven-max-pom-bytes": l.MavenMaxPomBytes, "maven-max-metadata-bytes": l.MavenMaxMetadataBytes,
 		"upstream-max-metadata-bytes": l.UpstreamMaxMetadataBytes, "upstream-max-asset-bytes": l.UpstreamMaxAssetBytes,
+		"cargo-max-metadata-bytes": l.CargoMaxMetadataBytes, "cargo-max-unpacked-bytes": l.CargoMaxUnpackedBytes,
+		"cargo-max-entries": int64(l.CargoMaxEntries), "gem-max-metadata-bytes": l.GemMaxMetadataBytes,
+		"gem-max-unpacked-bytes": l.GemMaxUnpackedBytes, "gem-max-entries": int64(l.GemMaxEntries),
+		"nuget-max-unpacked-bytes": l.NugetMaxUnpackedBytes, "nuget-max-entries": int64(l.NugetMaxEntries),
+		"swift-max-unpacked-bytes": l.SwiftMaxUnpackedBytes, "swift-max-entries": int64(l.SwiftMaxEntries),
+		"swift-max-manifest-bytes": l.SwiftMaxManifestBytes,
 	} {
 		if v <= 0 {
 			errs = append(errs, fmt.Errorf("--%s must be positive", name))

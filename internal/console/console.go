@@ -209,16 +209,30 @@ func (c *Console) domain(r *http.Request, caller service.Caller) (string, map[st
 	var instrs []instr
 	base := c.base(r)
 	for _, rp := range repos {
-		common := " --domain " + domain + " --domain-owner " + owner + " --repository " + rp.Name + " --endpoint-url " + base
-		instrs = append(instrs, instr{rp.Name, strings.Join([]string{
-			"aws codeartifact login --tool npm" + common + "     # writes ~/.npmrc",
-			"aws codeartifact login --tool pip" + common + "     # sets pip's index-url",
-			"aws codeartifact login --tool twine" + common + "   # writes ~/.pypirc",
-			"# Maven: repository URL " + base + service.EndpointPath(owner, domain, model.FormatMaven, rp.Name) +
-				", user aws, password from: aws codeartifact get-authorization-token --domain " + domain + " --domain-owner " + owner + " --query authorizationToken --output text --endpoint-url " + base,
-		}, "\n")})
+		instrs = append(instrs, instr{rp.Name, connectCommands(base, owner, domain, rp.Name)})
 	}
 	return "domain", map[string]any{"Owner": owner, "Domain": domain, "Repos": repos, "Graph": roots, "Instructions": instrs}, nil
+}
+
+// connectCommands is how each package manager is pointed at a repository:
+// `aws codeartifact login` where the aws CLI has a --tool for it (the same
+// text it writes), else the endpoint and token as the README's sections say.
+func connectCommands(base, owner, domain, repo string) string {
+	common := " --domain " + domain + " --domain-owner " + owner + " --repository " + repo + " --endpoint-url " + base
+	ep := func(f model.Format) string { return base + service.EndpointPath(owner, domain, f, repo) }
+	token := "$(aws codeartifact get-authorization-token --domain " + domain + " --domain-owner " + owner + " --query authorizationToken --output text --endpoint-url " + base + ")"
+	return strings.Join([]string{
+		"aws codeartifact login --tool npm" + common + "     # writes ~/.npmrc",
+		"aws codeartifact login --tool pip" + common + "     # sets pip's index-url",
+		"aws codeartifact login --tool twine" + common + "   # writes ~/.pypirc",
+		"aws codeartifact login --tool dotnet" + common + "  # adds the NuGet source (--tool nuget for nuget.exe)",
+		"aws codeartifact login --tool swift" + common + " --namespace SCOPE   # swift package-registry set",
+		"# Maven: repository URL " + ep(model.FormatMaven) + ", user aws, password from: aws codeartifact get-authorization-token --domain " + domain + " --domain-owner " + owner + " --query authorizationToken --output text --endpoint-url " + base,
+		"# Cargo: in ~/.cargo/config.toml [registries." + domain + "] index = \"sparse+" + ep(model.FormatCargo) + "\", credential-provider = \"cargo:token\"; then",
+		"export CARGO_REGISTRIES_" + strings.ToUpper(strings.ReplaceAll(domain, "-", "_")) + "_TOKEN=\"Bearer " + token + "\"",
+		"# RubyGems: Gemfile source \"" + ep(model.FormatRuby) + "\"; gem push --host " + strings.TrimSuffix(ep(model.FormatRuby), "/") + " with ~/.gem/credentials :codeartifact_api_key: \"Bearer <token>\"",
+		"bundle config set --global " + ep(model.FormatRuby) + " \"aws:" + token + "\"",
+	}, "\n")
 }
 
 func (c *Console) base(r *http.Request) string {

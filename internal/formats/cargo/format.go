@@ -2,6 +2,7 @@ package cargo
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,6 +21,9 @@ type Format struct {
 	// dl template. The handler reads config.json (I/O) before asking the
 	// engine to fetch; without an entry, Locate refuses.
 	DL map[string]string
+	// DLErr is why an upstream's config.json could not be read (same keys):
+	// what Locate answers instead of a bare refusal.
+	DLErr map[string]error
 }
 
 var _ packages.Format = Format{}
@@ -39,13 +43,14 @@ func (f Format) Parse(_, name string, doc upstream.Doc) (packages.Listing, error
 		return nil, err
 	}
 	root := strings.TrimSuffix(doc.URL, IndexPath(name))
-	return &Listing{Entries: es, dl: f.DL[root], root: root}, nil
+	return &Listing{Entries: es, dl: f.DL[root], dlErr: f.DLErr[root], root: root}, nil
 }
 
 // Listing is a crate's index file on an external registry.
 type Listing struct {
 	Entries []Entry
 	dl      string
+	dlErr   error
 	root    string
 }
 
@@ -64,6 +69,9 @@ func (l *Listing) Locate(version, file string) (packages.Located, error) {
 	for _, e := range l.Entries {
 		if e.Vers != version || file != CrateFile(Key(e.Name), e.Vers) {
 			continue
+		}
+		if l.dl == "" && l.dlErr != nil {
+			return packages.Located{}, apperr.New(apperr.Internal, "no download location known for the index at %s: %v", l.root, l.dlErr).Wrap(errors.Join(upstream.ErrUnavailable, l.dlErr))
 		}
 		if l.dl == "" {
 			return packages.Located{}, apperr.New(apperr.Internal, "no download location known for the index at %s (its config.json was not read)", l.root).Wrap(upstream.ErrUnavailable)

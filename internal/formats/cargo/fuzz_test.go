@@ -59,3 +59,24 @@ func FuzzCheckCrate(f *testing.F) {
 		_ = CheckCrate(bytes.NewReader(body), "demo", "1.0.0", CrateLimits{MaxUnpacked: 1 << 20, MaxEntries: 100})
 	})
 }
+
+// FuzzUpstreamConfig: an upstream index's config.json and the index paths
+// cargo asks for never panic their parsers; an accepted dl expands to a URL
+// without panicking, and an accepted index path is the one IndexPath gives
+// for its (valid) crate name.
+func FuzzUpstreamConfig(f *testing.F) {
+	f.Add([]byte(`{"dl":"http://h/files/{crate}/{version}/{prefix}/{lowerprefix}/{sha256-checksum}","api":"http://h"}`), "de/mo/demo")
+	f.Add([]byte(`{"dl":"http://h/api/v1/crates"}`), "3/a/abc")
+	f.Add([]byte(`{"dl":""}`), "1/a")
+	f.Fuzz(func(t *testing.T, config []byte, indexPath string) {
+		if c, err := ParseConfig(config); err == nil {
+			if c.DL == "" {
+				t.Fatal("config.json without dl accepted")
+			}
+			_ = DownloadURL(c.DL, "Demo-Crate", "1.0.0", strings.Repeat("0", 64))
+		}
+		if name, ok := ParseIndexPath(indexPath); ok && (!ValidName(name) || IndexPath(name) != indexPath) {
+			t.Fatalf("index path %q accepted as %q", indexPath, name)
+		}
+	})
+}

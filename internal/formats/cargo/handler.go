@@ -223,7 +223,8 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		return
 	}
 	key := Key(name)
-	f := Format{DL: h.upstreamDLs(ctx, chain)}
+	dls, dlErrs := h.upstreamDLs(ctx, chain)
+	f := Format{DL: dls, DLErr: dlErrs}
 	_, a, err := h.Engine.Fetch(ctx, f, chain, "", key, version, CrateFile(key, version), false)
 	if err != nil {
 		h.WriteError(w, r, err)
@@ -235,11 +236,12 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 // upstreamDLs reads the dl template of every configured cargo connection of
 // the chain (config.json, cached as any upstream metadata), keyed by the
 // connection's index URL as Format.Parse sees it. A connection whose
-// config.json cannot be read is left out: Locate then refuses its crates.
-func (h *Handler) upstreamDLs(ctx context.Context, chain packages.Chain) map[string]string {
-	out := map[string]string{}
+// config.json cannot be read is left out: Locate then refuses its crates
+// with the error kept in errs (so a timeout is a 504, as for the crate).
+func (h *Handler) upstreamDLs(ctx context.Context, chain packages.Chain) (out map[string]string, errs map[string]error) {
+	out, errs = map[string]string{}, map[string]error{}
 	if h.Upstream == nil {
-		return out
+		return out, errs
 	}
 	src := h.Upstream.Sources()
 	for _, hop := range chain.External(model.FormatCargo) {
@@ -247,18 +249,19 @@ func (h *Handler) upstreamDLs(ctx context.Context, chain packages.Chain) map[str
 		if !ok {
 			continue
 		}
-		dl, err := h.upstreamDL(ctx, hop.Connection)
-		if err != nil {
-			h.Log.WarnContext(ctx, "cargo upstream config.json unreadable", "connection", hop.Connection, "err", err)
-			continue
-		}
 		root := base.String()
 		if !strings.HasSuffix(root, "/") {
 			root += "/"
 		}
+		dl, err := h.upstreamDL(ctx, hop.Connection)
+		if err != nil {
+			h.Log.WarnContext(ctx, "cargo upstream config.json unreadable", "connection", hop.Connection, "err", err)
+			errs[root] = err
+			continue
+		}
 		out[root] = dl
 	}
-	return out
+	return out, errs
 }
 
 // upstreamDL reads the upstream index's config.json for its dl template and

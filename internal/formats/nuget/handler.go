@@ -56,6 +56,16 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	return &Handler{Engine: e, Upstream: up, feed: feed, Check: check, Log: log, MaxNupkgBytes: maxNupkgBytes, Nupkg: lim}
 }
 
+// SetLimits replaces the limits a package (pushed or from the upstream) is
+// read with; the inflated size stays at most 64 times the upload limit.
+func (h *Handler) SetLimits(lim Limits) {
+	lim.MaxUncompressed = min(lim.MaxUncompressed, 64*h.MaxNupkgBytes)
+	h.Nupkg = lim
+	h.feed.mu.Lock()
+	h.feed.Limits = lim
+	h.feed.mu.Unlock()
+}
+
 // Public: every NuGet request needs the token. The client asks without one
 // first and, on 401 with a Basic challenge, again with the credentials of its
 // nuget.config (what `aws codeartifact login --tool dotnet|nuget` writes).
@@ -178,8 +188,9 @@ func (h *Handler) versions(ctx context.Context, chain packages.Chain, id string)
 // shadowed), normalized.
 func (h *Handler) resolve(ctx context.Context, chain packages.Chain, id string, up bool) ([]held, []string, error) {
 	f := Format{}
+	var feedErr error
 	if up {
-		f = h.format(ctx, chain)
+		f, feedErr = h.format(ctx, chain)
 	}
 	res, err := h.Engine.Resolve(ctx, f, chain, "", Key(id))
 	if err != nil {
@@ -210,25 +221,38 @@ func (h *Handler) resolve(ctx context.Context, chain packages.Chain, id string, 
 		}
 	} else if res.ExternalErr != nil && len(out) == 0 {
 		return nil, nil, res.ExternalErr
+	} else if feedErr != nil && len(out) == 0 {
+		// The upstream could not be asked: the client is told so (502/504),
+		// not that the package does not exist.
+		return nil, nil, feedErr
 	}
 	return out, ups, nil
 }
 
 // format is the Format for chain: with the feed of its external connection
 // when it has one (the service index read, as any upstream metadata, cached).
-// A connection whose service index cannot be read is logged and left out.
-func (h *Handler) format(ctx context.Context, chain packages.Chain) Format {
+// A connection whose service index cannot be read is logged and left out,
+// and the error (an upstream failure: 502, 504 for a timeout) returned for
+// the caller to answer with when the chain holds nothing of the package. A
+// connection with no upstream URL is no error (the 404 says so).
+func (h *Handler) format(ctx context.Context, chain packages.Chain) (Format, error) {
 	if h.Upstream == nil {
-		return Format{}
+		return Format{}, nil
 	}
 	for _, hop := range chain.External(model.FormatNuget) {
+		if !h.Upstream.Configured(hop.Connection) {
+			return Format{}, nil
+		}
 		if err := h.loadFeed(ctx, hop.Connection); err != nil {
 			h.Log.WarnContext(ctx, "nuget upstream service index unreadable", "connection", hop.Connection, "err", err)
-			return Format{}
+			if !errors.Is(err, upstream.ErrUnavailable) {
+				err = apperr.New(apperr.Internal, "upstream %s sent an unusable service index: %v", hop.Connection, err).Wrap(errors.Join(upstream.ErrUnavailable, err))
+			}
+			return Format{}, err
 		}
-		return Format{Feed: h.feed}
+		return Format{Feed: h.feed}, nil
 	}
-	return Format{}
+	return Format{}, nil
 }
 
 // loadFeed reads conn's service index (its configured URL) for the flat
@@ -290,7 +314,7 @@ func (h *Handler) chainAll(w http.ResponseWriter, r *http.Request, req *endpoint
 		return nil, nil, chain, false
 	}
 	if len(hs) == 0 && len(ups) == 0 {
-		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams", id, req.Repo.Name))
+		h.WriteError(w, r, apperr.NotFoundf("package", id, "package %s not found in repository %s or its upstreams%s", id, req.Repo.Name, chain.MissingUpstreamHint(model.FormatNuget, h.Upstream)))
 		return nil, nil, chain, false
 	}
 	return hs, ups, chain, true
@@ -427,7 +451,11 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 			if strings.ToLower(v) != lv {
 				continue
 			}
-			if _, _, err := h.Engine.Fetch(ctx, h.format(ctx, chain), chain, "", key, v, NupkgFile(key, v), false); err != nil {
+			f, err := h.format(ctx, chain)
+			if err == nil {
+				_, _, err = h.Engine.Fetch(ctx, f, chain, "", key, v, NupkgFile(key, v), false)
+			}
+			if err != nil {
 				h.WriteError(w, r, err)
 				return
 			}
@@ -543,7 +571,7 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 	}
 	// The service index read first, so the engine's shadowing check lists
 	// the upstream's versions: publishing one it lists is refused.
-	h.format(ctx, chain)
+	_, _ = h.format(ctx, chain) // unreadable: CheckPublishFile sees no upstream listing, as before
 	if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatNuget, "", key, n.Version, a.Name); err != nil {
 		h.WriteError(w, r, err)
 		return

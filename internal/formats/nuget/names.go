@@ -27,7 +27,8 @@ var versionRe = regexp.MustCompile(`^(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0
 // NormalizeVersion is a version as NuGet normalizes it (NuGet.Versioning's
 // ToNormalizedString): leading zeros dropped, at least three parts (1.0 is
 // 1.0.0), a zero fourth part dropped, build metadata dropped. ok is false for
-// what is not a NuGet version.
+// what is not a NuGet version, or what is longer than 64 characters before
+// or after normalizing.
 func NormalizeVersion(v string) (string, bool) {
 	if len(v) > 64 {
 		return "", false
@@ -57,6 +58,12 @@ func NormalizeVersion(v string) (string, bool) {
 	out := strings.Join(parts, ".")
 	if m[5] != "" {
 		out += "-" + m[5]
+	}
+	if len(out) > 64 {
+		// Filling in ".0" parts can lengthen a version past the limit; the
+		// normalized form is what is stored and asked for, so it is the one
+		// held to it (and so is itself accepted, unchanged).
+		return "", false
 	}
 	return out, true
 }

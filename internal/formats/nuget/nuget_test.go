@@ -26,6 +26,26 @@ func TestNormalizeVersion(t *testing.T) {
 	}
 }
 
+// A normalized version is itself a version NormalizeVersion accepts, unchanged:
+// what a push stores under its normalized version can be asked for by it.
+// "1.2-" and 60 letters normalizes to "1.2.0-…", 66 characters, past the
+// 64-character limit: it is refused, not stored under a version that
+// dotnet nuget delete (which wharf normalizes) cannot name.
+func TestNormalizeVersionIsIdempotent(t *testing.T) {
+	for _, in := range []string{"1.2-" + strings.Repeat("a", 60), "1-" + strings.Repeat("b", 62), "1.0.0-" + strings.Repeat("c", 58), "01.2.3.0"} {
+		n, ok := NormalizeVersion(in)
+		if !ok {
+			continue
+		}
+		if again, ok := NormalizeVersion(n); !ok || again != n {
+			t.Errorf("NormalizeVersion(%q) = %q, which normalizes to %q %v", in, n, again, ok)
+		}
+	}
+	if _, ok := NormalizeVersion("1.0.0-" + strings.Repeat("c", 58)); !ok {
+		t.Error("a 64-character normalized version refused")
+	}
+}
+
 func TestValidID(t *testing.T) {
 	for id, want := range map[string]bool{"Newtonsoft.Json": true, "a": true, "x_y-z.1": true, "..": false, "a/../b": false, "../a": false,
 		"a..b": false, ".a": false, "a.": false, "": false, strings.Repeat("a", 101): false, "a b": false} {

@@ -60,3 +60,20 @@ func FuzzParseInfo(f *testing.F) {
 		_ = RenderVersions(time.Unix(0, 0), b, []VersionsLine{{Name: "x", Versions: []string{"1"}, InfoMD5: MD5(b)}})
 	})
 }
+
+// FuzzGemFile: a gems/NAME-VERSION.gem path splits only into a full version
+// that names the same file again.
+func FuzzGemFile(f *testing.F) {
+	f.Add("rake", "rake-13.0.6.gem")
+	f.Add("nokogiri", "nokogiri-1.16.0-x86_64-linux.gem")
+	f.Add("a-b", "a-b-1.0-a-b.gem")
+	f.Fuzz(func(t *testing.T, name, file string) {
+		fv, ok := ParseGemFile(name, file)
+		if !ok {
+			return
+		}
+		if GemFile(name, fv) != file || !ValidFullVersion(fv) {
+			t.Fatalf("ParseGemFile(%q, %q) = %q", name, file, fv)
+		}
+	})
+}

@@ -36,3 +36,17 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 	})
 }
+
+// FuzzManifestFile: an archive entry name is a manifest only when it is the
+// file name ManifestFile gives for its swift-version.
+func FuzzManifestFile(f *testing.F) {
+	f.Add("Package.swift")
+	f.Add("Package@swift-5.9.swift")
+	f.Add("Package@swift-../x.swift")
+	f.Fuzz(func(t *testing.T, file string) {
+		v, ok := manifestVersion(file)
+		if ok && ManifestFile(v) != file {
+			t.Fatalf("manifestVersion(%q) = %q, whose file is %q", file, v, ManifestFile(v))
+		}
+	})
+}
