@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"testing"
 
@@ -197,5 +198,37 @@ func TestNewFormatUpstreamConfigFaults(t *testing.T) {
 				t.Fatalf("after the faults: status %d (%.200q)", status, body)
 			}
 		})
+	}
+}
+
+// TestNuGetPublishRefusedWhileTheFeedIsUnreadable: a push into a repository
+// whose chain proxies a NuGet feed lists the feed's versions first (a private
+// package must not shadow a public one). While the feed's service index
+// cannot be read the push is refused with 502 and nothing is recorded, as the
+// engine refuses a publish whose external registry is unreadable; once the
+// feed answers again the same push is accepted.
+func TestNuGetPublishRefusedWhileTheFeedIsUnreadable(t *testing.T) {
+	e := newFaultEnvFor(t, newFormatConns)
+	const name = "pushpkg"
+	setNewFormatUpstream(e.up, "other", nil, nil, testNupkg(t, "other", "1.0.0", nil))
+	nupkg := testNupkg(t, name, "2.0.0", randomBytes(34, 1<<10))
+	push := func() (int, []byte) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("package", name+".2.0.0.nupkg")
+		_, _ = fw.Write(nupkg)
+		_ = mw.Close()
+		return e.do(types.PackageFormatNuget, http.MethodPut, "v2/package", mw.FormDataContentType(), &body)
+	}
+	e.up.Fail("/v3/index.json", upstreamtest.Status500)
+	if status, body := push(); status != http.StatusBadGateway || !bytes.Contains(body, []byte("shadow")) {
+		t.Fatalf("push with the feed unreadable: status %d (%.300q), want 502 naming the shadowing check", status, body)
+	}
+	if n := e.versions(types.PackageFormatNuget, "", name); n != 0 {
+		t.Fatalf("%d versions recorded by a refused push", n)
+	}
+	e.up.Fail("/v3/index.json", upstreamtest.Good)
+	if status, body := push(); status != http.StatusCreated {
+		t.Fatalf("push with the feed readable: status %d (%.300q)", status, body)
 	}
 }

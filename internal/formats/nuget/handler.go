@@ -570,8 +570,16 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 		}
 	}
 	// The service index read first, so the engine's shadowing check lists
-	// the upstream's versions: publishing one it lists is refused.
-	_, _ = h.format(ctx, chain) // unreadable: CheckPublishFile sees no upstream listing, as before
+	// the upstream's versions: publishing one it lists is refused. A feed
+	// whose service index cannot be read cannot be listed, so the publish is
+	// refused (502) as the engine refuses one whose registry is unreadable,
+	// rather than risk shadowing a public version.
+	if _, err := h.format(ctx, chain); err != nil {
+		h.WriteError(w, r, apperr.New(apperr.Internal,
+			"cannot check whether %s %s exists on the external connection, so it is not published (it must not shadow a public version): %s",
+			n.ID, n.Version, apperr.As(err).Message).Wrap(err))
+		return
+	}
 	if err := h.Engine.CheckPublishFile(ctx, chain, model.FormatNuget, "", key, n.Version, a.Name); err != nil {
 		h.WriteError(w, r, err)
 		return
