@@ -89,6 +89,29 @@ func (d Document) name() string {
 type Lookup struct {
 	Conn, Path, Accept string
 	Stamp              string
+	// valid is the check the document passed when it was fetched: repeating
+	// the lookup may refresh it, and a refreshed body must pass the same check
+	// before it is cached (a cut-short body must not be kept).
+	valid func(string, []byte) error
+}
+
+// LookupOf stamps a lookup its caller made itself
+// (FetchMetadataValid(ctx, conn, path, accept, valid) returning doc, err), so
+// that what it renders from the document can be served again while
+// LookupsUnchanged. ok is false when err is neither nil nor NotFound: a
+// failed lookup has nothing to stamp, and what was rendered without it must
+// not be kept.
+func LookupOf(conn, path, accept string, valid func(string, []byte) error, doc upstream.Doc, err error) (l Lookup, ok bool) {
+	l = Lookup{Conn: conn, Path: path, Accept: accept, valid: valid}
+	switch {
+	case err == nil:
+		l.Stamp = docStamp(doc)
+	case apperr.Is(err, apperr.NotFound):
+		l.Stamp = lookupNotFound
+	default:
+		return Lookup{}, false
+	}
+	return l, true
 }
 
 // lookupNotFound is the stamp of a lookup that found nothing.
@@ -108,7 +131,7 @@ func (e *Engine) LookupsUnchanged(ctx context.Context, ls []Lookup) bool {
 		if e.Upstream == nil {
 			return false
 		}
-		doc, err := e.Upstream.FetchMetadata(ctx, l.Conn, l.Path, l.Accept)
+		doc, err := e.Upstream.FetchMetadataValid(ctx, l.Conn, l.Path, l.Accept, l.valid)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if l.Stamp != lookupNotFound {
@@ -156,7 +179,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 	for _, hop := range hops {
 		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.valid())
 		if apperr.Is(err, apperr.NotFound) {
-			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound})
+			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound, valid: md.valid()})
 			continue
 		}
 		if errors.Is(err, errUnusable) {
@@ -164,7 +187,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		}
 		var l Listing
 		if err == nil {
-			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: docStamp(doc)})
+			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: docStamp(doc), valid: md.valid()})
 			if l, err = f.Parse(ns, name, doc); err != nil {
 				err = apperr.New(apperr.Internal, "upstream %s sent an unusable %s for %s", hop.Connection, md.name(), displayName(f.Kind(), ns, name)).Wrap(errors.Join(upstream.ErrUnavailable, err))
 			}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -33,6 +34,9 @@ type Handler struct {
 	Limits      Limits
 	// MaxDependencyNames bounds the gems one /api/v1/dependencies asks for.
 	MaxDependencyNames int
+
+	versionsCache   *versionsCache // nil: every versions request renders
+	versionsRenders atomic.Int64   // renderings of a versions file (tests)
 }
 
 // New builds the handler with default limits.
@@ -46,7 +50,8 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	// Registered so that a push is checked against the external index too
 	// (a private gem must not shadow a public version).
 	e.Register(Format{})
-	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxGemBytes: maxGemBytes, Limits: DefaultLimits(), MaxDependencyNames: 200}
+	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxGemBytes: maxGemBytes, Limits: DefaultLimits(), MaxDependencyNames: 200,
+		versionsCache: newVersionsCache(VersionsCacheBytes)}
 }
 
 // StaleHeader is set (to "true") on info files that include an external
@@ -123,7 +128,12 @@ func methodNotAllowed(r *http.Request, p string) error {
 // quoted MD5 of the whole file) and byte ranges (Bundler asks for what it
 // does not have yet).
 func serveIndex(w http.ResponseWriter, r *http.Request, body []byte) {
-	w.Header().Set("ETag", `"`+MD5(body)+`"`)
+	serveIndexTagged(w, r, body, `"`+MD5(body)+`"`)
+}
+
+// serveIndexTagged is serveIndex with the ETag already computed.
+func serveIndexTagged(w http.ResponseWriter, r *http.Request, body []byte, etag string) {
+	w.Header().Set("ETag", etag)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "max-age=0, private, must-revalidate")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
@@ -140,10 +150,26 @@ func (h *Handler) visibleSpecs(ctx context.Context, chain packages.Chain, name s
 
 // resolveSpecs is visibleSpecs, also reporting a stale external listing.
 func (h *Handler) resolveSpecs(ctx context.Context, chain packages.Chain, name string) (specs []Spec, stale bool, err error) {
+	r, err := h.resolveGem(ctx, chain, name)
+	return r.specs, r.stale, err
+}
+
+// resolvedGem is a gem as seen through a chain, with what a rendering of it
+// depends on upstream: the lookups made, and whether one failed (partial:
+// what was rendered is a fallback and must not be kept).
+type resolvedGem struct {
+	specs   []Spec
+	stale   bool
+	lookups []packages.Lookup
+	partial bool
+}
+
+func (h *Handler) resolveGem(ctx context.Context, chain packages.Chain, name string) (resolvedGem, error) {
 	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", name)
 	if err != nil {
-		return nil, false, err
+		return resolvedGem{}, err
 	}
+	out := resolvedGem{lookups: res.Lookups, partial: res.ExternalErr != nil}
 	held := map[string]bool{}
 	for _, hit := range res.Hits {
 		held[hit.Version.Version] = true
@@ -151,20 +177,21 @@ func (h *Handler) resolveSpecs(ctx context.Context, chain packages.Chain, name s
 			continue
 		}
 		if s, ok := SpecOfVersion(hit.Version); ok {
-			specs = append(specs, s)
+			out.specs = append(out.specs, s)
 		}
 	}
 	if l, ok := res.Listing.(*Listing); ok {
 		for _, e := range l.Entries {
 			if !held[e.FullVersion] {
-				specs = append(specs, SpecOf(name, e))
+				out.specs = append(out.specs, SpecOf(name, e))
 			}
 		}
 	}
-	if len(specs) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) && len(res.Hits) == 0 {
-		return nil, false, res.ExternalErr
+	if len(out.specs) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) && len(res.Hits) == 0 {
+		return resolvedGem{}, res.ExternalErr
 	}
-	return specs, res.Stale && res.Listing != nil, nil
+	out.stale = res.Stale && res.Listing != nil
+	return out, nil
 }
 
 func infoOf(specs []Spec) []byte {
@@ -201,13 +228,45 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 // registry's own versions file first (so Bundler looks up the info of a
 // public gem wharf has not fetched yet), then a line for each gem the chain
 // holds, whose MD5 is that of the info file wharf serves for it.
+//
+// Bundler fetches it on every `bundle install`, and rendering it resolves
+// every gem the chain holds, so the rendered file is kept (versionsCache)
+// for as long as what it reflects is unchanged: the domain's generation
+// (every publish, yank, status change, upstream or origin change in the
+// domain bumps it, on every replica), the upstream versions file, and each
+// held gem's upstream info file.
 func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	// Read before anything it guards.
+	gen, err := h.Engine.Generation(ctx, req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
+	key := req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name
+	if d := h.versionsCache.get(key, gen); d != nil && h.Engine.LookupsUnchanged(ctx, d.lookups) {
+		serveIndexTagged(w, r, d.body, d.etag)
+		return
+	}
+	d, err := h.renderVersions(ctx, req)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	if d.complete {
+		h.versionsCache.put(key, gen, d)
+	}
+	serveIndexTagged(w, r, d.body, d.etag)
+}
+
+// renderVersions builds the versions file of req's repository.
+func (h *Handler) renderVersions(ctx context.Context, req *endpoints.Request) (*versionsDoc, error) {
+	h.versionsRenders.Add(1)
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return nil, err
+	}
+	d := &versionsDoc{complete: true}
 	var upstreamBody []byte
 	if h.Upstream != nil {
 		for _, hop := range chain.External(model.FormatRuby) {
@@ -215,6 +274,12 @@ func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoint
 				continue
 			}
 			doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "versions", "", ValidVersionsBody)
+			l, ok := packages.LookupOf(hop.Connection, "versions", "", ValidVersionsBody, doc, err)
+			if !ok {
+				d.complete = false
+			} else {
+				d.lookups = append(d.lookups, l)
+			}
 			if err != nil {
 				h.Log.WarnContext(ctx, "ruby upstream versions file unavailable", "connection", hop.Connection, "err", err)
 				continue
@@ -225,24 +290,29 @@ func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoint
 	}
 	names, err := h.Engine.PackageNames(ctx, chain, model.FormatRuby)
 	if err != nil {
-		h.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	var lines []VersionsLine
 	for _, n := range names {
-		specs, err := h.visibleSpecs(ctx, chain, n)
-		if err != nil || len(specs) == 0 {
+		g, err := h.resolveGem(ctx, chain, n)
+		if err != nil || g.partial {
+			d.complete = false
+		}
+		d.lookups = append(d.lookups, g.lookups...)
+		if err != nil || len(g.specs) == 0 {
 			continue
 		}
-		l := VersionsLine{Name: n, InfoMD5: MD5(infoOf(specs))}
-		for _, s := range specs {
+		l := VersionsLine{Name: n, InfoMD5: MD5(infoOf(g.specs))}
+		for _, s := range g.specs {
 			l.Versions = append(l.Versions, s.FullVersion())
 		}
 		lines = append(lines, l)
 	}
 	// created_at stays fixed so the file only grows between requests while
 	// nothing changes upstream, as Bundler's ranged requests expect.
-	serveIndex(w, r, RenderVersions(time.Unix(0, 0), upstreamBody, lines))
+	d.body = RenderVersions(time.Unix(0, 0), upstreamBody, lines)
+	d.etag = `"` + MD5(d.body) + `"`
+	return d, nil
 }
 
 // specsIndex serves RubyGems' legacy name indexes for the gems the chain
