@@ -392,6 +392,13 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 			return Located{}, err
 		}
 		sum, ok := read(doc.Body)
+		if ok && sum == nil && cf.Link != nil && cf.Extract != nil {
+			if link := cf.Link(doc.Body); link != "" {
+				if sum, err = e.linkedDigest(ctx, hop, link, file, read); err != nil {
+					return Located{}, err
+				}
+			}
+		}
 		if ok && sum == nil {
 			continue
 		}
@@ -406,6 +413,36 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 	}
 	return Located{}, apperr.New(apperr.Internal,
 		"upstream %s publishes no checksum or digest for %s of %s %s; wharf does not keep files it cannot verify", hop.Connection, file, displayName(f.Kind(), ns, name), version).Wrap(upstream.ErrUnavailable)
+}
+
+// linkedDigest reads the digest from the document a checksum file links
+// (ChecksumFile.Link): nil, nil when the link is not on a host trusted for the
+// connection (not followed); an error when the linked document cannot be
+// read or carries no well-formed digest.
+func (e *Engine) linkedDigest(ctx context.Context, hop ExternalHop, link, file string, read func([]byte) ([]byte, bool)) ([]byte, error) {
+	if _, err := e.Upstream.ResolveAsset(hop.Connection, link); err != nil {
+		if e.Log != nil {
+			e.Log.WarnContext(ctx, "upstream checksum link not followed", "connection", hop.Connection, "link", link, "err", err)
+		}
+		return nil, nil
+	}
+	doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, link, "", func(_ string, b []byte) error {
+		if sum, ok := read(b); !ok || sum == nil {
+			return errors.New("carries no digest")
+		}
+		return nil
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.New(apperr.Internal, "upstream %s links the digest of %s to %s, which is not there; not fetching it", hop.Connection, file, link).Wrap(upstream.ErrUnavailable)
+	}
+	if err != nil {
+		return nil, apperr.New(apperr.Internal, "upstream %s's %s, holding the digest of %s, is unusable (%v); not fetching it", hop.Connection, link, file, err).Wrap(errors.Join(upstream.ErrUnavailable, err))
+	}
+	sum, ok := read(doc.Body)
+	if !ok || sum == nil {
+		return nil, apperr.New(apperr.Internal, "upstream %s's %s carries no digest of %s; not fetching it", hop.Connection, link, file).Wrap(upstream.ErrUnavailable)
+	}
+	return sum, nil
 }
 
 // pull fetches a located asset once (concurrent requests for it share the
