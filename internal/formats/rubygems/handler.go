@@ -229,12 +229,12 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 // public gem wharf has not fetched yet), then a line for each gem the chain
 // holds, whose MD5 is that of the info file wharf serves for it.
 //
-// Bundler fetches it on every `bundle install`, and rendering it resolves
-// every gem the chain holds, so the rendered file is kept (versionsCache)
-// for as long as what it reflects is unchanged: the domain's generation
-// (every publish, yank, status change, upstream or origin change in the
-// domain bumps it, on every replica), the upstream versions file, and each
-// held gem's upstream info file.
+// Bundler fetches it on every `bundle install`, and the chain's part resolves
+// every gem the chain holds, so that part is kept (versionsCache) while what
+// it reflects is unchanged: the domain's generation (every publish, yank,
+// status change, upstream or origin change in the domain bumps it, on every
+// replica) and each held gem's upstream info file. The whole file is kept
+// too, while the upstream versions file is also unchanged and it fits.
 func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
 	// Read before anything it guards.
@@ -244,61 +244,79 @@ func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoint
 		return
 	}
 	key := req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name
-	if d := h.versionsCache.get(key, gen); d != nil && h.Engine.LookupsUnchanged(ctx, d.lookups) {
+	d := h.versionsCache.get(key, gen)
+	if d == nil || !h.Engine.LookupsUnchanged(ctx, d.held) {
+		if d, err = h.renderChainLines(ctx, req); err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+	} else if d.body != nil && h.Engine.LookupsUnchanged(ctx, d.upstream) {
 		serveIndexTagged(w, r, d.body, d.etag)
 		return
 	}
-	d, err := h.renderVersions(ctx, req)
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	if d.complete {
-		h.versionsCache.put(key, gen, d)
+	upBody, upLookups, upOK := h.upstreamVersions(ctx, chain)
+	// created_at stays fixed so the file only grows between requests while
+	// nothing changes upstream, as Bundler's ranged requests expect. The
+	// lines may be shared with other requests: RenderVersions gets a copy.
+	body := RenderVersions(time.Unix(0, 0), upBody, append([]VersionsLine(nil), d.lines...))
+	etag := `"` + MD5(body) + `"`
+	if d.complete && upOK {
+		h.versionsCache.put(key, gen, &versionsDoc{lines: d.lines, held: d.held, complete: true, upstream: upLookups, body: body, etag: etag})
 	}
-	serveIndexTagged(w, r, d.body, d.etag)
+	serveIndexTagged(w, r, body, etag)
 }
 
-// renderVersions builds the versions file of req's repository.
-func (h *Handler) renderVersions(ctx context.Context, req *endpoints.Request) (*versionsDoc, error) {
+// upstreamVersions is the versions file of the chain's first external
+// connection that has one, and the lookups made for it; ok is false when one
+// failed (what is served without it must not be kept).
+func (h *Handler) upstreamVersions(ctx context.Context, chain packages.Chain) (body []byte, lookups []packages.Lookup, ok bool) {
+	ok = true
+	if h.Upstream == nil {
+		return nil, nil, true
+	}
+	for _, hop := range chain.External(model.FormatRuby) {
+		if !h.Upstream.Configured(hop.Connection) {
+			continue
+		}
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "versions", "", ValidVersionsBody)
+		if l, stamped := packages.LookupOf(hop.Connection, "versions", "", ValidVersionsBody, doc, err); stamped {
+			lookups = append(lookups, l)
+		} else {
+			ok = false
+		}
+		if err != nil {
+			h.Log.WarnContext(ctx, "ruby upstream versions file unavailable", "connection", hop.Connection, "err", err)
+			continue
+		}
+		return doc.Body, lookups, ok
+	}
+	return nil, lookups, ok
+}
+
+// renderChainLines builds the versions file's lines for the gems req's
+// repository's chain holds.
+func (h *Handler) renderChainLines(ctx context.Context, req *endpoints.Request) (*versionsDoc, error) {
 	h.versionsRenders.Add(1)
 	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
 	if err != nil {
 		return nil, err
 	}
-	d := &versionsDoc{complete: true}
-	var upstreamBody []byte
-	if h.Upstream != nil {
-		for _, hop := range chain.External(model.FormatRuby) {
-			if !h.Upstream.Configured(hop.Connection) {
-				continue
-			}
-			doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "versions", "", ValidVersionsBody)
-			l, ok := packages.LookupOf(hop.Connection, "versions", "", ValidVersionsBody, doc, err)
-			if !ok {
-				d.complete = false
-			} else {
-				d.lookups = append(d.lookups, l)
-			}
-			if err != nil {
-				h.Log.WarnContext(ctx, "ruby upstream versions file unavailable", "connection", hop.Connection, "err", err)
-				continue
-			}
-			upstreamBody = doc.Body
-			break
-		}
-	}
 	names, err := h.Engine.PackageNames(ctx, chain, model.FormatRuby)
 	if err != nil {
 		return nil, err
 	}
-	var lines []VersionsLine
+	d := &versionsDoc{complete: true}
 	for _, n := range names {
 		g, err := h.resolveGem(ctx, chain, n)
 		if err != nil || g.partial {
 			d.complete = false
 		}
-		d.lookups = append(d.lookups, g.lookups...)
+		d.held = append(d.held, g.lookups...)
 		if err != nil || len(g.specs) == 0 {
 			continue
 		}
@@ -306,12 +324,8 @@ func (h *Handler) renderVersions(ctx context.Context, req *endpoints.Request) (*
 		for _, s := range g.specs {
 			l.Versions = append(l.Versions, s.FullVersion())
 		}
-		lines = append(lines, l)
+		d.lines = append(d.lines, l)
 	}
-	// created_at stays fixed so the file only grows between requests while
-	// nothing changes upstream, as Bundler's ranged requests expect.
-	d.body = RenderVersions(time.Unix(0, 0), upstreamBody, lines)
-	d.etag = `"` + MD5(d.body) + `"`
 	return d, nil
 }
 

@@ -3,6 +3,7 @@ package rubygems
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -204,5 +205,36 @@ func TestVersionsCachedAndInvalidated(t *testing.T) {
 	n = e.h.versionsRenders.Load()
 	if _, _, m := e.versions(); m != n {
 		t.Fatalf("unchanged again: rendered %d → %d", n, m)
+	}
+
+	// A whole file too large to keep (the public registry's): the chain's
+	// lines are kept, the file assembled from them and the upstream's.
+	e.h.versionsCache = newVersionsCache(4096)
+	e.later(func() {
+		for i := range 80 {
+			e.upVers += fmt.Sprintf("filler%02d 1.0.0 0123456789abcdef0123456789abcdef\n", i)
+		}
+	})
+	_, _, n = e.versions()
+	body, line, m := e.versions()
+	if m != n || !strings.HasPrefix(line, "wharf-demo 1.2.0,0.9.0,1.0.0 ") || !strings.Contains(body, "\nfiller79 1.0.0 ") || len(body) <= 2048 {
+		t.Fatalf("large file: rendered %d → %d, line %q, %d bytes", n, m, line, len(body))
+	}
+	gen, err := e.st.Generation(e.ctx, e.repo.DomainOwner, e.repo.DomainName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := e.h.versionsCache.get("111122223333/d/gems", gen); d == nil || d.body != nil || len(d.lines) == 0 {
+		t.Fatalf("large file: kept %+v, want the lines alone", d)
+	}
+	// (Past the metadata TTL every upstream document is refreshed, which
+	// counts as a change: the lines may be rendered again once.)
+	e.later(func() { e.upVers += "rails 7.1.0 fedcba9876543210fedcba9876543210\n" })
+	body, _, n = e.versions()
+	if !strings.Contains(body, "\nrails 7.1.0 ") {
+		t.Fatalf("large file after the upstream changed:\n%s", body)
+	}
+	if again, _, m := e.versions(); m != n || again != body {
+		t.Fatalf("large file unchanged: rendered %d → %d", n, m)
 	}
 }
