@@ -32,6 +32,7 @@ type feedPkg struct {
 	// catalog host answers instead.
 	link          string
 	catalogStatus int
+	catalogCut    bool // the catalog leaf's JSON ends early
 }
 
 // feed is a fixture v3 feed; rogueHits counts requests to the host its
@@ -72,6 +73,9 @@ func v3Feed(t *testing.T, pkgs map[string]feedPkg) *feed {
 				w.Header().Set("Content-Type", "application/json")
 				b, _ := json.Marshal(map[string]any{"@type": []string{"PackageDetails", "catalog:Permalink"}, "id": id, "version": v,
 					"packageHash": base64.StdEncoding.EncodeToString(hash), "packageHashAlgorithm": "SHA512"})
+				if pk.catalogCut && !rogue {
+					b = b[:len(b)-20] // a whole HTTP answer, but the document cut short
+				}
 				_, _ = w.Write(b)
 				return
 			}
@@ -265,7 +269,7 @@ func TestNuGetProxy(t *testing.T) {
 // leaf (as nuget.org's do) has it read — only on a host the service index
 // names (its Catalog/3.0.0 resource here) — and the .nupkg verified against
 // its packageHash: a match is kept, a mismatch or a catalog leaf that cannot
-// be read is 502 with nothing kept. A link to any other host is not followed
+// be read (missing, cut short, 503) is 502 with nothing kept. A link to any other host is not followed
 // (the package is then checked by its content alone, as with no hash).
 func TestNuGetProxyCatalogLeaf(t *testing.T) {
 	good := nupkg(t, "Cat.Good", "1.0.0", "")
@@ -273,12 +277,14 @@ func TestNuGetProxyCatalogLeaf(t *testing.T) {
 	bad := nupkg(t, "Cat.Bad", "1.0.0", "")
 	gone := nupkg(t, "Cat.Gone", "1.0.0", "")
 	down := nupkg(t, "Cat.Down", "1.0.0", "")
+	cut := nupkg(t, "Cat.Cut", "1.0.0", "")
 	f := v3Feed(t, map[string]feedPkg{
 		"cat.good/1.0.0":  {nupkg: good, hash: sha512Of(good), link: "catalog"},
 		"cat.rogue/1.0.0": {nupkg: rogue, hash: sha512Of(rogue), link: "rogue"},
 		"cat.bad/1.0.0":   {nupkg: bad, hash: sha512Of(good), link: "catalog"},
 		"cat.gone/1.0.0":  {nupkg: gone, hash: sha512Of(gone), link: "catalog", catalogStatus: http.StatusNotFound},
 		"cat.down/1.0.0":  {nupkg: down, hash: sha512Of(down), link: "catalog", catalogStatus: http.StatusServiceUnavailable},
+		"cat.cut/1.0.0":   {nupkg: cut, hash: sha512Of(cut), link: "catalog", catalogCut: true},
 	})
 	u, _ := url.Parse(f.URL + "/v3/index.json")
 	srv := apptest.Start(t, apptest.Options{Upstreams: map[string]*url.URL{"public:nuget-org": u}})
@@ -307,7 +313,7 @@ func TestNuGetProxyCatalogLeaf(t *testing.T) {
 	for id, x := range map[string]struct {
 		pkg []byte
 		why string
-	}{"cat.bad": {bad, "integrity check"}, "cat.gone": {gone, "not there"}, "cat.down": {down, "unusable"}} {
+	}{"cat.bad": {bad, "integrity check"}, "cat.gone": {gone, "not there"}, "cat.cut": {cut, "unusable"}, "cat.down": {down, "unusable"}} {
 		if st, b := get(id); st != http.StatusBadGateway || !strings.Contains(string(b), x.why) {
 			t.Errorf("%s: %d %.200q, want 502 (%s)", id, st, b, x.why)
 		}
