@@ -11,9 +11,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -35,8 +38,9 @@ type Handler struct {
 	// MaxDependencyNames bounds the gems one /api/v1/dependencies asks for.
 	MaxDependencyNames int
 
-	versionsCache   *versionsCache // nil: every versions request renders
-	versionsRenders atomic.Int64   // renderings of a versions file (tests)
+	versionsCache   *versionsCache     // nil: every versions request renders
+	versionsFlights singleflight.Group // one rendering of a repository's lines at a time
+	versionsRenders atomic.Int64       // renderings of the chain's lines (tests)
 }
 
 // New builds the handler with default limits.
@@ -246,10 +250,17 @@ func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoint
 	key := req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name
 	d := h.versionsCache.get(key, gen)
 	if d == nil || !h.Engine.LookupsUnchanged(ctx, d.held) {
-		if d, err = h.renderChainLines(ctx, req); err != nil {
+		// One rendering per repository and generation however many clients
+		// ask at once (each was authorized; the result is the same), not
+		// bound to the first asker: its leaving must not fail the others.
+		v, err, _ := h.versionsFlights.Do(key+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
+			return h.renderChainLines(context.WithoutCancel(ctx), req)
+		})
+		if err != nil {
 			h.WriteError(w, r, err)
 			return
 		}
+		d = v.(*versionsDoc)
 	} else if d.body != nil && h.Engine.LookupsUnchanged(ctx, d.upstream) {
 		serveIndexTagged(w, r, d.body, d.etag)
 		return

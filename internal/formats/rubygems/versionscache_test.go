@@ -238,3 +238,32 @@ func TestVersionsCachedAndInvalidated(t *testing.T) {
 		t.Fatalf("large file unchanged: rendered %d → %d", n, m)
 	}
 }
+
+// Concurrent requests share renderings and kept lines without racing
+// (run with -race) and all get the same file.
+func TestVersionsConcurrent(t *testing.T) {
+	e := newVersionsEnv(t)
+	gem, err := os.ReadFile("testdata/wharf-demo-1.2.0.gem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.serve(e.private, http.MethodPost, "api/v1/gems", string(gem))
+	e.h.versionsCache = newVersionsCache(1024) // lines kept, whole file not: assembled per request
+	var wg sync.WaitGroup
+	bodies := make([]string, 8)
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := httptest.NewRecorder()
+			e.h.Serve(w, httptest.NewRequest(http.MethodGet, "/versions", nil), &endpoints.Request{Repo: e.repo, Path: "versions"})
+			bodies[i] = fmt.Sprint(w.Code, " ", w.Body.String())
+		}()
+	}
+	wg.Wait()
+	for _, b := range bodies {
+		if b != bodies[0] || !strings.Contains(b, "\nwharf-demo 1.2.0,0.9.0 ") {
+			t.Fatalf("concurrent answers differ or miss the gem:\n%s\n%s", b, bodies[0])
+		}
+	}
+}
