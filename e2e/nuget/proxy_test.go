@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,13 +25,66 @@ type feedPkg struct {
 	nupkg []byte
 	hash  []byte // the registration leaf's packageHash; nil: the leaf carries none
 	cut   bool   // the .nupkg body ends early (Content-Length promises more)
+	// link, when set, makes the registration leaf link its catalog leaf (as
+	// nuget.org's do) instead of inlining it: "catalog" on the feed's
+	// Catalog/3.0.0 host, "rogue" on a host the service index does not name.
+	// The catalog leaf carries hash; catalogStatus, when set, is what the
+	// catalog host answers instead.
+	link          string
+	catalogStatus int
+	catalogCut    bool // the catalog leaf's JSON ends early
+}
+
+// feed is a fixture v3 feed; rogueHits counts requests to the host its
+// service index does not name.
+type feed struct {
+	*httptest.Server
+	rogueHits atomic.Int64
 }
 
 // v3Feed serves a NuGet v3 feed as nuget.org lays it out: the service index
 // at /v3/index.json, the flat container under /v3-flatcontainer/, the
 // registration leaves (catalogEntry inlined with packageHash) under
 // /v3/registration/. pkgs is keyed by "id-lower/version-lower".
-func v3Feed(t *testing.T, pkgs map[string]feedPkg) *httptest.Server {
+func v3Feed(t *testing.T, pkgs map[string]feedPkg) *feed {
+	f := &feed{}
+	// The catalog leaves, at /v3/catalog0/data/{id}.{version}.json on a host
+	// of their own (the catalog host, listed in the service index; the rogue
+	// host, not listed, serves leaves whose hash matches nothing).
+	catalog := func(rogue bool) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if rogue {
+				f.rogueHits.Add(1)
+			}
+			leaf := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v3/catalog0/data/"), ".json")
+			for k, pk := range pkgs {
+				id, v, _ := strings.Cut(k, "/")
+				if leaf != id+"."+v || pk.link == "" {
+					continue
+				}
+				if pk.catalogStatus != 0 && !rogue {
+					w.WriteHeader(pk.catalogStatus)
+					return
+				}
+				hash := pk.hash
+				if rogue {
+					hash = sha512Of([]byte("not the package"))
+				}
+				w.Header().Set("Content-Type", "application/json")
+				b, _ := json.Marshal(map[string]any{"@type": []string{"PackageDetails", "catalog:Permalink"}, "id": id, "version": v,
+					"packageHash": base64.StdEncoding.EncodeToString(hash), "packageHashAlgorithm": "SHA512"})
+				if pk.catalogCut && !rogue {
+					b = b[:len(b)-20] // a whole HTTP answer, but the document cut short
+				}
+				_, _ = w.Write(b)
+				return
+			}
+			http.NotFound(w, r)
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	cat, rogue := catalog(false), catalog(true)
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -39,7 +93,8 @@ func v3Feed(t *testing.T, pkgs map[string]feedPkg) *httptest.Server {
 		case p == "/v3/index.json":
 			_, _ = w.Write([]byte(`{"version":"3.0.0","resources":[
 {"@id":"` + srv.URL + `/v3-flatcontainer/","@type":"PackageBaseAddress/3.0.0"},
-{"@id":"` + srv.URL + `/v3/registration/","@type":"RegistrationsBaseUrl/3.6.0"}]}`))
+{"@id":"` + srv.URL + `/v3/registration/","@type":"RegistrationsBaseUrl/3.6.0"},
+{"@id":"` + cat.URL + `/v3/catalog0/index.json","@type":"Catalog/3.0.0"}]}`))
 		case strings.HasPrefix(p, "/v3-flatcontainer/") && strings.HasSuffix(p, "/index.json"):
 			id := strings.TrimSuffix(strings.TrimPrefix(p, "/v3-flatcontainer/"), "/index.json")
 			var vs []string
@@ -76,10 +131,16 @@ func v3Feed(t *testing.T, pkgs map[string]feedPkg) *httptest.Server {
 				return
 			}
 			id, v, _ := strings.Cut(rest, "/")
-			entry := map[string]any{"id": id, "version": v}
+			var entry any = map[string]any{"id": id, "version": v}
 			if pk.hash != nil {
-				entry["packageHash"] = base64.StdEncoding.EncodeToString(pk.hash)
-				entry["packageHashAlgorithm"] = "SHA512"
+				entry.(map[string]any)["packageHash"] = base64.StdEncoding.EncodeToString(pk.hash)
+				entry.(map[string]any)["packageHashAlgorithm"] = "SHA512"
+			}
+			switch pk.link {
+			case "catalog":
+				entry = cat.URL + "/v3/catalog0/data/" + id + "." + v + ".json"
+			case "rogue":
+				entry = rogue.URL + "/v3/catalog0/data/" + id + "." + v + ".json"
 			}
 			b, _ := json.Marshal(map[string]any{"@id": srv.URL + p, "catalogEntry": entry, "listed": true})
 			_, _ = w.Write(b)
@@ -88,7 +149,8 @@ func v3Feed(t *testing.T, pkgs map[string]feedPkg) *httptest.Server {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	f.Server = srv
+	return f
 }
 
 func sha512Of(b []byte) []byte { s := sha512.Sum512(b); return s[:] }
@@ -184,7 +246,7 @@ func TestNuGetProxy(t *testing.T) {
 	for id, x := range refused {
 		pkg := x.pkg
 		if st, b, _ := c.do(http.MethodGet, ep+"v3/package/"+id+"/1.0.0/"+id+".1.0.0.nupkg", "", nil, nil); st != http.StatusBadGateway || !strings.Contains(string(b), x.why) {
-			t.Errorf("%s: %d %s, want 502 (%s)", id, st, b, x.why)
+			t.Errorf("%s: %d %.200q, want 502 (%s)", id, st, b, x.why)
 		}
 		if blobExists(srv.DataDir, pkg) {
 			t.Errorf("%s: the refused package was kept", id)
@@ -200,5 +262,63 @@ func TestNuGetProxy(t *testing.T) {
 	st, b, _ = c.do(http.MethodGet, ep+"v3/package/up.lib/1.0.0/up.lib.1.0.0.nupkg", "", nil, nil)
 	if st != 200 || string(b) != string(good) {
 		t.Errorf("nupkg after the feed stopped: %d", st)
+	}
+}
+
+// TestNuGetProxyCatalogLeaf (N7): a registration leaf that links its catalog
+// leaf (as nuget.org's do) has it read — only on a host the service index
+// names (its Catalog/3.0.0 resource here) — and the .nupkg verified against
+// its packageHash: a match is kept, a mismatch or a catalog leaf that cannot
+// be read (missing, cut short, 503) is 502 with nothing kept. A link to any other host is not followed
+// (the package is then checked by its content alone, as with no hash).
+func TestNuGetProxyCatalogLeaf(t *testing.T) {
+	good := nupkg(t, "Cat.Good", "1.0.0", "")
+	rogue := nupkg(t, "Cat.Rogue", "1.0.0", "")
+	bad := nupkg(t, "Cat.Bad", "1.0.0", "")
+	gone := nupkg(t, "Cat.Gone", "1.0.0", "")
+	down := nupkg(t, "Cat.Down", "1.0.0", "")
+	cut := nupkg(t, "Cat.Cut", "1.0.0", "")
+	f := v3Feed(t, map[string]feedPkg{
+		"cat.good/1.0.0":  {nupkg: good, hash: sha512Of(good), link: "catalog"},
+		"cat.rogue/1.0.0": {nupkg: rogue, hash: sha512Of(rogue), link: "rogue"},
+		"cat.bad/1.0.0":   {nupkg: bad, hash: sha512Of(good), link: "catalog"},
+		"cat.gone/1.0.0":  {nupkg: gone, hash: sha512Of(gone), link: "catalog", catalogStatus: http.StatusNotFound},
+		"cat.down/1.0.0":  {nupkg: down, hash: sha512Of(down), link: "catalog", catalogStatus: http.StatusServiceUnavailable},
+		"cat.cut/1.0.0":   {nupkg: cut, hash: sha512Of(cut), link: "catalog", catalogCut: true},
+	})
+	u, _ := url.Parse(f.URL + "/v3/index.json")
+	srv := apptest.Start(t, apptest.Options{Upstreams: map[string]*url.URL{"public:nuget-org": u}})
+	const dom = "nugetcat"
+	ca := srv.Setup(t, dom, []string{"store"}, nil, map[string]string{"store": "public:nuget-org"})
+	ep := apptest.Endpoint(t, ca, dom, "store", types.PackageFormatNuget)
+	c := &client{t: t, user: "aws", tok: apptest.Token(t, ca, dom)}
+	ctx := context.Background()
+	kept := func(id string) bool {
+		_, err := ca.DescribePackageVersion(ctx, &codeartifact.DescribePackageVersionInput{Domain: aws.String(dom), Repository: aws.String("store"),
+			Format: types.PackageFormatNuget, Package: aws.String(id), PackageVersion: aws.String("1.0.0")})
+		return err == nil
+	}
+	get := func(id string) (int, []byte) {
+		st, b, _ := c.do(http.MethodGet, ep+"v3/package/"+id+"/1.0.0/"+id+".1.0.0.nupkg", "", nil, nil)
+		return st, b
+	}
+
+	if st, b := get("cat.good"); st != http.StatusOK || string(b) != string(good) || !kept("cat.good") {
+		t.Errorf("linked catalog leaf, matching hash: %d, kept %v", st, kept("cat.good"))
+	}
+	if st, _ := get("cat.rogue"); st != http.StatusOK || !kept("cat.rogue") || f.rogueHits.Load() != 0 {
+		t.Errorf("catalog leaf on a host the service index does not name: %d, kept %v, %d requests there (want 200, kept, none)",
+			st, kept("cat.rogue"), f.rogueHits.Load())
+	}
+	for id, x := range map[string]struct {
+		pkg []byte
+		why string
+	}{"cat.bad": {bad, "integrity check"}, "cat.gone": {gone, "not there"}, "cat.cut": {cut, "unusable"}, "cat.down": {down, "unusable"}} {
+		if st, b := get(id); st != http.StatusBadGateway || !strings.Contains(string(b), x.why) {
+			t.Errorf("%s: %d %.200q, want 502 (%s)", id, st, b, x.why)
+		}
+		if blobExists(srv.DataDir, x.pkg) || kept(id) {
+			t.Errorf("%s: the refused package was kept", id)
+		}
 	}
 }

@@ -125,6 +125,16 @@ type ChecksumFile struct {
 	// (NuGet's base64 packageHash in a JSON document). Path may then be an
 	// absolute URL on the connection's own or trusted hosts.
 	Extract func(body []byte) ([]byte, error)
+	// Link, with Extract, names the document that holds the digest when this
+	// one carries none itself but points to it (NuGet: a registration leaf
+	// linking its catalog leaf, as nuget.org's do). The link is an absolute
+	// URL and is followed only to the connection's own or trusted hosts (as
+	// Path; never a host only package metadata names): a link elsewhere is not
+	// followed, and the asset is then as if no digest were published. A
+	// followed document is read with Extract; one that cannot be read, is
+	// malformed or is missing fails the fetch (the upstream promised a digest
+	// wharf cannot check). "" when there is no link.
+	Link func(body []byte) string
 }
 
 // Digest is an expected digest: Alg is sha1, sha256, sha512 or md5, Sum the

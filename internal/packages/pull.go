@@ -89,6 +89,29 @@ func (d Document) name() string {
 type Lookup struct {
 	Conn, Path, Accept string
 	Stamp              string
+	// valid is the check the document passed when it was fetched: repeating
+	// the lookup may refresh it, and a refreshed body must pass the same check
+	// before it is cached (a cut-short body must not be kept).
+	valid func(string, []byte) error
+}
+
+// LookupOf stamps a lookup its caller made itself
+// (FetchMetadataValid(ctx, conn, path, accept, valid) returning doc, err), so
+// that what it renders from the document can be served again while
+// LookupsUnchanged. ok is false when err is neither nil nor NotFound: a
+// failed lookup has nothing to stamp, and what was rendered without it must
+// not be kept.
+func LookupOf(conn, path, accept string, valid func(string, []byte) error, doc upstream.Doc, err error) (l Lookup, ok bool) {
+	l = Lookup{Conn: conn, Path: path, Accept: accept, valid: valid}
+	switch {
+	case err == nil:
+		l.Stamp = docStamp(doc)
+	case apperr.Is(err, apperr.NotFound):
+		l.Stamp = lookupNotFound
+	default:
+		return Lookup{}, false
+	}
+	return l, true
 }
 
 // lookupNotFound is the stamp of a lookup that found nothing.
@@ -108,7 +131,7 @@ func (e *Engine) LookupsUnchanged(ctx context.Context, ls []Lookup) bool {
 		if e.Upstream == nil {
 			return false
 		}
-		doc, err := e.Upstream.FetchMetadata(ctx, l.Conn, l.Path, l.Accept)
+		doc, err := e.Upstream.FetchMetadataValid(ctx, l.Conn, l.Path, l.Accept, l.valid)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			if l.Stamp != lookupNotFound {
@@ -156,7 +179,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 	for _, hop := range hops {
 		doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, md.Path, md.Accept, md.valid())
 		if apperr.Is(err, apperr.NotFound) {
-			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound})
+			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: lookupNotFound, valid: md.valid()})
 			continue
 		}
 		if errors.Is(err, errUnusable) {
@@ -164,7 +187,7 @@ func (e *Engine) Resolve(ctx context.Context, f Format, c Chain, ns, name string
 		}
 		var l Listing
 		if err == nil {
-			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: docStamp(doc)})
+			res.Lookups = append(res.Lookups, Lookup{Conn: hop.Connection, Path: md.Path, Accept: md.Accept, Stamp: docStamp(doc), valid: md.valid()})
 			if l, err = f.Parse(ns, name, doc); err != nil {
 				err = apperr.New(apperr.Internal, "upstream %s sent an unusable %s for %s", hop.Connection, md.name(), displayName(f.Kind(), ns, name)).Wrap(errors.Join(upstream.ErrUnavailable, err))
 			}
@@ -369,6 +392,13 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 			return Located{}, err
 		}
 		sum, ok := read(doc.Body)
+		if ok && sum == nil && cf.Link != nil && cf.Extract != nil {
+			if link := cf.Link(doc.Body); link != "" {
+				if sum, err = e.linkedDigest(ctx, hop, link, file, read); err != nil {
+					return Located{}, err
+				}
+			}
+		}
 		if ok && sum == nil {
 			continue
 		}
@@ -383,6 +413,36 @@ func (e *Engine) locate(ctx context.Context, f Format, hop ExternalHop, ns, name
 	}
 	return Located{}, apperr.New(apperr.Internal,
 		"upstream %s publishes no checksum or digest for %s of %s %s; wharf does not keep files it cannot verify", hop.Connection, file, displayName(f.Kind(), ns, name), version).Wrap(upstream.ErrUnavailable)
+}
+
+// linkedDigest reads the digest from the document a checksum file links
+// (ChecksumFile.Link): nil, nil when the link is not on a host trusted for the
+// connection (not followed); an error when the linked document cannot be
+// read or carries no well-formed digest.
+func (e *Engine) linkedDigest(ctx context.Context, hop ExternalHop, link, file string, read func([]byte) ([]byte, bool)) ([]byte, error) {
+	if _, err := e.Upstream.ResolveAsset(hop.Connection, link); err != nil {
+		if e.Log != nil {
+			e.Log.WarnContext(ctx, "upstream checksum link not followed", "connection", hop.Connection, "link", link, "err", err)
+		}
+		return nil, nil
+	}
+	doc, err := e.Upstream.FetchMetadataValid(ctx, hop.Connection, link, "", func(_ string, b []byte) error {
+		if sum, ok := read(b); !ok || sum == nil {
+			return errors.New("carries no digest")
+		}
+		return nil
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.New(apperr.Internal, "upstream %s links the digest of %s to %s, which is not there; not fetching it", hop.Connection, file, link).Wrap(upstream.ErrUnavailable)
+	}
+	if err != nil {
+		return nil, apperr.New(apperr.Internal, "upstream %s's %s, holding the digest of %s, is unusable (%v); not fetching it", hop.Connection, link, file, err).Wrap(errors.Join(upstream.ErrUnavailable, err))
+	}
+	sum, ok := read(doc.Body)
+	if !ok || sum == nil {
+		return nil, apperr.New(apperr.Internal, "upstream %s's %s carries no digest of %s; not fetching it", hop.Connection, link, file).Wrap(upstream.ErrUnavailable)
+	}
+	return sum, nil
 }
 
 // pull fetches a located asset once (concurrent requests for it share the

@@ -256,8 +256,9 @@ func (h *Handler) format(ctx context.Context, chain packages.Chain) (Format, err
 }
 
 // loadFeed reads conn's service index (its configured URL) for the flat
-// container and registrations, and lets the fetcher read from their hosts:
-// the operator chose the feed, so what its service index names is trusted as
+// container and registrations, and lets the fetcher read from their hosts and
+// the catalog's (registration leaves may link their catalog leaf there): the
+// operator chose the feed, so what its service index names is trusted as
 // its URL is (never a URL from package metadata).
 func (h *Handler) loadFeed(ctx context.Context, conn string) error {
 	base, ok := h.Upstream.Sources()[conn]
@@ -273,7 +274,7 @@ func (h *Handler) loadFeed(ctx context.Context, conn string) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []string{flat, reg} {
+	for _, s := range []string{flat, reg, CatalogBase(doc.Body)} {
 		if s == "" {
 			continue
 		}

@@ -173,4 +173,18 @@ func TestUpstreamDocuments(t *testing.T) {
 	if _, err := PackageHash([]byte(`{"packageHash":"!!"}`)); err == nil {
 		t.Error("a packageHash that is not base64 accepted")
 	}
+	for leaf, want := range map[string]string{
+		`{"catalogEntry":"https://f.example/catalog/x.json"}`:   "https://f.example/catalog/x.json",
+		`{"catalogEntry":{"@id":"https://f.example/c/x.json"}}`: "", // inlined: nothing to follow
+		`{"listed":true}`: "",
+		`not json`:        "",
+	} {
+		if got := CatalogLink([]byte(leaf)); got != want {
+			t.Errorf("CatalogLink(%s) = %q, want %q", leaf, got, want)
+		}
+	}
+	if got := CatalogBase([]byte(`{"version":"3.0.0","resources":[{"@id":"https://f.example/flat/","@type":"PackageBaseAddress/3.0.0"},
+		{"@id":"https://c.example/catalog0/index.json","@type":"Catalog/3.0.0"}]}`)); got != "https://c.example/catalog0/index.json" {
+		t.Errorf("CatalogBase = %q", got)
+	}
 }

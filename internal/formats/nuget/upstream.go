@@ -152,6 +152,36 @@ func PackageHash(b []byte) ([]byte, error) {
 	return sum, nil
 }
 
+// CatalogLink is a registration leaf's catalogEntry when it links the catalog
+// leaf instead of inlining it (nuget.org's leaves): the URL, or "".
+func CatalogLink(b []byte) string {
+	var d struct {
+		CatalogEntry json.RawMessage `json:"catalogEntry"`
+	}
+	var link string
+	if json.Unmarshal(b, &d) != nil || json.Unmarshal(d.CatalogEntry, &link) != nil {
+		return ""
+	}
+	return link
+}
+
+// CatalogBase is the service index's Catalog/3.0.0 resource ("" when it
+// lists none): its host is trusted for the connection as the flat
+// container's is, so that a catalog leaf a registration leaf links there
+// can be read for its packageHash.
+func CatalogBase(b []byte) string {
+	var si upstreamIndex
+	if json.Unmarshal(b, &si) != nil {
+		return ""
+	}
+	for _, r := range si.Resources {
+		if r.Type == "Catalog/3.0.0" {
+			return r.ID
+		}
+	}
+	return ""
+}
+
 // Listing is a package as an upstream flat container lists it.
 type Listing struct {
 	key       string
@@ -165,7 +195,8 @@ func (l *Listing) Versions() []string { return l.versions }
 
 // Locate implements packages.Listing: the .nupkg in the flat container, its
 // packageHash from the registration leaf (when the feed has registrations and
-// the leaf carries one), and in every case a check of the bytes as a push
+// the leaf carries one, inlined or in the catalog leaf it links on a trusted
+// host), and in every case a check of the bytes as a push
 // gets (one root .nuspec, its id and version those asked for).
 func (l *Listing) Locate(version, file string) (packages.Located, error) {
 	for _, v := range l.versions {
@@ -176,7 +207,7 @@ func (l *Listing) Locate(version, file string) (packages.Located, error) {
 		loc := packages.Located{URL: l.flat + l.key + "/" + lv + "/" + file, ContentVerified: true,
 			Version: model.PackageVersion{DisplayName: l.key}, Check: l.check(v)}
 		if l.reg != "" {
-			loc.Checksums = []packages.ChecksumFile{{Path: l.reg + l.key + "/" + lv + ".json", Alg: "sha512", Extract: PackageHash}}
+			loc.Checksums = []packages.ChecksumFile{{Path: l.reg + l.key + "/" + lv + ".json", Alg: "sha512", Extract: PackageHash, Link: CatalogLink}}
 		}
 		return loc, nil
 	}

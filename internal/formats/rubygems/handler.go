@@ -11,8 +11,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/endpoints"
@@ -33,6 +37,10 @@ type Handler struct {
 	Limits      Limits
 	// MaxDependencyNames bounds the gems one /api/v1/dependencies asks for.
 	MaxDependencyNames int
+
+	versionsCache   *versionsCache     // nil: every versions request renders
+	versionsFlights singleflight.Group // one rendering of a repository's lines at a time
+	versionsRenders atomic.Int64       // renderings of the chain's lines (tests)
 }
 
 // New builds the handler with default limits.
@@ -46,7 +54,8 @@ func New(e *packages.Engine, up *upstream.Fetcher, check endpoints.Checker, log 
 	// Registered so that a push is checked against the external index too
 	// (a private gem must not shadow a public version).
 	e.Register(Format{})
-	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxGemBytes: maxGemBytes, Limits: DefaultLimits(), MaxDependencyNames: 200}
+	return &Handler{Engine: e, Upstream: up, Check: check, Log: log, MaxGemBytes: maxGemBytes, Limits: DefaultLimits(), MaxDependencyNames: 200,
+		versionsCache: newVersionsCache(VersionsCacheBytes)}
 }
 
 // StaleHeader is set (to "true") on info files that include an external
@@ -123,7 +132,12 @@ func methodNotAllowed(r *http.Request, p string) error {
 // quoted MD5 of the whole file) and byte ranges (Bundler asks for what it
 // does not have yet).
 func serveIndex(w http.ResponseWriter, r *http.Request, body []byte) {
-	w.Header().Set("ETag", `"`+MD5(body)+`"`)
+	serveIndexTagged(w, r, body, `"`+MD5(body)+`"`)
+}
+
+// serveIndexTagged is serveIndex with the ETag already computed.
+func serveIndexTagged(w http.ResponseWriter, r *http.Request, body []byte, etag string) {
+	w.Header().Set("ETag", etag)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "max-age=0, private, must-revalidate")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
@@ -140,10 +154,26 @@ func (h *Handler) visibleSpecs(ctx context.Context, chain packages.Chain, name s
 
 // resolveSpecs is visibleSpecs, also reporting a stale external listing.
 func (h *Handler) resolveSpecs(ctx context.Context, chain packages.Chain, name string) (specs []Spec, stale bool, err error) {
+	r, err := h.resolveGem(ctx, chain, name)
+	return r.specs, r.stale, err
+}
+
+// resolvedGem is a gem as seen through a chain, with what a rendering of it
+// depends on upstream: the lookups made, and whether one failed (partial:
+// what was rendered is a fallback and must not be kept).
+type resolvedGem struct {
+	specs   []Spec
+	stale   bool
+	lookups []packages.Lookup
+	partial bool
+}
+
+func (h *Handler) resolveGem(ctx context.Context, chain packages.Chain, name string) (resolvedGem, error) {
 	res, err := h.Engine.Resolve(ctx, Format{}, chain, "", name)
 	if err != nil {
-		return nil, false, err
+		return resolvedGem{}, err
 	}
+	out := resolvedGem{lookups: res.Lookups, partial: res.ExternalErr != nil}
 	held := map[string]bool{}
 	for _, hit := range res.Hits {
 		held[hit.Version.Version] = true
@@ -151,20 +181,21 @@ func (h *Handler) resolveSpecs(ctx context.Context, chain packages.Chain, name s
 			continue
 		}
 		if s, ok := SpecOfVersion(hit.Version); ok {
-			specs = append(specs, s)
+			out.specs = append(out.specs, s)
 		}
 	}
 	if l, ok := res.Listing.(*Listing); ok {
 		for _, e := range l.Entries {
 			if !held[e.FullVersion] {
-				specs = append(specs, SpecOf(name, e))
+				out.specs = append(out.specs, SpecOf(name, e))
 			}
 		}
 	}
-	if len(specs) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) && len(res.Hits) == 0 {
-		return nil, false, res.ExternalErr
+	if len(out.specs) == 0 && res.ExternalErr != nil && !apperr.Is(res.ExternalErr, apperr.NotFound) && len(res.Hits) == 0 {
+		return resolvedGem{}, res.ExternalErr
 	}
-	return specs, res.Stale && res.Listing != nil, nil
+	out.stale = res.Stale && res.Listing != nil
+	return out, nil
 }
 
 func infoOf(specs []Spec) []byte {
@@ -201,48 +232,112 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, req *endpoints.Re
 // registry's own versions file first (so Bundler looks up the info of a
 // public gem wharf has not fetched yet), then a line for each gem the chain
 // holds, whose MD5 is that of the info file wharf serves for it.
+//
+// Bundler fetches it on every `bundle install`, and the chain's part resolves
+// every gem the chain holds, so that part is kept (versionsCache) while what
+// it reflects is unchanged: the domain's generation (every publish, yank,
+// status change, upstream or origin change in the domain bumps it, on every
+// replica) and each held gem's upstream info file. The whole file is kept
+// too, while the upstream versions file is also unchanged and it fits.
 func (h *Handler) versions(w http.ResponseWriter, r *http.Request, req *endpoints.Request) {
 	ctx := r.Context()
+	// Read before anything it guards.
+	gen, err := h.Engine.Generation(ctx, req.Repo)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	key := req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name
+	d := h.versionsCache.get(key, gen)
+	if d == nil || !h.Engine.LookupsUnchanged(ctx, d.held) {
+		// One rendering per repository and generation however many clients
+		// ask at once (each was authorized; the result is the same), not
+		// bound to the first asker: its leaving must not fail the others.
+		v, err, _ := h.versionsFlights.Do(key+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
+			return h.renderChainLines(context.WithoutCancel(ctx), req)
+		})
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		d = v.(*versionsDoc)
+	} else if d.body != nil && h.Engine.LookupsUnchanged(ctx, d.upstream) {
+		serveIndexTagged(w, r, d.body, d.etag)
+		return
+	}
 	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	var upstreamBody []byte
-	if h.Upstream != nil {
-		for _, hop := range chain.External(model.FormatRuby) {
-			if !h.Upstream.Configured(hop.Connection) {
-				continue
-			}
-			doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "versions", "", ValidVersionsBody)
-			if err != nil {
-				h.Log.WarnContext(ctx, "ruby upstream versions file unavailable", "connection", hop.Connection, "err", err)
-				continue
-			}
-			upstreamBody = doc.Body
-			break
+	upBody, upLookups, upOK := h.upstreamVersions(ctx, chain)
+	// created_at stays fixed so the file only grows between requests while
+	// nothing changes upstream, as Bundler's ranged requests expect. The
+	// lines may be shared with other requests: RenderVersions gets a copy.
+	body := RenderVersions(time.Unix(0, 0), upBody, append([]VersionsLine(nil), d.lines...))
+	etag := `"` + MD5(body) + `"`
+	if d.complete && upOK {
+		h.versionsCache.put(key, gen, &versionsDoc{lines: d.lines, held: d.held, complete: true, upstream: upLookups, body: body, etag: etag})
+	}
+	serveIndexTagged(w, r, body, etag)
+}
+
+// upstreamVersions is the versions file of the chain's first external
+// connection that has one, and the lookups made for it; ok is false when one
+// failed (what is served without it must not be kept).
+func (h *Handler) upstreamVersions(ctx context.Context, chain packages.Chain) (body []byte, lookups []packages.Lookup, ok bool) {
+	ok = true
+	if h.Upstream == nil {
+		return nil, nil, true
+	}
+	for _, hop := range chain.External(model.FormatRuby) {
+		if !h.Upstream.Configured(hop.Connection) {
+			continue
 		}
+		doc, err := h.Upstream.FetchMetadataValid(ctx, hop.Connection, "versions", "", ValidVersionsBody)
+		if l, stamped := packages.LookupOf(hop.Connection, "versions", "", ValidVersionsBody, doc, err); stamped {
+			lookups = append(lookups, l)
+		} else {
+			ok = false
+		}
+		if err != nil {
+			h.Log.WarnContext(ctx, "ruby upstream versions file unavailable", "connection", hop.Connection, "err", err)
+			continue
+		}
+		return doc.Body, lookups, ok
+	}
+	return nil, lookups, ok
+}
+
+// renderChainLines builds the versions file's lines for the gems req's
+// repository's chain holds.
+func (h *Handler) renderChainLines(ctx context.Context, req *endpoints.Request) (*versionsDoc, error) {
+	h.versionsRenders.Add(1)
+	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	if err != nil {
+		return nil, err
 	}
 	names, err := h.Engine.PackageNames(ctx, chain, model.FormatRuby)
 	if err != nil {
-		h.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	var lines []VersionsLine
+	d := &versionsDoc{complete: true}
 	for _, n := range names {
-		specs, err := h.visibleSpecs(ctx, chain, n)
-		if err != nil || len(specs) == 0 {
+		g, err := h.resolveGem(ctx, chain, n)
+		if err != nil || g.partial {
+			d.complete = false
+		}
+		d.held = append(d.held, g.lookups...)
+		if err != nil || len(g.specs) == 0 {
 			continue
 		}
-		l := VersionsLine{Name: n, InfoMD5: MD5(infoOf(specs))}
-		for _, s := range specs {
+		l := VersionsLine{Name: n, InfoMD5: MD5(infoOf(g.specs))}
+		for _, s := range g.specs {
 			l.Versions = append(l.Versions, s.FullVersion())
 		}
-		lines = append(lines, l)
+		d.lines = append(d.lines, l)
 	}
-	// created_at stays fixed so the file only grows between requests while
-	// nothing changes upstream, as Bundler's ranged requests expect.
-	serveIndex(w, r, RenderVersions(time.Unix(0, 0), upstreamBody, lines))
+	return d, nil
 }
 
 // specsIndex serves RubyGems' legacy name indexes for the gems the chain

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -47,6 +48,9 @@ type Handler struct {
 	TempDir string
 	// Now is the clock (tests).
 	Now func() time.Time
+
+	index       *indexCache  // nil: the identifiers lookup reads every package
+	indexBuilds atomic.Int64 // identifiers index builds (tests)
 }
 
 // New builds the handler with default limits.
@@ -58,7 +62,8 @@ func New(e *packages.Engine, check endpoints.Checker, log *slog.Logger, maxArchi
 		maxArchiveBytes = 100 << 20
 	}
 	e.Register(Format{})
-	return &Handler{Engine: e, Check: check, Log: log, MaxArchiveBytes: maxArchiveBytes, Archive: DefaultArchiveLimits(), Now: time.Now}
+	return &Handler{Engine: e, Check: check, Log: log, MaxArchiveBytes: maxArchiveBytes, Archive: DefaultArchiveLimits(), Now: time.Now,
+		index: newIndexCache(IdentifiersIndexBytes)}
 }
 
 // Public: every request needs the token.
@@ -198,6 +203,11 @@ func (h *Handler) visibleReleases(ctx context.Context, req *endpoints.Request, s
 	if err != nil {
 		return nil, nil, err
 	}
+	return h.releasesIn(ctx, chain, scope, name)
+}
+
+// releasesIn is visibleReleases through a chain already read.
+func (h *Handler) releasesIn(ctx context.Context, chain packages.Chain, scope, name string) ([]string, map[string]Release, error) {
 	res, err := h.Engine.Resolve(ctx, Format{}, chain, Key(scope), Key(name))
 	if err != nil {
 		return nil, nil, err
@@ -402,38 +412,10 @@ func (h *Handler) identifiers(w http.ResponseWriter, r *http.Request, req *endpo
 		h.WriteError(w, r, apperr.Validationf("the url parameter must be a source-control URL"))
 		return
 	}
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	ids, err := h.identifiersFor(ctx, req.Repo, want)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
-	}
-	names, err := h.Engine.PackageNames(ctx, chain, model.FormatSwift)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
-	var ids []string
-	for _, n := range names {
-		scope, name, ok := strings.Cut(n, "/")
-		if !ok {
-			continue
-		}
-		_, rels, err := h.visibleReleases(ctx, req, scope, name)
-		if err != nil {
-			h.WriteError(w, r, err)
-			return
-		}
-		var id string
-		for _, rel := range rels {
-			for _, u := range rel.RepositoryURLs {
-				if CanonicalURL(u) == want {
-					id = ID(rel.Scope, rel.Name)
-				}
-			}
-		}
-		if id != "" {
-			ids = append(ids, id)
-		}
 	}
 	if len(ids) == 0 {
 		h.WriteError(w, r, apperr.NotFoundf("package", raw, "no package in repository %s or its upstreams has the repository URL %s", req.Repo.Name, raw))

@@ -1,0 +1,113 @@
+package rubygems
+
+import (
+	"sync"
+
+	"github.com/wharf-dev/wharf/internal/packages"
+)
+
+// VersionsCacheBytes bounds the versions files kept per process. A proxied
+// repository's whole file includes the external registry's (tens of MiB for
+// the public one): it is kept only while it fits in half the budget, and
+// otherwise only the chain's lines are kept (the file is then assembled from
+// them and the cached upstream file on each request).
+const VersionsCacheBytes = 64 << 20
+
+// versionsDoc is a repository's part of the versions file, and the whole
+// file as last served, with what each was built from.
+type versionsDoc struct {
+	// lines are the chain's held gems' lines; held the upstream lookups
+	// (each held gem's info file) they reflect besides the domain's
+	// generation. Shared: never modified once built.
+	lines []VersionsLine
+	held  []packages.Lookup
+	// complete is false when a lookup failed (a fallback, not kept).
+	complete bool
+	// body (nil when not kept) is the whole file, valid while the upstream
+	// lookups (the external registry's versions file) are unchanged.
+	body     []byte
+	etag     string
+	upstream []packages.Lookup
+}
+
+func (d *versionsDoc) linesSize() int64 {
+	n := int64(256 + 128*(len(d.held)+len(d.upstream)))
+	for _, l := range d.lines {
+		n += int64(len(l.Name)+len(l.InfoMD5)) + 48
+		for _, v := range l.Versions {
+			n += int64(len(v)) + 16
+		}
+	}
+	return n
+}
+
+func (d *versionsDoc) size() int64 { return d.linesSize() + int64(len(d.body)+len(d.etag)) }
+
+// versionsCache keeps one rendered versions file per repository, valid for
+// one domain generation. Bounded by bytes; over budget it drops arbitrary
+// entries.
+type versionsCache struct {
+	mu       sync.Mutex
+	m        map[string]versionsEntry
+	bytes    int64
+	maxBytes int64
+}
+
+type versionsEntry struct {
+	gen int64
+	doc *versionsDoc
+}
+
+func newVersionsCache(maxBytes int64) *versionsCache {
+	return &versionsCache{m: map[string]versionsEntry{}, maxBytes: maxBytes}
+}
+
+func (c *versionsCache) get(key string, gen int64) *versionsDoc {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen != gen {
+		return nil
+	}
+	return e.doc
+}
+
+func (c *versionsCache) put(key string, gen int64, d *versionsDoc) {
+	if c == nil {
+		return
+	}
+	if d.size() > c.maxBytes/2 && d.body != nil {
+		// Too large to keep whole: keep the chain's part.
+		d = &versionsDoc{lines: d.lines, held: d.held, complete: d.complete}
+	}
+	sz := d.size() + int64(len(key))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[key]; ok {
+		// Never replace a newer generation's file with an older one (a slow
+		// rendering finishing after a faster, later one).
+		if old.gen > gen {
+			return
+		}
+		delete(c.m, key)
+		c.bytes -= old.doc.size() + int64(len(key))
+	}
+	if sz > c.maxBytes/2 {
+		return
+	}
+	c.m[key] = versionsEntry{gen: gen, doc: d}
+	c.bytes += sz
+	for k, old := range c.m {
+		if c.bytes <= c.maxBytes {
+			break
+		}
+		if k == key {
+			continue
+		}
+		delete(c.m, k)
+		c.bytes -= old.doc.size() + int64(len(k))
+	}
+}

@@ -1,0 +1,143 @@
+package swift
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// IdentifiersIndexBytes bounds the identifiers indexes kept per process.
+const IdentifiersIndexBytes = 16 << 20
+
+// urlIndex maps each canonical repository URL (CanonicalURL) that a
+// package's visible releases list to the packages' identifiers, in the
+// order the chain's package names come.
+type urlIndex struct {
+	ids  map[string][]string
+	size int64
+}
+
+// buildURLIndex reads every swift package of req's repository's chain once.
+func (h *Handler) buildURLIndex(ctx context.Context, repo model.Repository) (*urlIndex, error) {
+	h.indexBuilds.Add(1)
+	chain, err := h.Engine.SearchOrder(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	names, err := h.Engine.PackageNames(ctx, chain, model.FormatSwift)
+	if err != nil {
+		return nil, err
+	}
+	x := &urlIndex{ids: map[string][]string{}, size: 256}
+	for _, n := range names {
+		scope, name, ok := strings.Cut(n, "/")
+		if !ok {
+			continue
+		}
+		_, rels, err := h.releasesIn(ctx, chain, scope, name)
+		if err != nil {
+			return nil, err
+		}
+		// One identifier per package and URL, spelled as its last matching
+		// release was published.
+		id := map[string]string{}
+		for _, rel := range rels {
+			for _, u := range rel.RepositoryURLs {
+				if c := CanonicalURL(u); c != "" {
+					id[c] = ID(rel.Scope, rel.Name)
+				}
+			}
+		}
+		for c, v := range id {
+			x.ids[c] = append(x.ids[c], v)
+			x.size += int64(len(c) + len(v) + 64)
+		}
+	}
+	return x, nil
+}
+
+// indexCache keeps one urlIndex per repository, valid for one domain
+// generation: every publish, status change, deletion, upstream or origin
+// change in the domain bumps it (on every replica with PostgreSQL), and Swift
+// has no external connection, so nothing else changes what it reflects.
+// Bounded by bytes; over budget it drops arbitrary entries.
+type indexCache struct {
+	mu       sync.Mutex
+	m        map[string]indexEntry
+	bytes    int64
+	maxBytes int64
+}
+
+type indexEntry struct {
+	gen int64
+	x   *urlIndex
+}
+
+func newIndexCache(maxBytes int64) *indexCache {
+	return &indexCache{m: map[string]indexEntry{}, maxBytes: maxBytes}
+}
+
+func (c *indexCache) get(key string, gen int64) *urlIndex {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen != gen {
+		return nil
+	}
+	return e.x
+}
+
+func (c *indexCache) put(key string, gen int64, x *urlIndex) {
+	if c == nil {
+		return
+	}
+	sz := x.size + int64(len(key))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[key]; ok {
+		if old.gen > gen { // a slower, older build must not replace a newer one
+			return
+		}
+		delete(c.m, key)
+		c.bytes -= old.x.size + int64(len(key))
+	}
+	if sz > c.maxBytes/2 {
+		return
+	}
+	c.m[key] = indexEntry{gen: gen, x: x}
+	c.bytes += sz
+	for k, old := range c.m {
+		if c.bytes <= c.maxBytes {
+			break
+		}
+		if k == key {
+			continue
+		}
+		delete(c.m, k)
+		c.bytes -= old.x.size + int64(len(k))
+	}
+}
+
+// identifiersFor answers the identifiers lookup for a canonical URL from the
+// repository's index, built when the domain changed since it was last built.
+func (h *Handler) identifiersFor(ctx context.Context, repo model.Repository, want string) ([]string, error) {
+	// Read before anything the index is built from.
+	gen, err := h.Engine.Generation(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	key := repo.DomainOwner + "/" + repo.DomainName + "/" + repo.Name
+	x := h.index.get(key, gen)
+	if x == nil {
+		if x, err = h.buildURLIndex(ctx, repo); err != nil {
+			return nil, err
+		}
+		h.index.put(key, gen, x)
+	}
+	return x.ids[want], nil
+}
