@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/wharf-dev/wharf/internal/jsonvalues"
 )
 
 // PublishDep is a dependency as `cargo publish` sends it (the Web API's shape,
@@ -70,7 +72,7 @@ func ReadPublish(r io.Reader, maxJSON, maxCrate int64) (PublishMeta, io.Reader, 
 	if _, err := io.ReadFull(r, raw); err != nil {
 		return PublishMeta{}, nil, 0, ErrBodyTruncated
 	}
-	if n := jsonTokens(raw); n > MaxMetaTokens {
+	if jsonvalues.Count(raw, MaxMetaTokens) > MaxMetaTokens {
 		return PublishMeta{}, nil, 0, fmt.Errorf("%w: metadata has more than %d JSON values", ErrTooLarge, MaxMetaTokens)
 	}
 	var m PublishMeta
@@ -99,26 +101,6 @@ func ReadPublish(r io.Reader, maxJSON, maxCrate int64) (PublishMeta, io.Reader, 
 // before Validate could count them. 100,000 is several times what 1,000
 // dependencies and 1,000 features (Validate's limits) take.
 const MaxMetaTokens = 100_000
-
-// jsonTokens counts the commas, colons and opening brackets outside strings.
-// Every value but the first of a container follows a comma and every
-// container opens with a bracket, so this is at least the number of values
-// decoding makes, less one. It allocates nothing and stops at
-// MaxMetaTokens+1.
-func jsonTokens(b []byte) int {
-	n, inString := 0, false
-	for i := 0; i < len(b) && n <= MaxMetaTokens; i++ {
-		switch c := b[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case !inString && (c == ',' || c == ':' || c == '[' || c == '{'):
-			n++
-		}
-	}
-	return n
-}
 
 // EncodePublish builds a publish body (tests and tools).
 func EncodePublish(meta []byte, crate []byte) []byte {
