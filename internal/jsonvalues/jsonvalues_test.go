@@ -50,3 +50,24 @@ func values(v any) int {
 	}
 	return n
 }
+
+// FuzzCount: for any valid JSON, Count is at least the number of values
+// decoding makes, less one, so no document can hide values from a bound;
+// for any input it stops one past max.
+func FuzzCount(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c\"d"}],"e":{}}`, `["\\",[],{}]`, `"x,y"`, `[[[[]]]]`, `{"k":"v\"},{\""}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n := Count(b, 3); n > 4 {
+			t.Fatalf("Count(max 3) = %d", n)
+		}
+		var v any
+		if json.Unmarshal(b, &v) != nil {
+			return
+		}
+		if got, vals := Count(b, len(b)), values(v); got < vals-1 {
+			t.Fatalf("Count(%q) = %d, fewer than %d values less one", b, got, vals)
+		}
+	})
+}
