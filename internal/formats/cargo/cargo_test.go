@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -188,5 +189,29 @@ func TestReadPublish(t *testing.T) {
 		if _, _, _, err := ReadPublish(bytes.NewReader(EncodePublish([]byte(bad), []byte("x"))), 1<<20, 1<<20); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
+	}
+}
+
+// TestReadPublishManyValues: a JSON part within the byte limit but made of
+// more values than MaxMetaTokens is refused as too large before it is
+// decoded; the largest metadata Validate accepts (1,000 dependencies, 1,000
+// features) is under the bound, and brackets, commas and escaped quotes
+// inside strings do not count.
+func TestReadPublishManyValues(t *testing.T) {
+	many := `{"name":"demo","vers":"1.0.0","deps":[` + strings.Repeat(`{},`, MaxMetaTokens/2) + `{}]}`
+	if _, _, _, err := ReadPublish(bytes.NewReader(EncodePublish([]byte(many), []byte("x"))), 8<<20, 1<<20); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "JSON values") {
+		t.Fatalf("many empty deps: %v", err)
+	}
+
+	var deps, features []string
+	for i := range 1000 {
+		deps = append(deps, fmt.Sprintf(`{"name":"dep%d","version_req":"^1.0","features":["a","b"],"optional":true,"default_features":true,"target":null,"kind":"normal","registry":null,"explicit_name_in_toml":null}`, i))
+		features = append(features, fmt.Sprintf(`"f%d":["dep%d/a","dep%d/b","dep:dep%d"]`, i, i, i, i))
+	}
+	readme := strings.Repeat(`[{,:\"`, MaxMetaTokens)
+	big := `{"name":"demo","vers":"1.0.0","deps":[` + strings.Join(deps, ",") + `],"features":{` + strings.Join(features, ",") + `},"readme":"` + readme + `"}`
+	m, _, _, err := ReadPublish(bytes.NewReader(EncodePublish([]byte(big), []byte("x"))), 8<<20, 1<<20)
+	if err != nil || len(m.Deps) != 1000 || len(m.Features) != 1000 || *m.Readme != strings.ReplaceAll(readme, `\"`, `"`) {
+		t.Fatalf("largest valid metadata: %v (%d deps)", err, len(m.Deps))
 	}
 }

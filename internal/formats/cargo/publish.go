@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/wharf-dev/wharf/internal/jsonvalues"
 )
 
 // PublishDep is a dependency as `cargo publish` sends it (the Web API's shape,
@@ -70,6 +72,9 @@ func ReadPublish(r io.Reader, maxJSON, maxCrate int64) (PublishMeta, io.Reader, 
 	if _, err := io.ReadFull(r, raw); err != nil {
 		return PublishMeta{}, nil, 0, ErrBodyTruncated
 	}
+	if jsonvalues.Count(raw, MaxMetaTokens) > MaxMetaTokens {
+		return PublishMeta{}, nil, 0, fmt.Errorf("%w: metadata has more than %d JSON values", ErrTooLarge, MaxMetaTokens)
+	}
 	var m PublishMeta
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return PublishMeta{}, nil, 0, fmt.Errorf("publish metadata is not valid JSON: %v", err)
@@ -89,6 +94,13 @@ func ReadPublish(r io.Reader, maxJSON, maxCrate int64) (PublishMeta, io.Reader, 
 	}
 	return m, io.LimitReader(r, cl), cl, nil
 }
+
+// MaxMetaTokens bounds how many values the JSON part may hold. Decoding
+// turns a few bytes into a struct of a hundred (`{},` into a PublishDep), so
+// the byte limit alone let 8 MiB of empty dependencies cost about 1 GiB
+// before Validate could count them. 100,000 is several times what 1,000
+// dependencies and 1,000 features (Validate's limits) take.
+const MaxMetaTokens = 100_000
 
 // EncodePublish builds a publish body (tests and tools).
 func EncodePublish(meta []byte, crate []byte) []byte {

@@ -1,11 +1,13 @@
 package maven
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -106,5 +108,60 @@ func TestParsePom(t *testing.T) {
 	want := []model.License{{Name: "MIT"}, {Name: "Apache-2.0", URL: "https://www.apache.org/licenses/LICENSE-2.0.txt"}}
 	if !reflect.DeepEqual(v.Licenses, want) || v.Summary != "An app" {
 		t.Fatalf("applied licenses %+v, summary %q; want %+v", v.Licenses, v.Summary, want)
+	}
+}
+
+// TestParsePomListLimit: a POM listing more than MaxPomListItems dependencies
+// or licenses is refused as too large while it is decoded; one at the bound
+// is read whole.
+func TestParsePomListLimit(t *testing.T) {
+	pom := func(list, item string, n int) []byte {
+		return []byte(`<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version><` + list + `>` + strings.Repeat(item, n) + `</` + list + `></project>`)
+	}
+	p, err := ParsePom(pom("dependencies", `<dependency><groupId>x</groupId><artifactId>y</artifactId><version>1</version></dependency>`, MaxPomListItems), "g", "a", "1")
+	if err != nil || len(p.Dependencies) != MaxPomListItems || p.Dependencies[MaxPomListItems-1].ArtifactID != "y" {
+		t.Fatalf("at the bound: %v, %d dependencies", err, len(p.Dependencies))
+	}
+	var v model.PackageVersion
+	p.Apply(&v)
+	if len(v.Dependencies) != MaxPomListItems || v.Dependencies[0].DependencyType != "compile" {
+		t.Fatalf("applied %d dependencies", len(v.Dependencies))
+	}
+	for list, item := range map[string]string{"dependencies": "<dependency/>", "licenses": "<license/>"} {
+		_, err := ParsePom(pom(list, item, MaxPomListItems+1), "g", "a", "1")
+		if !apperr.Is(err, apperr.TooLarge) || !strings.Contains(err.Error(), fmt.Sprintf("more than %d", MaxPomListItems)) {
+			t.Errorf("%s over the bound: %v", list, err)
+		}
+	}
+}
+
+// TestParseXMLAttributeLimit: a POM or maven-metadata.xml that may hold more
+// than MaxXMLAttributes attributes is refused as too large before it is
+// parsed, however they are spaced; one at the bound, and '=' rules in
+// comments, are read.
+func TestParseXMLAttributeLimit(t *testing.T) {
+	pom := func(attrs, comment string) []byte {
+		return []byte(`<project` + attrs + `><!--` + comment + `--><groupId>g</groupId><artifactId>a</artifactId><version>1</version></project>`)
+	}
+	if _, err := ParsePom(pom(strings.Repeat(` a=""`, MaxXMLAttributes), strings.Repeat("=", 2*MaxXMLAttributes)), "g", "a", "1"); err != nil {
+		t.Fatalf("at the bound, with a long rule: %v", err)
+	}
+	for name, attrs := range map[string]string{
+		"plain":   strings.Repeat(` a=""`, MaxXMLAttributes+1),
+		"spaced":  strings.Repeat(" a = \r\n\t''", MaxXMLAttributes+1),
+		"xmlns":   strings.Repeat(` xmlns:p="u"`, MaxXMLAttributes+1),
+		"in text": "",
+	} {
+		b := pom(attrs, "")
+		if name == "in text" {
+			b = pom("", strings.Repeat(`x="`, MaxXMLAttributes+1))
+		}
+		if _, err := ParsePom(b, "g", "a", "1"); !apperr.Is(err, apperr.TooLarge) || !strings.Contains(err.Error(), "attributes") {
+			t.Errorf("POM, %s: %v", name, err)
+		}
+	}
+	md := []byte(`<metadata` + strings.Repeat(` a=""`, MaxXMLAttributes+1) + `><groupId>g</groupId></metadata>`)
+	if _, err := ParseMetadata(md); !apperr.Is(err, apperr.TooLarge) {
+		t.Errorf("maven-metadata.xml: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package maven
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -50,11 +51,45 @@ type SnapshotVersion struct {
 
 // ParseMetadata parses an uploaded or upstream maven-metadata.xml.
 func ParseMetadata(b []byte) (Metadata, error) {
+	if err := checkAttributes(b, "maven-metadata.xml"); err != nil {
+		return Metadata{}, err
+	}
 	var m Metadata
 	if err := xml.Unmarshal(b, &m); err != nil {
 		return Metadata{}, apperr.Validationf("malformed maven-metadata.xml: %v", err)
 	}
 	return m, nil
+}
+
+// MaxXMLAttributes bounds the attributes of a POM or maven-metadata.xml.
+// encoding/xml holds every attribute of an element at once (48 bytes each,
+// plus the slice's growth), so a 16 MiB POM whose root carried 3 million
+// empty attributes cost 450 MiB. Real POMs have tens to hundreds.
+const MaxXMLAttributes = 100_000
+
+// checkAttributes refuses a document that may hold more than
+// MaxXMLAttributes attributes, before it is parsed. Every attribute (strict
+// XML, which xml.Unmarshal is) is written name, '=', optional white space and
+// a quote; counting that pattern anywhere (text and comments included) is an
+// upper bound that no markup can hide from, and the runs of '=' that
+// comments use as rules do not match it.
+func checkAttributes(b []byte, what string) error {
+	n := 0
+	for i, c := range b {
+		if c != '=' {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\r' || b[j] == '\n') {
+			j++
+		}
+		if j < len(b) && (b[j] == '"' || b[j] == '\'') {
+			if n++; n > MaxXMLAttributes {
+				return apperr.New(apperr.TooLarge, "the %s has more than %d attributes", what, MaxXMLAttributes)
+			}
+		}
+	}
+	return nil
 }
 
 // Encode renders metadata as Maven writes it.
@@ -164,26 +199,61 @@ type Pom struct {
 		GroupID string `xml:"groupId"`
 		Version string `xml:"version"`
 	} `xml:"parent"`
-	Licenses []struct {
+	Licenses pomList[struct {
 		Name string `xml:"name"`
 		URL  string `xml:"url"`
-	} `xml:"licenses>license"`
+	}] `xml:"licenses>license"`
 	SCM struct {
 		URL string `xml:"url"`
 	} `xml:"scm"`
-	Dependencies []struct {
+	Dependencies pomList[struct {
 		GroupID    string `xml:"groupId"`
 		ArtifactID string `xml:"artifactId"`
 		Version    string `xml:"version"`
 		Scope      string `xml:"scope"`
-	} `xml:"dependencies>dependency"`
+	}] `xml:"dependencies>dependency"`
+}
+
+// MaxPomListItems bounds the licenses and the dependencies a POM may list.
+// Decoding makes a struct of 64 bytes of each 13-byte <dependency/>, so the
+// byte limit alone let a 16 MiB POM of empty dependencies cost 600 MiB and
+// store 1.3 million dependency rows. Real POMs list at most hundreds.
+const MaxPomListItems = 10_000
+
+// pomList is a list of POM elements that stops decoding at MaxPomListItems:
+// encoding/xml hands it each element in turn.
+type pomList[T any] []T
+
+func (l *pomList[T]) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	if len(*l) >= MaxPomListItems {
+		return errPomList{start.Name.Local}
+	}
+	var x T
+	if err := d.DecodeElement(&x, &start); err != nil {
+		return err
+	}
+	*l = append(*l, x)
+	return nil
+}
+
+type errPomList struct{ element string }
+
+func (e errPomList) Error() string {
+	return fmt.Sprintf("the POM has more than %d %s elements", MaxPomListItems, e.element)
 }
 
 // ParsePom parses a POM and checks it describes the coordinates it is deployed
 // under (groupId and version may come from the parent).
 func ParsePom(b []byte, group, artifact, version string) (Pom, error) {
+	if err := checkAttributes(b, "POM"); err != nil {
+		return Pom{}, err
+	}
 	var p Pom
 	if err := xml.Unmarshal(b, &p); err != nil {
+		var tooMany errPomList
+		if errors.As(err, &tooMany) {
+			return Pom{}, apperr.New(apperr.TooLarge, "%v", tooMany)
+		}
 		return Pom{}, apperr.Validationf("malformed POM: %v", err)
 	}
 	g, v := p.GroupID, p.Version

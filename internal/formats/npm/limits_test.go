@@ -2,6 +2,7 @@ package npm
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -124,4 +125,36 @@ func TestVerifyReaderPassesReadErrors(t *testing.T) {
 // with ErrBadUpstream as the pull-through does.
 func verify(r io.Reader, want Expected) io.Reader {
 	return packages.VerifyReader(r, packages.Digest{Alg: want.Algo, Sum: want.Digest}, func(string) error { return ErrBadUpstream })
+}
+
+// TestParsePublishBoundsValues: a body within the byte limit whose fields
+// hold more than MaxMetadataValues JSON values (dependencies, dist-tags) is
+// refused as too large before they are decoded; a version with 10,000
+// dependencies and a readme full of brackets and commas is read.
+func TestParsePublishBoundsValues(t *testing.T) {
+	entries := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `"d%07d":"",`, i)
+		}
+		return b.String()
+	}
+	noData := func(string, io.Reader) error { return nil }
+	for name, body := range map[string]string{
+		"dependencies": `{"name":"p","versions":{"1.0.0":{"name":"p","version":"1.0.0","dependencies":{` + entries(MaxMetadataValues/2) + `"x":""}}}}`,
+		"dist-tags":    `{"name":"p","dist-tags":{` + entries(MaxMetadataValues/2) + `"x":""}}`,
+		"across fields": `{"name":"p","dist-tags":{` + entries(MaxMetadataValues/4) + `"x":""},"versions":{"1.0.0":{"dependencies":{` +
+			entries(MaxMetadataValues/4) + `"x":""}}}}`,
+	} {
+		_, err := ParsePublish(strings.NewReader(body), noData)
+		if !apperr.Is(err, apperr.TooLarge) || !strings.Contains(err.Error(), "JSON values") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	readme := strings.Repeat(`{[,:\"`, MaxMetadataValues)
+	body := `{"name":"p","readme":"` + readme + `","versions":{"1.0.0":{"name":"p","version":"1.0.0","dependencies":{` + entries(10_000) + `"x":""}}}}`
+	p, err := ParsePublishLimited(strings.NewReader(body), Limits{MaxReadmeBytes: 2 << 20}, noData)
+	if err != nil || len(p.Versions) != 1 || len(p.Readme) != len(readme)-MaxMetadataValues {
+		t.Fatalf("10,000 dependencies: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
+	"github.com/wharf-dev/wharf/internal/jsonvalues"
 )
 
 // PublishBody is the document `npm publish` PUTs, minus the tarball bytes,
@@ -74,6 +75,13 @@ func (l *Limits) defaults() {
 	}
 }
 
+// MaxMetadataValues bounds the JSON values of a publish body's fields
+// (attachment data aside), counted before they are decoded. The byte limit
+// alone let 14 MiB of dependencies (`"d0000001":"",`) cost 720 MiB and store
+// 1.1 million of them; the largest real manifests (exports maps of thousands
+// of entries) hold tens of thousands.
+const MaxMetadataValues = 200_000
+
 func tooLarge(format string, args ...any) error {
 	return apperr.New(apperr.TooLarge, format, args...)
 }
@@ -84,6 +92,7 @@ func ParsePublishLimited(r io.Reader, lim Limits, onData func(attachment string,
 	lim.defaults()
 	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), left: lim.MaxMetadataBytes, max: lim.MaxMetadataBytes}
 	body := &PublishBody{Attachments: map[string]AttachmentInfo{}}
+	values := 0 // in the fields kept, counted before each is decoded
 	err := s.object(func(key string) error {
 		switch key {
 		case "_attachments":
@@ -115,6 +124,9 @@ func ParsePublishLimited(r io.Reader, lim Limits, onData func(attachment string,
 		raw, err := s.raw()
 		if err != nil {
 			return err
+		}
+		if values += jsonvalues.Count(raw, MaxMetadataValues); values > MaxMetadataValues {
+			return tooLarge("a publish body's metadata holds at most %d JSON values", MaxMetadataValues)
 		}
 		switch key {
 		case "name":

@@ -66,11 +66,11 @@ func readGem(r io.Reader, lim Limits) (Spec, error) {
 		body := io.TeeReader(tr, d)
 		switch {
 		case h.Name == "metadata.gz" && meta == nil:
-			if meta, err = gunzipAll(body, lim.MaxMetadata); err != nil {
+			if meta, err = gunzipEntry(h, body, lim.MaxMetadata); err != nil {
 				return Spec{}, fmt.Errorf("metadata.gz: %v", err)
 			}
 		case h.Name == "checksums.yaml.gz" && sums == nil:
-			b, err := gunzipAll(body, lim.MaxMetadata)
+			b, err := gunzipEntry(h, body, lim.MaxMetadata)
 			if err != nil {
 				return Spec{}, fmt.Errorf("checksums.yaml.gz: %v", err)
 			}
@@ -177,6 +177,24 @@ func relPath(p string) error {
 	}
 	return nil
 }
+
+// gunzipEntry decompresses a gem's gzipped entry (metadata.gz,
+// checksums.yaml.gz) of at most max bytes decompressed. The entry's own size
+// is bounded first: a gzip stream can be any length and inflate to nothing
+// (empty deflate blocks), so the decompressed limit alone would let a client
+// send up to --max-publish-bytes of it, which push also holds in memory.
+func gunzipEntry(h *tar.Header, r io.Reader, max int64) ([]byte, error) {
+	if h.Size > maxGzipped(max) {
+		return nil, fmt.Errorf("%d bytes compressed, more than %d bytes can compress to (the limit is %d bytes decompressed)", h.Size, max, max)
+	}
+	return gunzipAll(r, max)
+}
+
+// maxGzipped is the largest gzip stream of at most n decompressed bytes a
+// compressor writes: deflate expands data by at most 1/8 (fixed Huffman
+// codes of 9 bits a byte; stored blocks add 5 bytes per 64 KiB), and 64 KiB
+// covers the gzip header's optional name, comment and extra field.
+func maxGzipped(n int64) int64 { return n + n/8 + 64<<10 }
 
 // gunzipAll decompresses r, refusing more than max bytes.
 func gunzipAll(r io.Reader, max int64) ([]byte, error) {

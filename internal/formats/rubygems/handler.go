@@ -602,7 +602,9 @@ func readHead(r io.Reader, lim Limits) (Spec, error) {
 	if hd.Name != "metadata.gz" || hd.Typeflag != tar.TypeReg {
 		return Spec{}, fmt.Errorf("the first entry is %q, not metadata.gz (as gem build writes it)", hd.Name)
 	}
-	meta, err := gunzipAll(tr, lim.MaxMetadata)
+	// push tees what this reads into memory: gunzipEntry bounds it by the
+	// entry's size, not only by what it inflates to.
+	meta, err := gunzipEntry(hd, tr, lim.MaxMetadata)
 	if err != nil {
 		return Spec{}, fmt.Errorf("metadata.gz: %v", err)
 	}

@@ -225,3 +225,50 @@ func TestSplitFile(t *testing.T) {
 		t.Fatalf("%d readings of a crafted name", len(got))
 	}
 }
+
+// emptyGzip is a gzip stream of empty stored deflate blocks: about 5 bytes
+// a block on the wire, nothing once inflated.
+func emptyGzip(blocks int) []byte {
+	b := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+	b = append(b, bytes.Repeat([]byte{0, 0, 0, 0xff, 0xff}, blocks)...)
+	return append(b, 1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
+}
+
+// TestGemMetadataCompressedBound: a metadata.gz or checksums.yaml.gz is
+// refused by its own size, not only by what it inflates to, so one that
+// inflates to nothing cannot be sent (and held by push) up to the whole
+// upload limit; a stored (uncompressed) one at the limit is still read.
+func TestGemMetadataCompressedBound(t *testing.T) {
+	g := realGem(t)
+	metaYAML, _ := io.ReadAll(must(gzip.NewReader(bytes.NewReader(entry(t, g, "metadata.gz")))))
+	lim := DefaultLimits()
+	lim.MaxMetadata = int64(len(metaYAML))
+	empty := emptyGzip(int(maxGzipped(lim.MaxMetadata)/5) + 1)
+	if _, err := gzip.NewReader(bytes.NewReader(empty)); err != nil {
+		t.Fatal(err)
+	}
+	data := dataTar(nil, "")
+	for name, gem := range map[string][]byte{
+		"metadata.gz":       gemWith(t, map[string][]byte{"metadata.gz": empty, "data.tar.gz": data}),
+		"checksums.yaml.gz": gemWith(t, map[string][]byte{"metadata.gz": gz(metaYAML), "data.tar.gz": data, "checksums.yaml.gz": empty}),
+	} {
+		if _, err := ReadGemBytes(gem, lim); err == nil || !strings.Contains(err.Error(), name+": ") || !strings.Contains(err.Error(), "bytes compressed") {
+			t.Errorf("ReadGem, %s inflating to nothing: %v", name, err)
+		}
+	}
+	if _, err := readHead(bytes.NewReader(gemWith(t, map[string][]byte{"metadata.gz": empty, "data.tar.gz": data})), lim); err == nil || !strings.Contains(err.Error(), "bytes compressed") {
+		t.Errorf("readHead, metadata.gz inflating to nothing: %v", err)
+	}
+
+	var stored bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&stored, gzip.NoCompression)
+	_, _ = zw.Write(metaYAML)
+	_ = zw.Close()
+	gem := gemWith(t, map[string][]byte{"metadata.gz": stored.Bytes(), "data.tar.gz": data})
+	if s, err := readHead(bytes.NewReader(gem), lim); err != nil || s.Name != "wharf-demo" {
+		t.Errorf("readHead, stored metadata.gz at the limit: %v %+v", err, s)
+	}
+	if s, err := ReadGemBytes(gem, lim); err != nil || s.Name != "wharf-demo" {
+		t.Errorf("ReadGem, stored metadata.gz at the limit: %v %+v", err, s)
+	}
+}
