@@ -302,7 +302,7 @@ func BenchmarkNuGetNuspecManyDependencies(b *testing.B) {
 
 // BenchmarkSwiftHugeMetadata: swift package-registry publish of a valid
 // source archive followed by a 300 MiB `metadata` part. Limit: 256 KiB
-// (fixed) → 400.
+// (fixed) → 413 at the first byte over it.
 func BenchmarkSwiftHugeMetadata(b *testing.B) {
 	e := newLimitsEnv(b)
 	ep := e.endpoint(b, types.PackageFormatSwift)
@@ -312,7 +312,7 @@ func BenchmarkSwiftHugeMetadata(b *testing.B) {
 	_, _ = io.WriteString(w, "// swift-tools-version:5.7\nimport PackageDescription\nlet package = Package(name: \"huge\")\n")
 	_ = zw.Close()
 	const boundary = "wharfbenchboundary"
-	measureAnswer(b, http.StatusBadRequest, "the metadata is larger than 262144 bytes", func(i int) (int, string) {
+	measureAnswer(b, http.StatusRequestEntityTooLarge, "the metadata part is larger than 262144 bytes", func(i int) (int, string) {
 		body := io.MultiReader(
 			strings.NewReader("--"+boundary+"\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\n\r\n"),
 			bytes.NewReader(archive.Bytes()),

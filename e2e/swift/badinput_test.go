@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,6 +80,8 @@ func TestSwiftBadInput(t *testing.T) {
 		{"bad name", "mona", "_evil", "1.0.0", good, "", 404, ""},
 		{"metadata not JSON", "mona", "evil", "1.0.0", good, "{not json", 400, "not a JSON object"},
 		{"metadata bad URL", "mona", "evil", "1.0.0", good, `{"repositoryURLs":["not a url"]}`, 400, "repository URL"},
+		// Refused at the first byte over 256 KiB (413, as every publish limit), not read to its end and then found invalid.
+		{"metadata over its limit", "mona", "evil", "1.0.0", good, `{"description":"` + strings.Repeat("d", 300<<10) + `"}`, 413, "metadata part is larger than 262144 bytes"},
 	}
 	for _, c := range cases {
 		r := publish(t, ep, tok, c.scope, c.pkg, c.version, c.archive, c.meta)
@@ -117,5 +120,31 @@ func TestSwiftBadInput(t *testing.T) {
 	}
 	if r := get(t, ep+"identifiers?url=file:///etc", tok, acceptJSON); r.Status != http.StatusBadRequest {
 		t.Errorf("identifiers with a non-repository URL: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestSwiftMetadataSentAsIs: SwiftPM declares the metadata part
+// quoted-printable and sends the JSON unencoded. A long JSON line (a long
+// description, longer than a quoted-printable line may be) and an "=" (in a
+// URL's query) are kept exactly as sent.
+func TestSwiftMetadataSentAsIs(t *testing.T) {
+	srv := apptest.Start(t, apptest.Options{})
+	const dom = "swiftmeta"
+	ca := srv.Setup(t, dom, []string{"repo"}, nil, nil)
+	tok := apptest.Token(t, ca, dom)
+	ep := apptest.Endpoint(t, ca, dom, "repo", types.PackageFormatSwift)
+	desc := strings.Repeat("long description ", 600) + "see https://example.test/docs?page=3D&x=1"
+	meta, _ := json.Marshal(map[string]any{"description": desc})
+	if r := publish(t, ep, tok, "mona", "meta", "1.0.0", sourceArchive(t, "p", "Package.swift", manifest), string(meta)); r.Status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	r := get(t, ep+"mona/meta/1.0.0", tok, acceptJSON)
+	var rel struct {
+		Metadata struct {
+			Description string `json:"description"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(r.Body, &rel); err != nil || rel.Metadata.Description != desc {
+		t.Fatalf("release metadata: %d %v, description kept as sent: %v", r.Status, err, rel.Metadata.Description == desc)
 	}
 }

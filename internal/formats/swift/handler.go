@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/http"
 	"os"
 	"regexp"
@@ -467,9 +468,15 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		manifests []Manifest
 		meta      []byte
 		sawMeta   bool
+		metaQP    bool
 	)
 	for {
-		part, err := mr.NextPart()
+		// Raw parts: NextPart would decode a part declared quoted-printable,
+		// and SwiftPM declares the metadata so while sending the JSON as is —
+		// decoded, a JSON line longer than 4 KiB fails ("buffer full") and
+		// an "=" in a URL is mangled. metadataJSON decodes only what is not
+		// JSON as sent.
+		part, err := mr.NextRawPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -495,16 +502,29 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 				return
 			}
 			sawMeta = true
+			metaQP = strings.EqualFold(part.Header.Get("Content-Transfer-Encoding"), "quoted-printable")
 			meta, err = io.ReadAll(io.LimitReader(part, MaxMetadataBytes+1))
 			if err != nil {
 				h.WriteError(w, r, formError(err))
 				return
 			}
+			// Refused at the first byte over the limit: returning stops
+			// reading the body, where moving on to the next part would
+			// read the rest of this one first.
+			if len(meta) > MaxMetadataBytes {
+				h.WriteError(w, r, partTooLarge("metadata"))
+				return
+			}
 		case "source-archive-signature", "metadata-signature":
 			// Signatures are accepted and not kept: wharf does not serve
 			// signed releases (recorded in docs/compatibility.md).
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, MaxMetadataBytes)); err != nil {
+			n, err := io.Copy(io.Discard, io.LimitReader(part, MaxMetadataBytes+1))
+			if err != nil {
 				h.WriteError(w, r, formError(err))
+				return
+			}
+			if n > MaxMetadataBytes {
+				h.WriteError(w, r, partTooLarge(part.FormName()))
 				return
 			}
 		default:
@@ -516,7 +536,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, req *endpoints
 		h.WriteError(w, r, apperr.Validationf("the publish body has no source-archive part"))
 		return
 	}
-	rawMeta, urls, err := ParseMetadata(bytes.TrimSpace(meta))
+	rawMeta, urls, err := metadataJSON(meta, metaQP)
 	if err != nil {
 		h.WriteError(w, r, apperr.Validationf("%v", err))
 		return
@@ -598,6 +618,27 @@ func formError(err error) error {
 		return apperr.New(apperr.TooLarge, "publish body larger than %d bytes", mbe.Limit)
 	}
 	return apperr.Validationf("the publish body is not valid multipart/form-data: %v", err)
+}
+
+// metadataJSON parses the metadata part: as sent, and only if that is not
+// JSON and the part is declared quoted-printable, decoded (a client that
+// really encodes it).
+func metadataJSON(meta []byte, quotedPrintable bool) (json.RawMessage, []string, error) {
+	raw, urls, err := ParseMetadata(bytes.TrimSpace(meta))
+	if err == nil || !quotedPrintable {
+		return raw, urls, err
+	}
+	decoded, qerr := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(meta)))
+	if qerr != nil {
+		return nil, nil, err
+	}
+	return ParseMetadata(bytes.TrimSpace(decoded))
+}
+
+// partTooLarge is the refusal of a metadata or signature part longer than
+// MaxMetadataBytes (413, as every limit of a publish body).
+func partTooLarge(name string) error {
+	return apperr.New(apperr.TooLarge, "the %s part is larger than %d bytes", name, MaxMetadataBytes)
 }
 
 // uploadError is what a failed streamed archive answers.
