@@ -152,9 +152,9 @@ func (c *changeFile) generation() (int64, error) {
 	if c == nil {
 		return 0, nil
 	}
+	fi, err := os.Stat(c.path) // outside the lock: concurrent requests do not queue on the syscall
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fi, err := os.Stat(c.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if c.f != nil { // removed since it was seen
