@@ -4,9 +4,11 @@
 #
 #  1. instructions per request: each server runs under valgrind's callgrind
 #     (user-space instructions, exact and repeatable whatever else runs);
-#     after a warm-up the counters are zeroed, N requests are made one after
-#     the other on one keep-alive connection (bench/hotload get), and the
-#     total is dumped. Servers: wharf (SQLite, local key, every request
+#     after a warm-up, windows of N and then 2N requests are counted, each
+#     twice, the smaller kept (one request after the other on one keep-alive
+#     connection, bench/hotload get; the counters zeroed before and dumped
+#     after each), and the difference over N is the figure: what a window
+#     holds besides its requests cancels. Servers: wharf (SQLite, local key, every request
 #     token-authorized), nginx (Debian's, one worker, master_process off,
 #     serving the very bytes wharf answered from disk with sendfile) and the
 #     Go floor (bench/hotload floor: the same bytes from memory through
@@ -30,7 +32,7 @@
 # measurement, default 500), VERSIONS (of the packument package, default
 # 500), WRK_SECONDS (the runs under load, default 5).
 # Needs valgrind, nginx, wrk, curl, bc (Debian packages; bench/run.sh installs
-# nginx and wrk when missing). ~5 minutes on 2 cores.
+# nginx and wrk when missing). ~10 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for c in valgrind callgrind_control nginx curl wrk bc; do
@@ -107,15 +109,35 @@ start() {
 stop() { kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; }
 # on-CPU nanoseconds of every thread of a process
 oncpu() { cat /proc/$1/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
-# instructions of N requests: zero, run, dump; prints Ir per request
-instr() { # pid, then hotload get args
+# window PID CMD...: zero the counters, run CMD, dump; prints the window's
+# instructions (the dump is kept as $work/profile.$LABEL.callgrind for
+# callgrind_annotate with KEEP=1).
+window() {
 	local pid=$1; shift
 	callgrind_control -z $pid >/dev/null
-	"$H" get -n "$N" "$@" >/dev/null
+	"$@" >/dev/null
 	callgrind_control -d $pid >/dev/null
 	local f; f=$(ls -t "$work"/cg.*.[0-9]* 2>/dev/null | head -1)
-	awk -v n="$N" '/^summary:/ {printf "%d", $2 / n}' "$f"
-	mv "$f" "$work/profile.$LABEL.callgrind" # KEEP=1 keeps them for callgrind_annotate
+	awk '/^summary:/ {printf "%.0f", $2}' "$f"
+	mv "$f" "$work/profile.$LABEL.callgrind"
+}
+# slope COUNT PID HOTLOAD-COMMAND ARGS...: instructions per request as the
+# difference between a window of 2×COUNT requests and one of COUNT, so what
+# a window holds besides its requests (the runtime's background work while
+# the client waits, callgrind's control requests) cancels out.
+# Each window is taken twice and the smaller count kept: work that is not the
+# requests' only ever adds instructions (a background task of wharf's that
+# lands in one window, a GC cycle), so the smaller is the less disturbed.
+slope() {
+	local n=$1 pid=$2 cmd=$3; shift 3
+	local a b x
+	a=$(window $pid "$H" $cmd -n "$n" "$@"); x=$(window $pid "$H" $cmd -n "$n" "$@"); ((x < a)) && a=$x
+	b=$(window $pid "$H" $cmd -n $((2 * n)) "$@"); x=$(window $pid "$H" $cmd -n $((2 * n)) "$@"); ((x < b)) && b=$x
+	echo $(( (b - a) / n ))
+}
+instr() { # pid, then hotload get args: instructions per request
+	local pid=$1; shift
+	slope "$N" $pid get "$@"
 }
 cpu() { # pid, then hotload get args: prints µs of server CPU per request
 	local pid=$1 t0; shift
@@ -162,15 +184,17 @@ for vg in ${PASSES:-0 1}; do
 	for op in DescribeRepository GetAuthorizationToken; do
 		"$H" api -url http://127.0.0.1:$port -op $op -n 100 >/dev/null
 		if [ $vg = 1 ]; then
-			callgrind_control -z $spid >/dev/null
-			"$H" api -url http://127.0.0.1:$port -op $op -n "$NAPI" >/dev/null
-			callgrind_control -d $spid >/dev/null
-			f=$(ls -t "$work"/cg.*.[0-9]* | head -1)
-			R[wharf,$op,instr]=$(awk -v n="$NAPI" '/^summary:/ {printf "%d", $2 / n}' "$f"); mv "$f" "$work/profile.wharf-$op.callgrind"
-			# the client itself under callgrind (its setup included: a few
-			# ms of the SDK's start, under 1 % at NAPI calls)
-			GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$work/client.$op" "$H" api -url http://127.0.0.1:$port -op $op -n "$NAPI" >/dev/null 2>&1
-			R[client,$op,instr]=$(awk -v n="$NAPI" '/^summary:/ {printf "%d", $2 / n}' "$work/client.$op")
+			LABEL=wharf-$op
+			R[wharf,$op,instr]=$(slope "$NAPI" $spid api -url http://127.0.0.1:$port -op $op)
+			# the client itself under callgrind, whole runs of NAPI and
+			# 2×NAPI calls: the difference cancels its start-up
+			local_client() {
+				GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$work/client.$op.$1" "$H" api -url http://127.0.0.1:$port -op $op -n "$1" >/dev/null 2>&1
+				awk '/^summary:/ {printf "%.0f", $2}' "$work/client.$op.$1"
+			}
+			a=$(local_client "$NAPI"); x=$(local_client "$NAPI"); ((x < a)) && a=$x
+			b=$(local_client $((2 * NAPI))); x=$(local_client $((2 * NAPI))); ((x < b)) && b=$x
+			R[client,$op,instr]=$(( (b - a) / NAPI ))
 		else
 			t0=$(oncpu $spid)
 			R[client,$op,cpu]=$("$H" api -url http://127.0.0.1:$port -op $op -n "$NAPI" | sed -E 's/.*client CPU ([0-9]+).*/\1/')
@@ -206,7 +230,7 @@ echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 ratio() { [ -n "$1" ] && [ -n "$2" ] && echo "scale=2; $1 / $2" | bc; }
 set +u # a pass left out (PASSES=0: no valgrind) leaves its cells empty
 {
-	echo "Written by \`bench/cost.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`, N = $N requests per GET figure, $NAPI per API figure, one after another on one connection; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+	echo "Written by \`bench/cost.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)\`, instructions from windows of $N and $((2 * N)) requests ($NAPI and $((2 * NAPI)) calls: their difference over $N or $NAPI), CPU over $N requests ($NAPI calls), one after another on one connection; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 	echo
 	echo "| request | wharf | nginx | Go floor (net/http alone) | wharf / nginx | floor / nginx | wharf / floor |"
 	echo "|---|---|---|---|---|---|---|"
