@@ -15,6 +15,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/wharf-dev/wharf/internal/apptest"
 )
@@ -112,6 +113,34 @@ func BenchmarkHotHandler(b *testing.B) {
 		describe, hex.EncodeToString(empty[:]), "codeartifact", apptest.Region, time.Now()); err != nil {
 		b.Fatal(err)
 	}
+	// The same requests by an IAM user (not the account root): its identity
+	// policy is what allows them, so each decision also needs the user's
+	// policies (memoized per IAM generation, internal/app/identity.go).
+	iamc := srv.IAM()
+	if _, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ci")}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := iamc.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("ci"), PolicyName: aws.String("read"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:GetAuthorizationToken",
+		"codeartifact:ReadFromRepository","codeartifact:DescribeRepository","sts:GetServiceBearerToken"],"Resource":"*"}]}`)}); err != nil {
+		b.Fatal(err)
+	}
+	ak, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ci")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	userKey, userSecret := aws.ToString(ak.AccessKey.AccessKeyId), aws.ToString(ak.AccessKey.SecretAccessKey)
+	utok, err := srv.CodeArtifact(userKey, userSecret).GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("hot")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	userTarball := get("/tb/-/tb-1.0.0.tgz")
+	userTarball.Header.Set("Authorization", "Bearer "+aws.ToString(utok.AuthorizationToken))
+	userDescribe, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/repository?domain=hot&repository=js", http.NoBody)
+	if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: userKey, SecretAccessKey: userSecret},
+		userDescribe, hex.EncodeToString(empty[:]), "codeartifact", apptest.Region, time.Now()); err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name   string
 		req    *http.Request
@@ -124,6 +153,8 @@ func BenchmarkHotHandler(b *testing.B) {
 		{"packument-abbreviated-gzip", get("/big", "Accept", abbr, "Accept-Encoding", "gzip"), 200},
 		{"packument-304", get("/big", "If-None-Match", etag), 304},
 		{"DescribeRepository-signed", describe, 200},
+		{"tarball-23KB-iam-user", userTarball, 200},
+		{"DescribeRepository-signed-iam-user", userDescribe, 200},
 	} {
 		if d := serve(c.req); d.status != c.status && !(d.status == 0 && c.status == 200) {
 			b.Fatalf("%s: status %d, want %d", c.name, d.status, c.status)

@@ -704,6 +704,8 @@ write_results() {
       echo
     fi
     echo "Raw tool output of the run (wrk, wharfbench, npm, pip, mvn logs) stays in the work directory with \`WHARF_BENCH_KEEP=1\`."
+    echo
+    echo "Which goals a ratio of rates cannot settle on this machine, and why, from what each request costs (instructions and CPU time per request of wharf, nginx, the Go floor and the SDK load generator, \`bench/cost.sh\`): [ANALYSIS.md](ANALYSIS.md)."
   } >"$WORK/section.md"
   # The section replaces the previous run's between its markers; the rest of the
   # file (the Go benchmarks' results) is kept as it is.

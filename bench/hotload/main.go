@@ -45,7 +45,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: hotload setup|api [flags]")
+		fmt.Fprintln(os.Stderr, "usage: hotload setup|api|get|floor [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -57,6 +57,9 @@ func main() {
 	dur := fs.Duration("d", 10*time.Second, "duration")
 	listen := fs.String("listen", "127.0.0.1:0", "floor: address to serve on")
 	dir := fs.String("dir", ".", "floor: directory whose files are served")
+	n := fs.Int("n", 0, "api: make exactly this many calls, one at a time (instead of -c/-d); get: requests to make")
+	var headers headerFlags
+	fs.Var(&headers, "H", "get: a request header \"Name: value\" (repeatable)")
 	_ = fs.Parse(os.Args[2:])
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}}
 	ca := codeartifact.NewFromConfig(aws.Config{
@@ -70,7 +73,13 @@ func main() {
 	case "setup":
 		err = setup(ctx, ca, hc, *base, *versions, *tarKB)
 	case "api":
-		err = load(ctx, ca, *op, *conc, *dur)
+		if *n > 0 {
+			err = calls(ctx, ca, *op, *n)
+		} else {
+			err = load(ctx, ca, *op, *conc, *dur)
+		}
+	case "get":
+		err = get(hc, fs.Arg(0), headers, *n)
 	case "floor":
 		err = floor(*listen, *dir)
 	default:
@@ -256,4 +265,66 @@ func floor(listen, dir string) error {
 		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 		_, _ = w.Write(body)
 	}))
+}
+
+type headerFlags []string
+
+func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// get makes n GET requests of url one after the other on one keep-alive
+// connection, reading each body whole, and fails on any answer but 200/304:
+// a fixed amount of work, for measuring a server's cost per request
+// (bench/cost.sh) rather than its rate.
+func get(hc *http.Client, url string, headers []string, n int) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	cpu0 := cpuTime()
+	for i := range n {
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
+			return fmt.Errorf("request %d: %s", i, resp.Status)
+		}
+	}
+	fmt.Printf("%d requests; client CPU %d µs/request\n", n, (cpuTime()-cpu0).Microseconds()/int64(max(n, 1)))
+	return nil
+}
+
+// calls makes n signed calls of op one after the other and prints the load
+// generator's own CPU time per call (bench/cost.sh).
+func calls(ctx context.Context, ca *codeartifact.Client, op string, n int) error {
+	call := func() error {
+		var err error
+		switch op {
+		case "DescribeRepository":
+			_, err = ca.DescribeRepository(ctx, &codeartifact.DescribeRepositoryInput{Domain: aws.String("hot"), Repository: aws.String("js")})
+		case "GetAuthorizationToken":
+			_, err = ca.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("hot")})
+		default:
+			err = fmt.Errorf("unknown op %q", op)
+		}
+		return err
+	}
+	cpu0 := cpuTime()
+	for range n {
+		if err := call(); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%s: %d calls; client CPU %d µs/call\n", op, n, (cpuTime()-cpu0).Microseconds()/int64(max(n, 1)))
+	return nil
 }

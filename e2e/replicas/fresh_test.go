@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
+	"github.com/wharf-dev/wharf/internal/app"
 	"github.com/wharf-dev/wharf/internal/apptest"
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/config"
@@ -255,6 +256,52 @@ func checkFresh(t *testing.T, writer, reader *apptest.Server) {
 	if st := tarball(ptok, "1.0.0"); st != http.StatusOK {
 		t.Fatalf("partner tarball: %d", st)
 	}
+	// The reader now holds the partner's identity (its user's policies,
+	// parsed) in memory. Each change to what its IAM user is allowed, made
+	// through the writer, is seen by the reader's very next request: an
+	// inline policy replaced by one that no longer allows reading, a managed
+	// policy attached that allows it again, a new default version of that
+	// policy that denies it, the attachment removed.
+	partnerReads := func(want int) {
+		t.Helper()
+		if a := call(t, http.MethodGet, rURL+"pkg", ptok, ""); a.status != want {
+			t.Fatalf("partner's packument GET at the reader: %d, want %d", a.status, want)
+		}
+		if st := tarball(ptok, "1.0.0"); st != want {
+			t.Fatalf("partner's tarball GET at the reader: %d, want %d", st, want)
+		}
+	}
+	const allowRead = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codeartifact:ReadFromRepository","Resource":"*"}]}`
+	if err := users.PutInlinePolicy(ctx, "111122223333", "user", "builder", "read",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:GetAuthorizationToken","sts:GetServiceBearerToken"],"Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusForbidden)
+	mp, err := users.CreatePolicy(ctx, "111122223333", "reading", "/", allowRead, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Attach(ctx, "111122223333", "user", "builder", mp.Arn); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusOK)
+	if _, err := users.CreatePolicyVersion(ctx, "111122223333", mp.Arn,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"codeartifact:ReadFromRepository","Resource":"*"}]}`, true); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusForbidden)
+	if err := users.SetDefaultPolicyVersion(ctx, "111122223333", mp.Arn, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusOK)
+	if err := users.Detach(ctx, "111122223333", "user", "builder", mp.Arn); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusForbidden)
+	if err := users.PutInlinePolicy(ctx, "111122223333", "user", "builder", "read", allowRead); err != nil {
+		t.Fatal(err)
+	}
+	partnerReads(http.StatusOK)
 	must(wa.PutRepositoryPermissionsPolicy(ctx, &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String("fresh"), Repository: aws.String("js"), PolicyDocument: aws.String(`{
 	  "Version": "2012-10-17",
 	  "Statement": [{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:user/builder"}, "Action": "codeartifact:ReadFromRepository", "Resource": "*"}]}`)}))
@@ -347,4 +394,58 @@ func TestFreshUpstreamPackument(t *testing.T) {
 	if got := fmt.Sprint(get()); got != "[1.0.0 1.1.0]" {
 		t.Fatalf("after the upstream published 1.1.0: %s", got)
 	}
+}
+
+// TestFreshIAMFromAnotherProcess: beside a SQLite server, `wharf keys create`
+// writes IAM users and their policies from another process (app.OpenStore on
+// the same data directory, as here). The server holds its callers'
+// identities in memory; a policy changed by the other store is still seen by
+// the server's very next request.
+func TestFreshIAMFromAnotherProcess(t *testing.T) {
+	srv := apptest.Start(t)
+	ctx := context.Background()
+	ca := srv.Setup(t, "fresh", []string{"js"}, nil, nil)
+	tok := apptest.Token(t, ca, "fresh")
+	base := srv.URL + "/fresh-000000000000/npm/js/"
+	if a := call(t, http.MethodPut, base+"pkg", tok, publishBody("pkg", "1.0.0", tgz(t, "pkg", "1.0.0"))); a.status != http.StatusOK {
+		t.Fatalf("publish: %d %s", a.status, a.body)
+	}
+	other, err := app.OpenStore(ctx, &config.Config{DataDir: srv.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	users := &iam.Service{Store: other}
+	u, err := users.CreateUser(ctx, apptest.Account, "ci", "/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPolicy := func(effect string) {
+		t.Helper()
+		if err := users.PutInlinePolicy(ctx, apptest.Account, "user", "ci", "wharf-keys-create", `{"Version":"2012-10-17","Statement":[
+		  {"Effect":"Allow","Action":["codeartifact:GetAuthorizationToken","sts:GetServiceBearerToken"],"Resource":"*"},
+		  {"Effect":"`+effect+`","Action":"codeartifact:ReadFromRepository","Resource":"*"}]}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setPolicy("Allow")
+	k, err := auth.NewAccessKey(ctx, other, model.Principal{Account: apptest.Account, ARN: u.Arn, UserID: u.UserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := srv.CodeArtifact(k.AccessKeyID, k.SecretAccessKey)
+	ctok := aws.ToString(mustTok(t)(ci.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String("fresh")})).AuthorizationToken)
+	reads := func(want int) {
+		t.Helper()
+		for range 2 { // the second from memory
+			if a := call(t, http.MethodGet, base+"pkg/-/pkg-1.0.0.tgz", ctok, ""); a.status != want {
+				t.Fatalf("tarball GET by the user: %d, want %d", a.status, want)
+			}
+		}
+	}
+	reads(http.StatusOK)
+	setPolicy("Deny")
+	reads(http.StatusForbidden)
+	setPolicy("Allow")
+	reads(http.StatusOK)
 }

@@ -74,6 +74,9 @@ type App struct {
 	// per domain generation by the read cache), shared by the router and the
 	// decrypted-blob cache.
 	domainKey sealed.DomainKeyFunc
+	// readCache is the read cache under the sealed store (nil without one):
+	// the router memoizes callers' IAM identities in it (MemoIAM).
+	readCache *cached.Store
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -155,6 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
 	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m, domainKey: sealedStore.DomainKey}
+	a.readCache, _ = sealedStore.Store.(*cached.Store)
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -207,7 +211,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 // write to it beside a server (wharf keys create).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	st, _, _, err := openStore(ctx, cfg, nil, false)
-	return st, err
+	if err != nil {
+		return nil, err
+	}
+	// A tool may write IAM entities beside a running server (wharf keys
+	// create): each write bumps the account's IAM generation in the database,
+	// which the server's memoized identities are checked against.
+	return cached.IAMWrites(st, iamChangeFile(cfg)), nil
+}
+
+// iamChangeFile is where a tool writing IAM entities beside a SQLite server
+// announces it to the server (cached.Options.IAMChangeFile); with PostgreSQL
+// the database's generation does it, for every replica.
+func iamChangeFile(cfg *config.Config) string {
+	if cfg.Database != "" {
+		return ""
+	}
+	return filepath.Join(cfg.DataDir, "iam-changes")
 }
 
 // openStore opens the master key and the metadata store: SQLite in the data
@@ -250,7 +270,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// Generations in memory for SQLite (this process is its only writer of
 		// what is cached), in the database for PostgreSQL (replicas see each
 		// other's writes on their next request).
-		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: storeCacheBytes})
+		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: storeCacheBytes, IAMChangeFile: iamChangeFile(cfg)})
 	}
 	domainKeys, err := domainKeyProvider(ctx, cfg, kp, raw)
 	if err != nil {

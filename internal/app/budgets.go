@@ -8,7 +8,8 @@ package app
 // them under load. Measured (bench/PROFILE.md): halving these budgets and the
 // limit cost the 64-client mix 80 % of its throughput (with collections back
 // to back) for 14 MiB less RSS; what RSS holds besides is the binary's pages
-// (~22 MiB) and memory outside Go's heap (~40 MiB, SQLite's).
+// (~22-27 MiB) and memory outside Go's heap (~40 MiB, SQLite's, ~28 MiB since
+// its page caches are bounded: bench/RESULTS-rss.md).
 const (
 	// storeCacheBytes bounds internal/store/cached (domains, repositories,
 	// policies, tokens, versions, assets...).

@@ -32,7 +32,7 @@ import (
 func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens) http.Handler {
 	ca := awsapi.NewCodeArtifact(svc, a.cfg.PublicURL, a.log)
 	iamSvc := &iam.Service{Store: svc.Store}
-	svc.Identities = iamSvc.Identity
+	svc.Identities = memoIdentities(a.readCache, iamSvc.Identity)
 	sts := &awsapi.STS{Log: a.log, Sessions: &iam.STS{IAM: iamSvc}, Identities: svc.Identities, OrgID: svc.OrgID}
 	iamAPI := &awsapi.IAM{Svc: iamSvc, Log: a.log, Authorize: func(ctx context.Context, c service.Caller, action, resource string) error {
 		return svc.AuthorizeIAM(ctx, c, action, resource)

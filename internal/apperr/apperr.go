@@ -83,6 +83,9 @@ func Validationf(format string, args ...any) *Error {
 
 // KindOf returns the Kind of err, Internal if it is not an *Error.
 func KindOf(err error) Kind {
+	if e, ok := err.(*Error); ok {
+		return e.Kind // the common case, without errors.As's allocation
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind

@@ -191,9 +191,12 @@ func (e *Engine) upstreamAllowed(ctx context.Context, repo model.Repository, f m
 // origin rules (they decide what enters it, not what it serves), so serving
 // what it holds costs one lookup.
 func (e *Engine) Find(ctx context.Context, c Chain, f model.Format, ns, name, version string) (Hit, error) {
-	notFound := apperr.NotFoundf("package-version", version, "Package version %s of %s not found", version, displayName(f, ns, name))
+	// Worded only when nothing is found: a hit (the hot path) formats nothing.
+	notFound := func() error {
+		return apperr.NotFoundf("package-version", version, "Package version %s of %s not found", version, displayName(f, ns, name))
+	}
 	if len(c.Repos) == 0 {
-		return Hit{}, notFound
+		return Hit{}, notFound()
 	}
 	for i, r := range c.Repos {
 		if i == 1 {
@@ -214,7 +217,7 @@ func (e *Engine) Find(ctx context.Context, c Chain, f model.Format, ns, name, ve
 		}
 		return Hit{Version: v, Repo: r}, nil
 	}
-	return Hit{}, notFound
+	return Hit{}, notFound()
 }
 
 func displayName(f model.Format, ns, name string) string {

@@ -77,11 +77,11 @@ type Result struct {
 func Decide(in Input) Result {
 	who := callerOf(in.Identity.Principal, in.Identity.RoleARN)
 	req := Request{Principal: in.Identity.Principal, Action: in.Action, Resource: in.Resource}
-	ctx := in.context()
+	ctx := &condContext{in: &in}
 
 	identityAllows := in.Identity.IsRoot()
 	for _, p := range in.Identity.Policies {
-		d, _ := p.evaluate(who, req, ctx)
+		d, _ := p.evaluate(&who, req, ctx)
 		if d == Deny {
 			return Result{Reason: "with an explicit deny in an identity-based policy"}
 		}
@@ -89,7 +89,7 @@ func Decide(in Input) Result {
 	}
 	resourceAllows, resourceNames := false, false
 	for _, p := range in.ResourcePolicies {
-		d, direct := p.evaluate(who, req, ctx)
+		d, direct := p.evaluate(&who, req, ctx)
 		if d == Deny {
 			return Result{Reason: "with an explicit deny in a resource-based policy"}
 		}
@@ -127,7 +127,7 @@ func Trusts(trust *Policy, federated, action, roleARN string, ctx map[string][]s
 	for k, v := range ctx {
 		lower[strings.ToLower(k)] = v
 	}
-	d, _ := trust.evaluate(caller{federated: federated}, Request{Action: action, Resource: roleARN}, lower)
+	d, _ := trust.evaluate(&caller{federated: federated}, Request{Action: action, Resource: roleARN}, &condContext{m: lower, built: true})
 	return d == Allow
 }
 

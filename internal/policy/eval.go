@@ -37,8 +37,25 @@ type Request struct {
 // Allow if any allows, else NotApplicable. A nil policy is NotApplicable, so
 // callers can pass "no policy set" straight through.
 func (p *Policy) Evaluate(req Request) Decision {
-	d, _ := p.evaluate(identityOf(req.Principal), req, contextOf(req, nil))
+	who := identityOf(req.Principal)
+	d, _ := p.evaluate(&who, req, &condContext{m: contextOf(req, nil), built: true})
 	return d
+}
+
+// condContext is a request's condition keys, built on first use: most
+// statements have no Condition, and a decision whose policies have none (the
+// hot read path's usual case) then builds no map at all.
+type condContext struct {
+	in    *Input
+	m     map[string][]string
+	built bool
+}
+
+func (c *condContext) get() map[string][]string {
+	if !c.built {
+		c.m, c.built = c.in.context(), true
+	}
+	return c.m
 }
 
 // contextOf lower-cases the request's condition keys and fills in the ones the
@@ -63,7 +80,7 @@ func contextOf(req Request, extra map[string][]string) map[string][]string {
 // evaluate is Evaluate with the caller's names given; direct reports whether
 // an applying Allow named the caller itself (its ARN, its role, "*") rather
 // than only its account, which IAM treats differently within one account.
-func (p *Policy) evaluate(who caller, req Request, ctx map[string][]string) (d Decision, direct bool) {
+func (p *Policy) evaluate(who *caller, req Request, ctx *condContext) (d Decision, direct bool) {
 	if p == nil {
 		return NotApplicable, false
 	}
@@ -82,7 +99,7 @@ func (p *Policy) evaluate(who caller, req Request, ctx map[string][]string) (d D
 	return d, direct
 }
 
-func (s *Statement) applies(identityPolicy bool, who caller, req Request, ctx map[string][]string) (ok, byName bool) {
+func (s *Statement) applies(identityPolicy bool, who *caller, req Request, ctx *condContext) (ok, byName bool) {
 	byName = true
 	if !identityPolicy {
 		named, direct := s.Principals.matches(who, s.NotPrincipal)
@@ -98,7 +115,7 @@ func (s *Statement) applies(identityPolicy bool, who caller, req Request, ctx ma
 		return false, false
 	}
 	for _, c := range s.Conditions {
-		ok, err := c.holds(ctx)
+		ok, err := c.holds(ctx.get())
 		if err != nil {
 			// Fail closed: an undecidable condition never grants, always denies.
 			return s.Effect == EffectDeny, byName
@@ -120,10 +137,16 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 }
 
 // caller is everything a principal element can name about the requester.
+// Its names are held in place (at most three), so making one allocates nothing.
 type caller struct {
-	ids       []identity
+	idBuf     [3]identity
+	n         int
 	federated string // OIDC provider ARN of a web identity; "" otherwise
 }
+
+func (c *caller) ids() []identity { return c.idBuf[:c.n] }
+
+func (c *caller) add(id identity) { c.idBuf[c.n] = id; c.n++ }
 
 // identity is one of the names a caller is known by. IAM puts several in a
 // request's context (the account, the user or role session, the role), and a
@@ -140,19 +163,20 @@ func identityOf(p model.Principal) caller { return callerOf(p, "") }
 // callerOf lists p's names; roleARN, when known, is the full ARN of the role
 // behind an assumed-role session (its path cannot be read off the session ARN).
 func callerOf(p model.Principal, roleARN string) caller {
+	var c caller
 	if p.Account == "" {
-		return caller{}
+		return c
 	}
-	ids := []identity{{account: p.Account}}
+	c.add(identity{account: p.Account})
 	a, err := model.ParseARN(p.ARN)
 	if err != nil || a.Resource == "root" {
-		return caller{ids: ids}
+		return c
 	}
-	ids = append(ids, identity{account: p.Account, arn: p.ARN})
+	c.add(identity{account: p.Account, arn: p.ARN})
 	if name, ok := sessionRole(a); ok {
-		ids = append(ids, identity{account: p.Account, roleName: name, roleARN: roleARN})
+		c.add(identity{account: p.Account, roleName: name, roleARN: roleARN})
 	}
-	return caller{ids: ids}
+	return c
 }
 
 // sessionRole returns the role name of an assumed-role session ARN.
@@ -170,7 +194,7 @@ func sessionRole(a model.ARN) (string, bool) {
 // (exclusion) the caller is only excluded when every identity is named, as IAM
 // documents: to exempt a user from a Deny with NotPrincipal, list both the user
 // and its account.
-func (ps Principals) matches(c caller, exclusion bool) (named, direct bool) {
+func (ps Principals) matches(c *caller, exclusion bool) (named, direct bool) {
 	if ps.Any {
 		return true, true
 	}
@@ -182,11 +206,11 @@ func (ps Principals) matches(c caller, exclusion bool) (named, direct bool) {
 		}
 		return false, false
 	}
-	if len(c.ids) == 0 {
+	if c.n == 0 {
 		return false, false
 	}
 	n := 0
-	for _, id := range c.ids {
+	for _, id := range c.ids() {
 		for _, e := range ps.AWS {
 			if entryMatches(e, id) {
 				n++
@@ -198,7 +222,7 @@ func (ps Principals) matches(c caller, exclusion bool) (named, direct bool) {
 		}
 	}
 	if exclusion {
-		return n == len(c.ids), direct
+		return n == c.n, direct
 	}
 	return n > 0, direct
 }

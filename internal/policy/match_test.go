@@ -28,6 +28,11 @@ func TestGlob(t *testing.T) {
 		{"a**b", "ab", false, true},
 		{"a*", "b", false, false},
 		{"*x", "yyyy", false, false},
+		{"*é?", "aééb", false, true}, // backtracking over multi-byte runes
+		{"a*é", "aéXé", false, true},
+		{"É*", "éa", true, true},
+		{"?", "\xff", false, true}, // an invalid byte is one character, as []rune counts it
+		{"a?", "a\xff\xfe", false, false},
 	}
 	for _, tc := range cases {
 		if got := glob(tc.pattern, tc.s, tc.fold); got != tc.want {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -140,11 +141,41 @@ func (s *Service) resourcePolicy(ctx context.Context, arn string) (*policy.Polic
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := policy.Parse(pol.Document)
-	if err != nil {
-		return denyAll, nil
+	return s.parsed.parse(pol.Document), nil
+}
+
+// parsedPolicies memoizes policy.Parse by the document's text: a resource
+// policy is read from the cached store on every authorized request, and
+// parsing its JSON each time cost more than the decision. Parsing is a pure
+// function of the text, so an entry can never be stale: a changed policy is
+// a different text (its own entry). Parsed policies are only read.
+type parsedPolicies struct {
+	mu sync.RWMutex
+	m  map[string]*policy.Policy
+}
+
+// maxParsedPolicies bounds the memo by count (the domains' and repositories'
+// policies in use); it is cleared when full.
+const maxParsedPolicies = 1024
+
+func (pp *parsedPolicies) parse(doc string) *policy.Policy {
+	pp.mu.RLock()
+	p, ok := pp.m[doc]
+	pp.mu.RUnlock()
+	if ok {
+		return p
 	}
-	return parsed, nil
+	p, err := policy.Parse(doc)
+	if err != nil {
+		p = denyAll // unparsable now must not open access
+	}
+	pp.mu.Lock()
+	if pp.m == nil || len(pp.m) >= maxParsedPolicies {
+		pp.m = map[string]*policy.Policy{}
+	}
+	pp.m[doc] = p
+	pp.mu.Unlock()
+	return p
 }
 
 // authorizeIdentityOnly decides an action no CodeArtifact resource policy

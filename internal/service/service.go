@@ -77,6 +77,9 @@ type Service struct {
 	// connections (nil: every served format). AssociateExternalConnection
 	// refuses a connection it would not fetch through.
 	Proxies func(model.Format) bool
+
+	// parsed memoizes resource policies parsed from their text (authorize.go).
+	parsed parsedPolicies
 }
 
 // BlobSweeper removes a domain's blobs that nothing references or pins

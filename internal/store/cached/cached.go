@@ -51,6 +51,10 @@ type Options struct {
 	MaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// IAMChangeFile (local mode) is where other processes writing IAM
+	// entities to the same SQLite database announce it (IAMWrites with the
+	// same path; iam.go). "" when no other process writes them.
+	IAMChangeFile string
 }
 
 // Store is the caching decorator; it implements store.Store.
@@ -64,6 +68,9 @@ type Store struct {
 	mu    sync.RWMutex
 	m     map[string]*entry
 	bytes int64
+
+	iam     iamMemo     // MemoIAM's answers (iam.go)
+	iamFile *changeFile // Options.IAMChangeFile's reader (local mode)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -90,7 +97,11 @@ func New(inner store.Store, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{inner: inner, opt: o, gens: map[domKey]int64{}, m: map[string]*entry{}}
+	s := &Store{inner: inner, opt: o, gens: map[domKey]int64{}, m: map[string]*entry{}}
+	if !o.Shared && o.IAMChangeFile != "" {
+		s.iamFile = &changeFile{path: o.IAMChangeFile}
+	}
+	return s
 }
 
 // Inner is the wrapped store.
@@ -696,7 +707,14 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	return s.inner.ListPackageGroups(ctx, owner, domain, prefix, p)
 }
 
-func (s *Store) Close() error { return s.inner.Close() }
+func (s *Store) Close() error {
+	if s.iamFile != nil {
+		s.iamFile.mu.Lock()
+		s.iamFile.close()
+		s.iamFile.mu.Unlock()
+	}
+	return s.inner.Close()
+}
 
 // ListAccessKeyIDs passes through: maintenance reads nothing caches.
 func (s *Store) ListAccessKeyIDs(ctx context.Context) ([]string, error) {
@@ -753,16 +771,16 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, t time.Time) (int, er
 	return n, s.after(ctx, accessKeys, nil)
 }
 
-// IAM entities (users, roles, policies, OIDC providers) pass through: they are
-// read per decision from the store, so a change made by another process
-// (`wharf keys create` beside a SQLite server) is seen at once.
+// IAM entities (users, roles, policies, OIDC providers) pass through, and
+// every write bumps the account's IAM generation (iam.go), which guards what
+// MemoIAM keeps: the identity each decision is made for.
 
 func (s *Store) CreateIAMEntity(ctx context.Context, e model.IAMEntity) error {
-	return s.inner.CreateIAMEntity(ctx, e)
+	return s.afterIAM(ctx, e.Account, s.inner.CreateIAMEntity(ctx, e))
 }
 
 func (s *Store) PutIAMEntity(ctx context.Context, e model.IAMEntity) error {
-	return s.inner.PutIAMEntity(ctx, e)
+	return s.afterIAM(ctx, e.Account, s.inner.PutIAMEntity(ctx, e))
 }
 
 func (s *Store) GetIAMEntity(ctx context.Context, account, kind, parent, name string) (model.IAMEntity, error) {
@@ -774,7 +792,7 @@ func (s *Store) ListIAMEntities(ctx context.Context, account, kind, parent strin
 }
 
 func (s *Store) DeleteIAMEntity(ctx context.Context, account, kind, parent, name string) error {
-	return s.inner.DeleteIAMEntity(ctx, account, kind, parent, name)
+	return s.afterIAM(ctx, account, s.inner.DeleteIAMEntity(ctx, account, kind, parent, name))
 }
 
 // DeleteAssets changes what a version lists: a write like the others.

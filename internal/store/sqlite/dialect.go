@@ -47,9 +47,22 @@ func dsn(path string, readOnly bool) string {
 	// space, so a value that was once stored in plaintext and then sealed (or a
 	// deleted secret) is really gone after a checkpoint.
 	q.Add("_pragma", "secure_delete(1)")
+	// Memory outside Go's heap: modernc.org/sqlite allocates each connection's
+	// page cache from its own C allocator, which rounds a 4 KiB page plus its
+	// header up to an 8 KiB slot, so SQLite's default cache (2,000 KiB) costs
+	// ~4 MiB of RSS per connection, five connections ~20 MiB (bench/RESULTS-rss.md).
+	// wharf's hot reads come from the store's own cache (internal/store/cached)
+	// and the file's pages from the OS page cache, so a small per-connection
+	// cache costs little: the writer keeps 1 MiB (B-tree interior pages of the
+	// indexes a publish updates), readers 512 KiB. No memory-mapped I/O (its
+	// pages would count in RSS too), temporary tables and sorts on disk.
+	q.Add("_pragma", "mmap_size(0)")
+	q.Add("_pragma", "temp_store(FILE)")
 	if readOnly {
+		q.Add("_pragma", "cache_size(-512)")
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		q.Add("_pragma", "cache_size(-1024)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()

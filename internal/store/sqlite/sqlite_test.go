@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -153,4 +154,46 @@ func TestMigrateDistTags(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.CheckMigratedDistTags(t, s)
+}
+
+// TestConnectionMemorySettings holds every connection of both pools to the
+// bounded page cache, no mmap and on-disk temporary storage that keep
+// SQLite's memory outside Go's heap small (dialect.go).
+func TestConnectionMemorySettings(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "wharf.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		name  string
+		db    *sql.DB
+		cache int
+	}{{"writer", s.w, -1024}, {"reader", s.r, -512}} {
+		// Hold several connections at once so each is a distinct one.
+		ctx := t.Context()
+		var conns []*sql.Conn
+		for range min(3, c.db.Stats().MaxOpenConnections) {
+			conn, err := c.db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, conn)
+		}
+		for i, conn := range conns {
+			for _, p := range []struct {
+				pragma string
+				want   int
+			}{{"cache_size", c.cache}, {"mmap_size", 0}, {"temp_store", 1}} {
+				var got int
+				if err := conn.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
+					t.Fatalf("%s %d: PRAGMA %s: %v", c.name, i, p.pragma, err)
+				}
+				if got != p.want {
+					t.Errorf("%s connection %d: %s = %d, want %d", c.name, i, p.pragma, got, p.want)
+				}
+			}
+			conn.Close()
+		}
+	}
 }
