@@ -30,7 +30,7 @@ var (
 	prefixN atomic.Int64
 )
 
-// One SeaweedFS serves the whole package (it takes seconds to start), started
+// One S3 server (internal/s3test) serves the whole package, started
 // by the first test that needs it (not for -test.list); every store gets its
 // own prefix, so each subtest starts empty.
 func TestMain(m *testing.M) {
@@ -111,7 +111,7 @@ func TestMultipart(t *testing.T) {
 		if got := blobtest.ReadAll(t, st, blobtest.NS, h.SHA256); !bytes.Equal(got, data) {
 			t.Fatalf("%d bytes read back as %d different bytes", n, len(got))
 		}
-		// Same content again: kept, not copied over.
+		// Same content again: accepted, and still whole.
 		if _, _, err := st.Put(ctx, blobtest.NS, bytes.NewReader(data), h.SHA256); err != nil {
 			t.Fatal(err)
 		}
