@@ -20,7 +20,7 @@ import (
 )
 
 // BenchmarkS3Asset1GiB publishes a 1 GiB generic asset to a wharf process
-// whose blobs are in S3 (SeaweedFS), reads it back, and reports the wharf
+// whose blobs are in S3 (versitygw, internal/s3test), reads it back, and reports the wharf
 // process's peak RSS (VmHWM) after each: streaming means it stays flat.
 //
 //	go test ./bench -run '^$' -bench S3Asset1GiB -benchtime 1x

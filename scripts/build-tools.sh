@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the two long-lived tools the end-to-end Terraform tests need, when they are
-# not already on the machine, and caches them outside the repository keyed by version:
+# Builds the long-lived tools the end-to-end tests need, when they are not already on
+# the machine, and caches them outside the repository keyed by version:
 #
+#   versitygw  — Versity's S3 gateway, the S3-compatible server the S3 blob tests run
+#                against (internal/blob/s3, e2e/scaleout, bench); `go install` of its
+#                module (about 2 minutes from an empty build cache; why this server:
+#                docs/tool-build.md). Built first: it is quick and unblocks the S3 tests.
 #   OpenTofu   — from its Go module source (go install refuses it: its go.mod has a replace)
-#   SeaweedFS  — the S3-compatible server the S3 blob tests run against (e2e/scaleout,
-#                internal/blob/s3), built the same way from its Go module source
 #   AWS provider — from the Go module proxy's copy of a provider fork (the Terraform
 #                  registry is not reachable from these machines)
 #
@@ -26,9 +28,9 @@ PROVIDER_VERSION="${PROVIDER_VERSION:-6.13.0}"
 PROVIDER_FORK="github.com/upbound/terraform-provider-aws"
 PROVIDER_FORK_VERSION="${PROVIDER_FORK_VERSION:-v0.0.0-20251204202605-7049bcc1808e}"
 CACHE="${WHARF_TOOLS_CACHE:-/var/cache/wharf-tools}"
-WEED_MODULE="github.com/seaweedfs/seaweedfs"
-WEED_VERSION="${WEED_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
-WEED_BIN="$CACHE/seaweedfs-$WEED_VERSION/weed"
+VGW_MODULE="github.com/versity/versitygw"
+VGW_VERSION="${VGW_VERSION:-v1.8.0}"
+VGW_BIN="$CACHE/versitygw-$VGW_VERSION/versitygw"
 
 TOFU_BIN="$CACHE/tofu-$TOFU_VERSION/tofu"
 MIRROR="$CACHE/mirror"
@@ -38,7 +40,7 @@ TOFURC="$CACHE/tofurc"
 
 print_env() {
   echo "export WHARF_TOFU=$TOFU_BIN"
-  echo "export WHARF_WEED=$WEED_BIN"
+  echo "export WHARF_VERSITYGW=$VGW_BIN"
   echo "export TF_CLI_CONFIG_FILE=$TOFURC"
 }
 
@@ -46,6 +48,9 @@ if [[ "${1:-}" == "--env" ]]; then print_env; exit 0; fi
 
 mkdir -p "$CACHE"
 log() { echo "build-tools: $*" >&2; }
+# How long a build took and the machine's load meanwhile: the numbers
+# docs/tool-build.md records come from these lines.
+took() { echo "$(( $(date +%s) - $1 ))s, load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
 # One build at a time: a second caller (CI starts one early, the test script another)
 # waits here and then finds the tools cached.
@@ -55,7 +60,8 @@ flock 9
 build_tofu() {
   if [[ -x "$TOFU_BIN" ]]; then log "tofu $TOFU_VERSION cached"; return; fi
   log "building OpenTofu $TOFU_VERSION (about 5 minutes)"
-  local dir src
+  local dir src start
+  start=$(date +%s)
   dir="$(go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   src="$(mktemp -d)"
   cp -r "$dir/." "$src/"
@@ -64,29 +70,29 @@ build_tofu() {
   (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$TOFU_BIN.tmp" ./cmd/tofu)
   mv "$TOFU_BIN.tmp" "$TOFU_BIN"
   rm -rf "$src"
-  log "tofu ready: $TOFU_BIN"
+  log "tofu ready: $TOFU_BIN ($(took "$start"))"
 }
 
-build_weed() {
-  if [[ -x "$WEED_BIN" ]]; then log "SeaweedFS $WEED_VERSION cached"; return; fi
-  log "building SeaweedFS $WEED_VERSION (weed; about 25 minutes on two busy cores)"
-  local dir src start
+build_versitygw() {
+  if [[ -x "$VGW_BIN" ]]; then log "versitygw $VGW_VERSION cached"; return; fi
+  log "building versitygw $VGW_VERSION (2 minutes on two quiet cores, up to 9 under load)"
+  local bin start
   start=$(date +%s)
-  dir="$(go mod download -json "$WEED_MODULE@$WEED_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  src="$(mktemp -d)"
-  cp -r "$dir/." "$src/"
-  chmod -R u+w "$src"
-  mkdir -p "$(dirname "$WEED_BIN")"
-  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$WEED_BIN.tmp" ./weed)
-  mv "$WEED_BIN.tmp" "$WEED_BIN"
-  rm -rf "$src"
-  log "weed ready: $WEED_BIN ($(( $(date +%s) - start ))s)"
+  bin="$(mktemp -d)"
+  # Its go.mod has no replace directive, so a plain `go install module@version` works.
+  GOBIN="$bin" go install -trimpath -ldflags "-s -w -X main.Version=$VGW_VERSION" "$VGW_MODULE/cmd/versitygw@$VGW_VERSION"
+  mkdir -p "$(dirname "$VGW_BIN")"
+  mv "$bin/versitygw" "$VGW_BIN.tmp"
+  mv "$VGW_BIN.tmp" "$VGW_BIN"
+  rm -rf "$bin"
+  log "versitygw ready: $VGW_BIN ($(took "$start"))"
 }
 
 build_provider() {
   if [[ -x "$PROVIDER_BIN" ]]; then log "aws provider $PROVIDER_VERSION cached"; return; fi
   log "building the AWS provider $PROVIDER_VERSION (30+ minutes on two cores)"
-  local dir wrap logreplace
+  local dir wrap logreplace start
+  start=$(date +%s)
   export GONOSUMDB="$PROVIDER_FORK" GONOSUMCHECK="$PROVIDER_FORK" GOPRIVATE=""
   dir="$(GOFLAGS=-mod=mod go mod download -json "$PROVIDER_FORK@$PROVIDER_FORK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   wrap="$(mktemp -d)"
@@ -119,7 +125,7 @@ GO
       -o "$PROVIDER_BIN.tmp" github.com/hashicorp/terraform-provider-aws)
   mv "$PROVIDER_BIN.tmp" "$PROVIDER_BIN"
   rm -rf "$wrap"
-  log "aws provider ready: $PROVIDER_BIN"
+  log "aws provider ready: $PROVIDER_BIN ($(took "$start"))"
 }
 
 write_tofurc() {
@@ -143,8 +149,8 @@ RC
   ln -f "$PROVIDER_BIN" "$tfdir/" 2>/dev/null || cp "$PROVIDER_BIN" "$tfdir/"
 }
 
+build_versitygw
 build_tofu
-build_weed
 build_provider
 write_tofurc
 print_env

@@ -19,8 +19,8 @@ build_pid=$!
 status=0
 echo "== go vet"
 go vet ./... || status=1
-# Packages that need a tool the background build makes (tofu, SeaweedFS's weed)
-# run once it is done.
+# Packages that need a tool the background build makes (tofu, the versitygw S3
+# server) run once it is there.
 after_tools='/e2e/tfmodule|/e2e/scaleout|/internal/blob/s3$'
 echo "== go test (all but the Terraform module and S3 tests; tool build runs meanwhile)"
 go test -count=1 -timeout 45m $(go list ./... | grep -Ev "$after_tools") "$@" || status=1
@@ -28,12 +28,12 @@ go test -count=1 -timeout 45m $(go list ./... | grep -Ev "$after_tools") "$@" ||
 echo "== fuzz targets (${FUZZTIME:-10s} each; scripts/fuzz.sh)"
 scripts/fuzz.sh || status=1
 
-# SeaweedFS is built before the AWS provider: the S3 tests run as soon as it is
-# there, while the provider still builds.
+# versitygw is the first tool built (about 2 minutes): the S3 tests run as soon as
+# it is there, while OpenTofu and the AWS provider still build.
 eval "$(scripts/build-tools.sh --env)"
-echo "== waiting for SeaweedFS from the tool build (log: $build_log)"
-while [[ ! -x "$WHARF_WEED" ]] && kill -0 "$build_pid" 2>/dev/null; do sleep 5; done
-echo "== go test of the S3 blob store and the replicas behind a load balancer (weed: $WHARF_WEED)"
+echo "== waiting for versitygw from the tool build (log: $build_log)"
+while [[ ! -x "$WHARF_VERSITYGW" ]] && kill -0 "$build_pid" 2>/dev/null; do sleep 5; done
+echo "== go test of the S3 blob store and the replicas behind a load balancer (versitygw: $WHARF_VERSITYGW)"
 go test -count=1 -timeout 30m $(go list ./... | grep -E "$after_tools" | grep -v /e2e/tfmodule) "$@" || status=1
 
 echo "== waiting for the OpenTofu / AWS provider build (log: $build_log)"

@@ -1,6 +1,6 @@
 // Package scaleout runs wharf in the production layout the README describes:
 // three replicas behind a load balancer, on one PostgreSQL, blobs in one S3
-// bucket (a real S3 server: SeaweedFS), domain keys in a KMS (a second wharf
+// bucket (a real S3 server: versitygw), domain keys in a KMS (a second wharf
 // serving the KMS API), all real processes. It shows the replicas act as one.
 package scaleout
 
@@ -121,7 +121,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// startCluster starts PostgreSQL, SeaweedFS, the KMS wharf, the fixture
+// startCluster starts PostgreSQL, the S3 server (versitygw), the KMS wharf, the fixture
 // registry, the load balancer and three replicas configured as the README's
 // "Production layout" says.
 func startCluster(t *testing.T) *cluster {

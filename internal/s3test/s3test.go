@@ -1,11 +1,13 @@
-// Package s3test starts a real S3-compatible server (SeaweedFS's `weed
-// server -s3`) for tests: on loopback, in a temporary directory, with its own
-// access key, one bucket created, stopped when the test ends.
+// Package s3test starts a real S3-compatible server for tests: Versity's S3
+// gateway (versitygw) over its POSIX backend, on loopback, in a temporary
+// directory, with its own root access key, one bucket created, stopped when
+// the test ends. Why versitygw and not SeaweedFS: docs/compatibility.md
+// ("Which S3 server the tests use") and docs/tool-build.md.
 //
-// The binary is found as e2e/tfmodule finds tofu: $WHARF_WEED, then the cache
-// scripts/build-tools.sh fills (its --env output), then `weed` on PATH. A
-// missing server fails the test (a broken setup is not a pass); only an
-// explicit WHARF_SKIP_S3=1, a developer's choice and never CI's, skips it.
+// The binary is found as e2e/tfmodule finds tofu: $WHARF_VERSITYGW, then the
+// cache scripts/build-tools.sh fills (its --env output), then `versitygw` on
+// PATH. A missing server fails the test (a broken setup is not a pass); only
+// an explicit WHARF_SKIP_S3=1, a developer's choice and never CI's, skips it.
 package s3test
 
 import (
@@ -14,7 +16,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -34,7 +35,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// Region is the region the server is addressed in (SeaweedFS accepts any).
+// Region is the region the server is addressed in (versitygw's default;
+// SigV4 signatures name it).
 const Region = "us-east-1"
 
 // Server is a running S3 server.
@@ -45,7 +47,7 @@ type Server struct {
 	// addressing uses ({bucket}.{Domain}:PORT), resolved by VirtualHostClient.
 	Port   int
 	Domain string
-	// AccessKeyID and SecretAccessKey are the server's one identity (admin).
+	// AccessKeyID and SecretAccessKey are the server's one identity (root).
 	AccessKeyID, SecretAccessKey string
 	// Bucket exists and is empty.
 	Bucket string
@@ -56,21 +58,21 @@ type Server struct {
 	mu     sync.Mutex
 }
 
-// Binary returns the path of the weed binary, or why there is none.
+// Binary returns the path of the versitygw binary, or why there is none.
 func Binary() (string, error) {
-	if p := os.Getenv("WHARF_WEED"); p != "" {
+	if p := os.Getenv("WHARF_VERSITYGW"); p != "" {
 		if !isExecutable(p) {
-			return "", fmt.Errorf("WHARF_WEED=%s is not an executable file", p)
+			return "", fmt.Errorf("WHARF_VERSITYGW=%s is not an executable file", p)
 		}
 		return p, nil
 	}
-	if p := buildToolsEnv()["WHARF_WEED"]; p != "" && isExecutable(p) {
+	if p := buildToolsEnv()["WHARF_VERSITYGW"]; p != "" && isExecutable(p) {
 		return p, nil
 	}
-	if p, err := exec.LookPath("weed"); err == nil {
+	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p, nil
 	}
-	return "", errors.New("no S3 server: WHARF_WEED is unset, scripts/build-tools.sh has not built SeaweedFS, and no weed is on PATH")
+	return "", errors.New("no S3 server: WHARF_VERSITYGW is unset, scripts/build-tools.sh has not built versitygw, and no versitygw is on PATH")
 }
 
 // Need fails the test (or, with WHARF_SKIP_S3=1, skips it) for a setup
@@ -80,7 +82,7 @@ func Need(t testing.TB, err error) {
 	if os.Getenv("WHARF_SKIP_S3") == "1" {
 		t.Skipf("WHARF_SKIP_S3=1: %v", err)
 	}
-	t.Fatalf("%v\nrun scripts/build-tools.sh and export what it prints (WHARF_WEED), or set WHARF_SKIP_S3=1 to skip locally", err)
+	t.Fatalf("%v\nrun scripts/build-tools.sh and export what it prints (WHARF_VERSITYGW), or set WHARF_SKIP_S3=1 to skip locally", err)
 }
 
 func repoRoot() string {
@@ -110,24 +112,17 @@ func isExecutable(p string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// freePorts reserves n distinct loopback ports from the kernel and releases
-// them for the server to bind: SeaweedFS's components tell each other their
-// ports, so it cannot take port 0 itself.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+// freePort reserves a loopback port from the kernel and releases it for the
+// server to bind: versitygw does not report the port it got for ":0". If
+// another process takes the port meanwhile, the server exits and Launch
+// tries another.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
 	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports, nil
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {
@@ -147,7 +142,7 @@ func Start(t testing.TB) *Server {
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
-			t.Logf("SeaweedFS output (tail):\n%s", s.tail())
+			t.Logf("versitygw output (tail):\n%s", s.tail())
 		}
 	})
 	return s
@@ -160,6 +155,27 @@ func Launch(dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for range 3 { // a lost race for the port is retried; anything else fails at once
+		s, err := launch(bin, dir, data)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, errExited) || !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+var errExited = errors.New("versitygw exited")
+
+func launch(bin, dir, data string) (*Server, error) {
 	s := &Server{
 		AccessKeyID:     "WHARFS3" + strings.ToUpper(randomHex(6)),
 		SecretAccessKey: randomHex(20),
@@ -169,48 +185,31 @@ func Launch(dir string) (*Server, error) {
 		logs:            &bytes.Buffer{},
 		exited:          make(chan struct{}),
 	}
-	cfg, _ := json.Marshal(map[string]any{"identities": []any{map[string]any{
-		"name":        "wharf",
-		"credentials": []any{map[string]string{"accessKey": s.AccessKeyID, "secretKey": s.SecretAccessKey}},
-		"actions":     []string{"Admin", "Read", "Write", "List", "Tagging"},
-	}}})
-	cfgPath := filepath.Join(dir, "s3.json")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		return nil, err
-	}
-	data := filepath.Join(dir, "data")
-	os.MkdirAll(data, 0o700)
-	p, err := freePorts(8)
+	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s.Port = p[6]
+	s.Port = port
 	s.Endpoint = "http://127.0.0.1:" + strconv.Itoa(s.Port)
-	args := []string{"server",
-		"-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=" + data,
-		"-master.port=" + strconv.Itoa(p[0]), "-master.port.grpc=" + strconv.Itoa(p[1]),
-		"-master.telemetry=false", "-master.volumeSizeLimitMB=256",
-		"-volume.port=" + strconv.Itoa(p[2]), "-volume.port.grpc=" + strconv.Itoa(p[3]), "-volume.max=0",
-		"-filer", "-filer.port=" + strconv.Itoa(p[4]), "-filer.port.grpc=" + strconv.Itoa(p[5]),
-		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"),
-		"-s3", "-s3.port=" + strconv.Itoa(p[6]), "-s3.port.grpc=" + strconv.Itoa(p[7]),
-		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config=" + cfgPath, "-s3.domainName=" + s.Domain,
-	}
-	s.cmd = exec.Command(bin, args...)
+	s.cmd = exec.Command(bin,
+		"--port", "127.0.0.1:"+strconv.Itoa(s.Port), "--region", Region,
+		"--virtual-domain", s.Domain, "--quiet",
+		"posix", data)
 	s.cmd.Dir = dir
+	// The root identity through the environment, not argv (ps shows argv).
+	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKeyID, "ROOT_SECRET_KEY="+s.SecretAccessKey)
 	s.cmd.Stdout, s.cmd.Stderr = s, s
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	go func() { s.cmd.Wait(); close(s.exited) }()
-	// Ready once the bucket can be created and written (the volume server
-	// registers with the master a moment after the S3 port opens).
+	// Ready once the bucket can be created and written.
 	ctx := context.Background()
 	c := s.Client()
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) { // a safety net only
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) { // a safety net only
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("SeaweedFS exited:\n%s", s.tail())
+			return nil, fmt.Errorf("%w:\n%s", errExited, s.tail())
 		default:
 		}
 		_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &s.Bucket})
@@ -222,7 +221,7 @@ func Launch(dir string) (*Server, error) {
 		}
 		if time.Now().After(deadline) {
 			s.Stop()
-			return nil, fmt.Errorf("SeaweedFS at %s never became ready: %v\n%s", s.Endpoint, err, s.tail())
+			return nil, fmt.Errorf("versitygw at %s never became ready: %v\n%s", s.Endpoint, err, s.tail())
 		}
 	}
 }

@@ -24,6 +24,10 @@ func newStore(t testing.TB) blob.Store {
 
 func TestConformance(t *testing.T) { blobtest.Run(t, newStore) }
 
+func TestLister(t *testing.T) {
+	blobtest.RunLister(t, func(tb testing.TB) blob.Backend { return newStore(tb).(*fs.Store) }, 1<<20)
+}
+
 func BenchmarkStore(b *testing.B) { blobtest.Bench(b, newStore) }
 
 // files lists regular files under root, relative to it.

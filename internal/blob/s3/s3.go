@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +82,7 @@ type Store struct {
 var (
 	_ blob.Store   = (*Store)(nil)
 	_ blob.Backend = (*Store)(nil)
+	_ blob.Lister  = (*Store)(nil)
 )
 
 // Options configure New.
@@ -262,6 +264,96 @@ func (s *Store) nsPrefix(ns string) (string, error) {
 	return s.prefix + esc + "/", nil
 }
 
+// Namespaces implements blob.Lister: the namespace "directories" directly
+// under the prefix (one delimited listing), less the temporary uploads'.
+func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
+	var out []string
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket: &s.bucket, Prefix: aws.String(s.prefix), Delimiter: aws.String("/"),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, s.listErr(err, "namespaces")
+		}
+		for _, cp := range page.CommonPrefixes {
+			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), s.prefix), "/")
+			if name+"/" == incomingDir {
+				continue
+			}
+			if ns, ok := unescapeNS(name); ok {
+				out = append(out, ns)
+			}
+		}
+	}
+	return out, nil
+}
+
+// List implements blob.Lister, paging through ns's objects. An object's
+// LastModified is when it was last stored: both commit paths write the
+// final key again for content already present (a PutObject or a copy).
+// Temporary upload objects live under <prefix>.incoming/, outside every
+// namespace; anything else that is not a committed key (a directory marker
+// some servers show, an object put there by hand) is skipped, never offered
+// to the collector.
+func (s *Store) List(ctx context.Context, ns string, fn func(key string, stored time.Time) error) error {
+	dir, err := s.nsPrefix(ns)
+	if err != nil {
+		return err
+	}
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &dir})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return s.listErr(err, ns)
+		}
+		for _, o := range page.Contents {
+			key := strings.TrimPrefix(aws.ToString(o.Key), dir)
+			if !blob.ValidSHA256(key) || o.LastModified == nil {
+				continue
+			}
+			if err := fn(key, *o.LastModified); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) listErr(err error, what string) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return context.DeadlineExceeded
+	}
+	return apperr.New(apperr.Internal, "blob/s3: list %s", what).Wrap(err)
+}
+
+// unescapeNS inverts escapeNS; ok is false for a name escapeNS cannot produce
+// (an object some other program put under the prefix).
+func unescapeNS(name string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+2 >= len(name) {
+			return "", false
+		}
+		v, err := strconv.ParseUint(name[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", false
+		}
+		b.WriteByte(byte(v))
+		i += 2
+	}
+	ns := b.String()
+	return ns, ns != "" && escapeNS(ns) == name
+}
+
 // escapeNS is the fs backend's escaping: the result is one path segment made
 // of [A-Za-z0-9_%-] only, which neither S3 nor a proxy rewrites.
 func escapeNS(ns string) string {
@@ -368,11 +460,11 @@ func (p *pending) Commit(key string) error {
 		return p.s.s3Err(err, "", key)
 	}
 	defer p.s.client.DeleteObject(context.WithoutCancel(p.ctx), &s3.DeleteObjectInput{Bucket: &p.s.bucket, Key: &p.tmpKey})
-	// Already stored (by an earlier put or another replica): same key, same
-	// content, nothing to copy.
-	if _, err := p.s.client.HeadObject(p.ctx, &s3.HeadObjectInput{Bucket: &p.s.bucket, Key: &final}); err == nil {
-		return nil
-	}
+	// Copied even when the key is already stored (by an earlier put or
+	// another replica): the copy holds the same bytes, and it renews the
+	// object's LastModified, which List reports as when it was last stored —
+	// the blob collector must not take an object a writer just committed
+	// again for an old orphan.
 	if err := p.s.copyObject(p.ctx, p.tmpKey, final, p.size); err != nil {
 		return p.s.s3Err(err, "", key)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -30,7 +31,7 @@ var (
 	prefixN atomic.Int64
 )
 
-// One SeaweedFS serves the whole package (it takes seconds to start), started
+// One S3 server (internal/s3test) serves the whole package, started
 // by the first test that needs it (not for -test.list); every store gets its
 // own prefix, so each subtest starts empty.
 func TestMain(m *testing.M) {
@@ -82,6 +83,16 @@ func TestConformanceVirtualHost(t *testing.T) {
 	blobtest.Run(t, func(tb testing.TB) blob.Store { return newStoreWith(tb, virtualHost, smallPart) })
 }
 
+// TestLister: blob.Lister, what the blob collector's periodic pass enumerates
+// (largeSize crosses into multipart, whose temporary keys are never listed).
+func TestLister(t *testing.T) {
+	blobtest.RunLister(t, func(tb testing.TB) blob.Backend { return newStoreWith(tb, pathStyle, smallPart) }, smallPart+1)
+}
+
+func TestListerVirtualHost(t *testing.T) {
+	blobtest.RunLister(t, func(tb testing.TB) blob.Backend { return newStoreWith(tb, virtualHost, smallPart) }, smallPart+1)
+}
+
 // TestConformanceEnvelope: envelope encryption over S3, unchanged.
 func TestConformanceEnvelope(t *testing.T) {
 	kp, err := keys.NewLocal(t.TempDir())
@@ -111,7 +122,7 @@ func TestMultipart(t *testing.T) {
 		if got := blobtest.ReadAll(t, st, blobtest.NS, h.SHA256); !bytes.Equal(got, data) {
 			t.Fatalf("%d bytes read back as %d different bytes", n, len(got))
 		}
-		// Same content again: kept, not copied over.
+		// Same content again: accepted, and still whole.
 		if _, _, err := st.Put(ctx, blobtest.NS, bytes.NewReader(data), h.SHA256); err != nil {
 			t.Fatal(err)
 		}
@@ -179,4 +190,44 @@ func TestConcurrentReplicasSameLargeContent(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	blobtest.Bench(b, func(tb testing.TB) blob.Store { return newStoreWith(tb, pathStyle, 0) })
+}
+
+// TestListerSkipsOtherKeys: what is under the prefix but is not a committed
+// blob — a temporary upload object, a name that is not a SHA-256, a
+// directory no namespace escapes to — is never offered to the collector.
+func TestListerSkipsOtherKeys(t *testing.T) {
+	s := server(t)
+	prefix := fmt.Sprintf("t%d/blobs", prefixN.Add(1))
+	st, err := blobs3.New(context.Background(), s.Client(), s.Bucket, prefix, blobs3.Options{PartSize: smallPart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sha := blobtest.Digests([]byte("x")).SHA256
+	for _, k := range []string{
+		".incoming/0123456789abcdef0123456789abcdef",
+		"000000000000%2Fblobtest/not-a-digest",
+		"000000000000%2Fblobtest/" + strings.ToUpper(sha),
+		"000000000000%2Fblobtest/sub/" + sha,
+		"bad%zz/" + sha,
+		"plain.dot/" + sha,
+	} {
+		if _, err := s.Client().PutObject(ctx, &awss3.PutObjectInput{Bucket: &s.Bucket, Key: aws.String(prefix + "/" + k), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nss, err := st.Namespaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nss) != 1 || nss[0] != blobtest.NS {
+		t.Errorf("Namespaces = %q, want only %q", nss, blobtest.NS)
+	}
+	err = st.List(ctx, blobtest.NS, func(key string, _ time.Time) error {
+		t.Errorf("List offered %q", key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
