@@ -291,7 +291,7 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 			return err
 		}
 		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
-		if d := h.rendered.get(cacheKey, gen); d != nil && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
+		if d, ok := h.rendered.Get(cacheKey, gen); ok && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
 			d.serve(w, r)
 			return nil
 		}
@@ -344,7 +344,7 @@ func (h *Handler) render(ctx context.Context, req *endpoints.Request, n Name, ab
 	}
 	d := newRendered(body, ct, res.stale, res.lookups)
 	if cacheKey != "" && !res.uncacheable && !res.stale {
-		h.rendered.put(cacheKey, gen, d)
+		h.rendered.Put(cacheKey, gen, d)
 	}
 	return d, nil
 }

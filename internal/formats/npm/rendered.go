@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wharf-dev/wharf/internal/gencache"
 	"github.com/wharf-dev/wharf/internal/packages"
 )
 
@@ -126,51 +127,10 @@ func etagListMatches(list string, tags ...string) bool {
 
 // renderCache keeps rendered packuments per (repository, package, form,
 // endpoint base), each valid for one domain generation (and, when upstream
-// documents went into it, only while they are unchanged). Bounded by bytes;
-// over budget it drops arbitrary entries.
-type renderCache struct {
-	mu       sync.Mutex
-	m        map[string]renderEntry
-	bytes    int64
-	maxBytes int64
-}
-
-type renderEntry struct {
-	gen int64
-	doc *rendered
-}
+// documents went into it, only while they are unchanged: the handler checks
+// LookupsUnchanged). One packument may take a quarter of the budget.
+type renderCache = gencache.Cache[*rendered]
 
 func newRenderCache(maxBytes int64) *renderCache {
-	return &renderCache{m: map[string]renderEntry{}, maxBytes: maxBytes}
-}
-
-func (c *renderCache) get(key string, gen int64) *rendered {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || e.gen != gen {
-		return nil
-	}
-	return e.doc
-}
-
-func (c *renderCache) put(key string, gen int64, d *rendered) {
-	sz := d.size() + int64(len(key))
-	if sz > c.maxBytes/4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[key]; ok {
-		c.bytes -= old.doc.size() + int64(len(key))
-	}
-	c.m[key] = renderEntry{gen: gen, doc: d}
-	c.bytes += sz
-	for k, old := range c.m {
-		if c.bytes <= c.maxBytes {
-			break
-		}
-		delete(c.m, k)
-		c.bytes -= old.doc.size() + int64(len(k))
-	}
+	return gencache.New(maxBytes, maxBytes/4, (*rendered).size)
 }

@@ -85,18 +85,3 @@ func TestRenderedServe(t *testing.T) {
 		t.Fatalf("Vary %q", v)
 	}
 }
-
-func TestRenderCacheBoundsAndGenerations(t *testing.T) {
-	c := newRenderCache(40 << 10)
-	d := newRendered(make([]byte, 4<<10), "application/json", false, nil)
-	c.put("a", 1, d)
-	if c.get("a", 1) != d || c.get("a", 2) != nil {
-		t.Fatal("entries are valid for their generation only")
-	}
-	for i := range 20 {
-		c.put(string(rune('b'+i)), 1, d)
-	}
-	if c.bytes > c.maxBytes || len(c.m) == 0 {
-		t.Fatalf("cache holds %d bytes in %d entries, budget %d", c.bytes, len(c.m), c.maxBytes)
-	}
-}

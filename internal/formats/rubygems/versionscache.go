@@ -1,8 +1,7 @@
 package rubygems
 
 import (
-	"sync"
-
+	"github.com/wharf-dev/wharf/internal/gencache"
 	"github.com/wharf-dev/wharf/internal/packages"
 )
 
@@ -44,70 +43,29 @@ func (d *versionsDoc) linesSize() int64 {
 func (d *versionsDoc) size() int64 { return d.linesSize() + int64(len(d.body)+len(d.etag)) }
 
 // versionsCache keeps one rendered versions file per repository, valid for
-// one domain generation. Bounded by bytes; over budget it drops arbitrary
-// entries.
-type versionsCache struct {
-	mu       sync.Mutex
-	m        map[string]versionsEntry
-	bytes    int64
-	maxBytes int64
-}
-
-type versionsEntry struct {
-	gen int64
-	doc *versionsDoc
-}
+// one domain generation (and while the upstream documents in it are
+// unchanged: the handler checks). A file too large to keep whole (over half
+// the budget: the public registry's list) keeps the chain's part only.
+type versionsCache struct{ c *gencache.Cache[*versionsDoc] }
 
 func newVersionsCache(maxBytes int64) *versionsCache {
-	return &versionsCache{m: map[string]versionsEntry{}, maxBytes: maxBytes}
+	return &versionsCache{gencache.New(maxBytes, maxBytes/2, (*versionsDoc).size)}
 }
 
 func (c *versionsCache) get(key string, gen int64) *versionsDoc {
 	if c == nil {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || e.gen != gen {
-		return nil
-	}
-	return e.doc
+	d, _ := c.c.Get(key, gen)
+	return d
 }
 
 func (c *versionsCache) put(key string, gen int64, d *versionsDoc) {
 	if c == nil {
 		return
 	}
-	if d.size() > c.maxBytes/2 && d.body != nil {
-		// Too large to keep whole: keep the chain's part.
+	if d.size() > c.c.MaxEntry() && d.body != nil {
 		d = &versionsDoc{lines: d.lines, held: d.held, complete: d.complete}
 	}
-	sz := d.size() + int64(len(key))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[key]; ok {
-		// Never replace a newer generation's file with an older one (a slow
-		// rendering finishing after a faster, later one).
-		if old.gen > gen {
-			return
-		}
-		delete(c.m, key)
-		c.bytes -= old.doc.size() + int64(len(key))
-	}
-	if sz > c.maxBytes/2 {
-		return
-	}
-	c.m[key] = versionsEntry{gen: gen, doc: d}
-	c.bytes += sz
-	for k, old := range c.m {
-		if c.bytes <= c.maxBytes {
-			break
-		}
-		if k == key {
-			continue
-		}
-		delete(c.m, k)
-		c.bytes -= old.doc.size() + int64(len(k))
-	}
+	c.c.Put(key, gen, d)
 }

@@ -3,8 +3,8 @@ package swift
 import (
 	"context"
 	"strings"
-	"sync"
 
+	"github.com/wharf-dev/wharf/internal/gencache"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -61,66 +61,12 @@ func (h *Handler) buildURLIndex(ctx context.Context, repo model.Repository) (*ur
 // indexCache keeps one urlIndex per repository, valid for one domain
 // generation: every publish, status change, deletion, upstream or origin
 // change in the domain bumps it (on every replica with PostgreSQL), and Swift
-// has no external connection, so nothing else changes what it reflects.
-// Bounded by bytes; over budget it drops arbitrary entries.
-type indexCache struct {
-	mu       sync.Mutex
-	m        map[string]indexEntry
-	bytes    int64
-	maxBytes int64
-}
-
-type indexEntry struct {
-	gen int64
-	x   *urlIndex
-}
+// has no external connection, so nothing else changes what it reflects. One
+// index may take half the budget.
+type indexCache = gencache.Cache[*urlIndex]
 
 func newIndexCache(maxBytes int64) *indexCache {
-	return &indexCache{m: map[string]indexEntry{}, maxBytes: maxBytes}
-}
-
-func (c *indexCache) get(key string, gen int64) *urlIndex {
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || e.gen != gen {
-		return nil
-	}
-	return e.x
-}
-
-func (c *indexCache) put(key string, gen int64, x *urlIndex) {
-	if c == nil {
-		return
-	}
-	sz := x.size + int64(len(key))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[key]; ok {
-		if old.gen > gen { // a slower, older build must not replace a newer one
-			return
-		}
-		delete(c.m, key)
-		c.bytes -= old.x.size + int64(len(key))
-	}
-	if sz > c.maxBytes/2 {
-		return
-	}
-	c.m[key] = indexEntry{gen: gen, x: x}
-	c.bytes += sz
-	for k, old := range c.m {
-		if c.bytes <= c.maxBytes {
-			break
-		}
-		if k == key {
-			continue
-		}
-		delete(c.m, k)
-		c.bytes -= old.x.size + int64(len(k))
-	}
+	return gencache.New(maxBytes, maxBytes/2, func(x *urlIndex) int64 { return x.size })
 }
 
 // identifiersFor answers the identifiers lookup for a canonical URL from the
@@ -132,12 +78,12 @@ func (h *Handler) identifiersFor(ctx context.Context, repo model.Repository, wan
 		return nil, err
 	}
 	key := repo.DomainOwner + "/" + repo.DomainName + "/" + repo.Name
-	x := h.index.get(key, gen)
+	x, _ := h.index.Get(key, gen)
 	if x == nil {
 		if x, err = h.buildURLIndex(ctx, repo); err != nil {
 			return nil, err
 		}
-		h.index.put(key, gen, x)
+		h.index.Put(key, gen, x)
 	}
 	return x.ids[want], nil
 }
