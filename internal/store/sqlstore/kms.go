@@ -65,12 +65,7 @@ func (s *Store) ListKMSKeys(ctx context.Context, account string, p store.Page) (
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, "", s.errorf("list kms keys: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, scanKMSKey)
+	out, err := collect(ctx, s.rd, scanKMSKey, q.String(), args...)
 	if err != nil {
 		return nil, "", s.errorf("list kms keys: %w", err)
 	}
@@ -178,12 +173,7 @@ func (s *Store) ListKMSAliases(ctx context.Context, account string, p store.Page
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, "", s.errorf("list kms aliases: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, sqlcommon.ScanKMSAlias)
+	out, err := collect(ctx, s.rd, sqlcommon.ScanKMSAlias, q.String(), args...)
 	if err != nil {
 		return nil, "", s.errorf("list kms aliases: %w", err)
 	}

@@ -116,12 +116,7 @@ func (s *Store) ListPackageGroups(ctx context.Context, owner, domain, prefix str
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, "", s.errorf("list package groups: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, sqlcommon.ScanPackageGroup)
+	out, err := collect(ctx, s.rd, sqlcommon.ScanPackageGroup, q.String(), args...)
 	if err != nil {
 		return nil, "", s.errorf("list package groups: %w", err)
 	}

@@ -123,12 +123,7 @@ func (s *Store) ListRepositories(ctx context.Context, f store.RepositoryFilter, 
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.rd.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, "", s.errorf("list repositories: %w", err)
-	}
-	defer rows.Close()
-	out, err := sqlcommon.Collect(rows, sqlcommon.ScanRepository)
+	out, err := collect(ctx, s.rd, sqlcommon.ScanRepository, q.String(), args...)
 	if err != nil {
 		return nil, "", s.errorf("list repositories: %w", err)
 	}
