@@ -70,3 +70,21 @@ func TestNormalizeSHA256(t *testing.T) {
 		}
 	}
 }
+
+func TestNamespaceEscaping(t *testing.T) {
+	for _, ns := range []string{"111122223333/domain", "a b", "100%", "ümlaut", "-_Az09", "../x"} {
+		esc := blob.EscapeNamespace(ns)
+		if strings.Trim(esc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_%-") != "" {
+			t.Errorf("%q escaped to %q: a byte outside [A-Za-z0-9_%%-]", ns, esc)
+		}
+		if back, ok := blob.UnescapeNamespace(esc); !ok || back != ns {
+			t.Errorf("%q: escaped %q, unescaped %q %v", ns, esc, back, ok)
+		}
+	}
+	// Names no escaping produces (another program's files or objects).
+	for _, name := range []string{"", "%4", "%zz", "a%61", "a%2f", ".incoming"} {
+		if ns, ok := blob.UnescapeNamespace(name); ok {
+			t.Errorf("%q taken for namespace %q", name, ns)
+		}
+	}
+}

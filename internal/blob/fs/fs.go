@@ -21,8 +21,6 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -174,24 +172,11 @@ func objectPath(nsDir, key string) string {
 }
 
 func (s *Store) nsDir(ns string) (string, error) {
-	esc := escapeNS(ns)
+	esc := blob.EscapeNamespace(ns)
 	if ns == "" || len(esc) > maxNSLen {
 		return "", apperr.Validationf("invalid blob namespace %q", ns)
 	}
 	return filepath.Join(s.root, esc), nil
-}
-
-func escapeNS(ns string) string {
-	var b strings.Builder
-	for i := 0; i < len(ns); i++ {
-		c := ns[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
 
 type pending struct {
@@ -278,7 +263,7 @@ func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
 		if !e.IsDir() || e.Name() == incomingDir {
 			continue
 		}
-		if ns, ok := unescapeNS(e.Name()); ok {
+		if ns, ok := blob.UnescapeNamespace(e.Name()); ok {
 			out = append(out, ns)
 		}
 	}
@@ -320,27 +305,4 @@ func (s *Store) List(ctx context.Context, ns string, fn func(key string, stored 
 		}
 	}
 	return err
-}
-
-// unescapeNS inverts escapeNS; ok is false for a name escapeNS cannot produce.
-func unescapeNS(name string) (string, bool) {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c != '%' {
-			b.WriteByte(c)
-			continue
-		}
-		if i+2 >= len(name) {
-			return "", false
-		}
-		v, err := strconv.ParseUint(name[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b.WriteByte(byte(v))
-		i += 2
-	}
-	ns := b.String()
-	return ns, escapeNS(ns) == name
 }

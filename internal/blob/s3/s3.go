@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -257,7 +256,7 @@ func (s *Store) objectKey(ctx context.Context, ns, key string) (string, error) {
 }
 
 func (s *Store) nsPrefix(ns string) (string, error) {
-	esc := escapeNS(ns)
+	esc := blob.EscapeNamespace(ns)
 	if ns == "" || len(esc) > maxNSLen {
 		return "", apperr.Validationf("invalid blob namespace %q", ns)
 	}
@@ -281,7 +280,7 @@ func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
 			if name+"/" == incomingDir {
 				continue
 			}
-			if ns, ok := unescapeNS(name); ok {
+			if ns, ok := blob.UnescapeNamespace(name); ok {
 				out = append(out, ns)
 			}
 		}
@@ -328,45 +327,6 @@ func (s *Store) listErr(err error, what string) error {
 		return context.DeadlineExceeded
 	}
 	return apperr.New(apperr.Internal, "blob/s3: list %s", what).Wrap(err)
-}
-
-// unescapeNS inverts escapeNS; ok is false for a name escapeNS cannot produce
-// (an object some other program put under the prefix).
-func unescapeNS(name string) (string, bool) {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c != '%' {
-			b.WriteByte(c)
-			continue
-		}
-		if i+2 >= len(name) {
-			return "", false
-		}
-		v, err := strconv.ParseUint(name[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b.WriteByte(byte(v))
-		i += 2
-	}
-	ns := b.String()
-	return ns, ns != "" && escapeNS(ns) == name
-}
-
-// escapeNS is the fs backend's escaping: the result is one path segment made
-// of [A-Za-z0-9_%-] only, which neither S3 nor a proxy rewrites.
-func escapeNS(ns string) string {
-	var b strings.Builder
-	for i := 0; i < len(ns); i++ {
-		c := ns[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
 
 // pending buffers up to partSize bytes; past that it streams the object into
