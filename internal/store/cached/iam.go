@@ -39,35 +39,15 @@ const IAMGeneration = "#iam"
 //     request (~30 µs with modernc.org/sqlite, most of it parsing the SQL).
 func (s *Store) iamGen(ctx context.Context, account string) (int64, error) {
 	d := domKey{account, IAMGeneration}
-	if !s.opt.Shared {
-		ext, err := s.iamFile.generation()
-		if err != nil {
-			return 0, err
-		}
-		s.genMu.RLock()
-		g := s.gens[d]
-		s.genMu.RUnlock()
-		return g + ext, nil
+	if s.opt.Shared {
+		return s.gen(ctx, d)
 	}
-	rg, _ := ctx.Value(reqKey{}).(*requestGens)
-	if rg != nil {
-		rg.mu.Lock()
-		g, ok := rg.m[d]
-		rg.mu.Unlock()
-		if ok {
-			return g, nil
-		}
-	}
-	g, err := s.inner.Generation(ctx, account, IAMGeneration)
+	ext, err := s.iamFile.generation()
 	if err != nil {
 		return 0, err
 	}
-	if rg != nil {
-		rg.mu.Lock()
-		rg.m[d] = g
-		rg.mu.Unlock()
-	}
-	return g, nil
+	g, err := s.gen(ctx, d)
+	return g + ext, err
 }
 
 // afterIAM bumps the account's IAM generation once an IAM write returned,
