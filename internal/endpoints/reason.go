@@ -2,9 +2,11 @@ package endpoints
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -40,7 +42,6 @@ func WriteWithReason(w http.ResponseWriter, r *http.Request, status int, reason,
 		}
 		conn, buf, err := http.NewResponseController(w).Hijack()
 		if err == nil {
-			defer conn.Close()
 			h := w.Header().Clone()
 			h.Set("Connection", "close")
 			_, _ = buf.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " " + reasonPhrase(status, reason) + "\r\n")
@@ -49,6 +50,7 @@ func WriteWithReason(w http.ResponseWriter, r *http.Request, status int, reason,
 			_, _ = buf.Write(body)
 			_ = buf.Flush()
 			recordStatus(w, status)
+			lingerClose(conn)
 			return
 		}
 	}
@@ -86,4 +88,28 @@ func recordStatus(w http.ResponseWriter, status int) {
 		}
 		w = u.Unwrap()
 	}
+}
+
+// What a refused write's client may still send after the answer, read and
+// dropped so that closing does not reset the connection (lingerClose).
+const (
+	lingerBytes   = 8 << 20
+	lingerTimeout = 2 * time.Second
+)
+
+// lingerClose closes a hijacked connection the way net/http closes one it
+// answered before reading the request body: the write side first, so the
+// client reads the answer to its end, then what the client still sends is read
+// and dropped, for a bounded time and amount, before the close. Closing with
+// unread data makes the kernel send a reset, which discards the answer from
+// the client's buffers — a client that writes its whole upload before reading
+// (twine, mvn) would see "connection reset" instead of the reason.
+func lingerClose(conn net.Conn) {
+	defer conn.Close()
+	cw, ok := conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	_, _ = io.CopyN(io.Discard, conn, lingerBytes)
 }
