@@ -290,11 +290,11 @@ func BenchmarkNuGetHugeNuspec(b *testing.B) {
 
 // BenchmarkNuGetNuspecManyDependencies: a .nuspec just under its 1 MiB limit
 // made of <dependency id="A"/> elements (52,000). Measures what reading it
-// costs; it is otherwise valid, so the push is accepted (201).
+// costs; past MaxNuspecDependencies (10,000) the push is refused (400).
 func BenchmarkNuGetNuspecManyDependencies(b *testing.B) {
 	e := newLimitsEnv(b)
 	ep := e.endpoint(b, types.PackageFormatNuget)
-	measureAnswer(b, http.StatusCreated, "", func(i int) (int, string) {
+	measureAnswer(b, http.StatusBadRequest, "more than 10000", func(i int) (int, string) {
 		head := fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?><package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata><id>Many</id><version>1.0.%d</version><authors>a</authors><description>d</description><dependencies>`, i)
 		return e.nupkgPush(b, ep, "Many", padded(1<<20-64, head, `<dependency id="A"/>`, ``, `</dependencies></metadata></package>`))
 	})

@@ -188,3 +188,23 @@ func TestUpstreamDocuments(t *testing.T) {
 		t.Errorf("CatalogBase = %q", got)
 	}
 }
+
+// TestNuspecDependenciesBounded: a .nuspec within its byte limit may still
+// not list more than MaxNuspecDependencies dependencies (each a stored row).
+func TestNuspecDependenciesBounded(t *testing.T) {
+	nuspec := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata><id>Many.Deps</id><version>1.0.0</version><authors>a</authors><description>d</description><dependencies><group targetFramework="net8.0">`)
+		for range n {
+			b.WriteString(`<dependency id="A" version="1.0"/>`)
+		}
+		b.WriteString(`</group></dependencies></metadata></package>`)
+		return []byte(b.String())
+	}
+	if n, err := ParseNuspec(nuspec(MaxNuspecDependencies)); err != nil || len(n.Groups) != 1 || len(n.Groups[0].Deps) != MaxNuspecDependencies {
+		t.Fatalf("at the limit: %v", err)
+	}
+	if _, err := ParseNuspec(nuspec(MaxNuspecDependencies + 1)); err == nil || !strings.Contains(err.Error(), "more than 10000") {
+		t.Fatalf("over the limit: %v", err)
+	}
+}

@@ -12,6 +12,11 @@ import (
 // few KiB; the limit is generous and keeps a hostile one from costing memory).
 const MaxNuspecBytes = 1 << 20
 
+// MaxNuspecDependencies bounds the dependencies a .nuspec lists, over all its
+// groups: each becomes a stored dependency row, and 1 MiB holds 50,000 of
+// them (Maven's POM limit is the same 10,000; real packages list hundreds).
+const MaxNuspecDependencies = 10000
+
 // Nuspec is what wharf reads from a package's manifest.
 type Nuspec struct {
 	ID          string     `json:"id"`
@@ -79,6 +84,13 @@ func ParseNuspec(b []byte) (Nuspec, error) {
 		return Nuspec{}, fmt.Errorf("the .nuspec is not a NuGet manifest: %v", err)
 	}
 	m := x.Metadata
+	deps := len(m.Deps.Flat)
+	for _, g := range m.Deps.Groups {
+		deps += len(g.Deps)
+	}
+	if deps > MaxNuspecDependencies {
+		return Nuspec{}, fmt.Errorf("the .nuspec lists %d dependencies, more than %d", deps, MaxNuspecDependencies)
+	}
 	id := strings.TrimSpace(m.ID)
 	if !ValidID(id) {
 		return Nuspec{}, fmt.Errorf("the .nuspec's id %q is not a valid package id", id)
