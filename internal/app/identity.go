@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"maps"
-	"strings"
 
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/policy"
@@ -26,7 +25,7 @@ func memoIdentities(c *cached.Store, load service.IdentityLoader) service.Identi
 		return load
 	}
 	return func(ctx context.Context, p model.Principal, roleARN string, sessionTags map[string]string) (policy.Identity, error) {
-		if isRoot(p) {
+		if p.IsRoot() {
 			return load(ctx, p, roleARN, sessionTags)
 		}
 		v, err := c.MemoIAM(ctx, p.Account, p.ARN+"\x00"+p.UserID+"\x00"+roleARN, func() (any, error) {
@@ -46,11 +45,4 @@ func memoIdentities(c *cached.Store, load service.IdentityLoader) service.Identi
 		}
 		return id, nil
 	}
-}
-
-// isRoot reports whether p is its account's root user
-// (arn:aws:iam::ACCOUNT:root), without allocating.
-func isRoot(p model.Principal) bool {
-	rest, ok := strings.CutPrefix(p.ARN, "arn:aws:iam::")
-	return ok && strings.HasSuffix(rest, ":root") && rest[:len(rest)-len(":root")] == p.Account
 }

@@ -59,6 +59,13 @@ type Principal struct {
 	UserID  string // what GetCallerIdentity reports as UserId
 }
 
+// IsRoot reports whether p is its account's root user
+// (arn:aws:iam::ACCOUNT:root), without building that ARN.
+func (p Principal) IsRoot() bool {
+	rest, ok := strings.CutPrefix(p.ARN, "arn:aws:iam::")
+	return ok && strings.HasSuffix(rest, ":root") && rest[:len(rest)-len(":root")] == p.Account
+}
+
 // AccessKey is a SigV4 credential pair bound to a principal: a long-term key
 // of an account root or IAM user, or the temporary credentials of an STS
 // session (SessionTokenHash set, ExpiresAt set).

@@ -28,9 +28,7 @@ type Identity struct {
 }
 
 // IsRoot reports whether the identity is its account's root user.
-func (id Identity) IsRoot() bool {
-	return id.Principal.ARN == "arn:aws:iam::"+id.Principal.Account+":root"
-}
+func (id Identity) IsRoot() bool { return id.Principal.IsRoot() }
 
 // Input is one authorization question.
 type Input struct {
