@@ -44,6 +44,10 @@ func FuzzVerifyAuthorizationHeader(f *testing.F) {
 	f.Add("AWS4-HMAC-SHA256 Credential="+testKey.AccessKeyID+"/20250304/us-east-1/codeartifact/aws4_request, SignedHeaders=host;x-amz-date, Signature="+strings.Repeat("0", 64), "20250304T050607Z", sha(nil), "")
 	f.Add("AWS4-HMAC-SHA256 Credential=a/b/c/d/e,,SignedHeaders=,Signature=zz", "x", "zz", "x")
 	f.Add("Bearer x", "", "", "")
+	if a := good.Header.Get("Authorization"); true { // the genuine signature in capitals: another signature
+		i := strings.Index(a, "Signature=") + len("Signature=")
+		f.Add(a[:i]+strings.ToUpper(a[i:]), good.Header.Get("X-Amz-Date"), sha(body), string(body))
+	}
 	f.Add("AWS4-HMAC-SHA256 Credential="+testKey.AccessKeyID+"/20250304/eu-west-1/sts/aws4_request, SignedHeaders=content-length;host;transfer-encoding;x-amz-date, Signature="+strings.Repeat("a", 64), "20250304T050607Z", "", strings.Repeat("y", 2000))
 	v := fixedVerifier(newFakeKeys(testKey), signedAt)
 	v.Region = "us-east-1"

@@ -637,7 +637,12 @@ func sigFields(credential, signedHeaders, signature string) (sigRequest, error) 
 	if err != nil || len(sig) != sha256.Size {
 		return sigRequest{}, incomplete("Signature must be 64 hexadecimal characters, got '%s'.", signature)
 	}
-	sr.signature = sig
+	// AWS compares the lowercase hex a signer writes, not the bytes it decodes
+	// to: the same signature in capitals does not match there, so it does not
+	// here (it is left empty, which no HMAC equals).
+	if signature == strings.ToLower(signature) {
+		sr.signature = sig
+	}
 	return sr, nil
 }
 

@@ -415,6 +415,15 @@ func TestVerifyStrictAsAWS(t *testing.T) {
 	wantRefused(t, err, ReasonInvalidSignature, "does not match")
 	_, err = v.Verify(signIn("eu-west-1", "kms", func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }))
 	wantRefused(t, err, ReasonInvalidSignature, "does not match")
+
+	// The signature is the signer's lowercase hex, compared as written: the same
+	// bytes in capitals are another signature (found by FuzzVerifyAuthorizationHeader).
+	r := signIn("eu-west-1", "codeartifact", nil)
+	authz := r.Header.Get("Authorization")
+	i := strings.Index(authz, "Signature=") + len("Signature=")
+	r.Header.Set("Authorization", authz[:i]+strings.ToUpper(authz[i:]))
+	_, err = v.Verify(r)
+	wantRefused(t, err, ReasonInvalidSignature, "does not match")
 }
 
 // aws-sdk-go-v2 signs the body's hash and sends the caller's assetSHA256 in
