@@ -14,6 +14,8 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/app"
 	"github.com/wharf-dev/wharf/internal/config"
+	"github.com/wharf-dev/wharf/internal/logbuf"
+	"github.com/wharf-dev/wharf/internal/logline"
 	"github.com/wharf-dev/wharf/internal/version"
 )
 
@@ -68,7 +70,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wharf serve:", err)
 		return 2
 	}
-	log := newLogger(cfg, stderr)
+	// Log lines below Warn wait up to a tenth of a second to be written
+	// together (internal/logbuf): one write per request was a cost of its own.
+	logOut := logbuf.New(stderr, 0, 0)
+	defer logOut.Close()
+	log := newLogger(cfg, logOut)
 	setMemoryLimit(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -114,10 +120,14 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = logline.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if b, ok := w.(*logbuf.Writer); ok {
+		h = logbuf.NewHandler(h, b)
+	}
+	return slog.New(h)
 }
 
 // printWelcome tells a newcomer how to talk to this wharf. It never prints a secret:
