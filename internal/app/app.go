@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/envelope"
 	"github.com/wharf-dev/wharf/internal/blob/memcache"
 	"github.com/wharf-dev/wharf/internal/blobgc"
+	"github.com/wharf-dev/wharf/internal/coalesce"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/coord/pglock"
 	"github.com/wharf-dev/wharf/internal/keys"
@@ -202,7 +203,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	verifier := &auth.Verifier{Keys: st, MaxSkew: 15 * time.Minute, Region: cfg.Region,
 		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
 	svc.BlobGC = a.GC
-	a.handler = a.trackBlobPins(a.routes(svc, verifier, tokens))
+	a.handler = a.routes(svc, verifier, tokens)
 	return a, nil
 }
 
@@ -362,6 +363,8 @@ func (a *App) Serve(ctx context.Context) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Answers whose body is whole in memory leave in one write (internal/coalesce).
+		ConnContext: coalesce.ConnContext,
 	}
 	if a.cfg.DebugAddr != "" && a.debug == nil {
 		d, err := startDebug(a.cfg.DebugAddr)
@@ -372,7 +375,7 @@ func (a *App) Serve(ctx context.Context) error {
 		a.log.Info("serving pprof", "debug_addr", d.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- a.server.Serve(a.listener) }()
+	go func() { errc <- a.server.Serve(coalesce.Listener{Listener: a.listener}) }()
 	// Event delivery stops before the store closes; an in-flight delivery
 	// that is cut off is rescheduled, and the next start sends it.
 	dctx, stopEvents := context.WithCancel(ctx)

@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/wharf-dev/wharf/internal/coalesce"
 )
 
 // WriteAsset answers with an opened package asset, as every format serves its
@@ -20,6 +22,7 @@ func WriteAsset(w http.ResponseWriter, r *http.Request, rc io.ReadCloser, size i
 	h.Set("ETag", `"`+sha256+`"`)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
+		defer coalesce.Hold(r.Context())() // headers and body in one write
 		_, _ = io.Copy(w, rc)
 	}
 }

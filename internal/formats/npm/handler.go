@@ -19,6 +19,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/coalesce"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
@@ -441,6 +442,8 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoi
 	if r.Method == http.MethodHead {
 		return nil
 	}
+	release := coalesce.Hold(ctx) // headers and body in one write
+	defer release()
 	if _, err := io.Copy(w, rc); err != nil {
 		h.log.WarnContext(ctx, "tarball stream interrupted", "package", n.String(), "version", version, "error", err)
 	}

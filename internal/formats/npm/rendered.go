@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wharf-dev/wharf/internal/coalesce"
 	"github.com/wharf-dev/wharf/internal/gencache"
 	"github.com/wharf-dev/wharf/internal/packages"
 )
@@ -82,6 +83,7 @@ func (d *rendered) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
+		defer coalesce.Hold(r.Context())() // headers and body in one write
 		_, _ = w.Write(body)
 	}
 }
