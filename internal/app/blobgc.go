@@ -2,24 +2,11 @@ package app
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/config"
 	"github.com/wharf-dev/wharf/internal/store"
 )
-
-// trackBlobPins gives each request a set of blob pins (internal/blobgc),
-// released when the request is done: by then the asset rows of what it
-// stored are recorded, or never will be, and the blobs are the collector's
-// to judge. Pins a request leaves behind (a crash) go stale after --gc-grace.
-func (a *App) trackBlobPins(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, release := blobgc.Track(r.Context(), a.store)
-		defer release(context.WithoutCancel(ctx))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
 
 // collectBlobs runs a collection pass every --gc-interval until ctx ends
 // (never with 0). Replicas sharing a database take turns through the

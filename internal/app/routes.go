@@ -13,6 +13,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
+	"github.com/wharf-dev/wharf/internal/blobgc"
 	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/iam"
@@ -59,7 +60,7 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 	if !a.cfg.NoMetrics {
 		mux.Handle("GET /metrics", a.Metrics.Handler())
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	serve := func(w http.ResponseWriter, r *http.Request) {
 		if signingService, _, signed := auth.ServiceOf(r); signed {
 			res, err := v.Verify(r)
 			if err != nil {
@@ -106,8 +107,44 @@ func (a *App) routes(svc *service.Service, v *auth.Verifier, tokens *auth.Tokens
 		}
 		setOp(r, metrics.SurfacePackage, packageFormat(r.URL.Path))
 		packages.ServeHTTP(w, r)
-	})
-	return a.middleware(mux)
+	}
+	mux.HandleFunc("/", serve)
+	return a.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The API and the package endpoints, nearly every request, skip the
+		// ServeMux: its path cleaning and pattern match were a few per cent of
+		// a cached tarball GET. What it would route elsewhere, or redirect to
+		// a cleaned path, still goes through it.
+		if p := r.URL.Path; len(p) > 1 && p != "/healthz" && p != "/metrics" && !strings.HasPrefix(p, "/console") && isCleanPath(p) {
+			serve(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+}
+
+// isCleanPath reports whether path.Clean would leave p as it is (but for a
+// trailing slash): no empty, "." or ".." segment. ServeMux redirects other
+// paths to their cleaned form.
+func isCleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 1; i <= len(p); {
+		j := strings.IndexByte(p[i:], '/')
+		if j < 0 {
+			j = len(p) - i
+		}
+		switch seg := p[i : i+j]; seg {
+		case ".", "..":
+			return false
+		case "":
+			if i+j < len(p) { // "//" inside the path
+				return false
+			}
+		}
+		i += j + 1
+	}
+	return true
 }
 
 // sourceIP is the client's address for aws:SourceIp: the connection's peer
@@ -253,6 +290,12 @@ func (a *App) middleware(next http.Handler) http.Handler {
 			// Replicas: each domain's cache generation is read once per request.
 			ctx = cached.WithRequest(ctx)
 		}
+		// The request's blob pins (internal/blobgc), released when it is done:
+		// by then the asset rows of what it stored are recorded, or never will
+		// be, and the blobs are the collector's to judge. Pins a request leaves
+		// behind (a crash) go stale after --gc-grace.
+		ctx, releasePins := blobgc.Track(ctx, a.store)
+		defer releasePins(ctx)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

@@ -97,7 +97,8 @@ type pinSet struct {
 
 // Track returns a context whose blob writes are pinned into one set, and the
 // function that releases them: call it once the request's asset rows are
-// recorded (or abandoned), with a context that is still live.
+// recorded (or abandoned). It unpins even when ctx is cancelled (a client
+// that went away): an unpinned blob is the collector's to judge again.
 func Track(ctx context.Context, st Store) (context.Context, func(context.Context)) {
 	set := &pinSet{}
 	return context.WithValue(ctx, pinSetKey{}, set), func(ctx context.Context) {
@@ -107,7 +108,7 @@ func Track(ctx context.Context, st Store) (context.Context, func(context.Context
 		set.mu.Unlock()
 		if len(ids) > 0 {
 			// A failed release leaves the pins to go stale: safe, only later.
-			_ = st.UnpinBlobs(ctx, ids)
+			_ = st.UnpinBlobs(context.WithoutCancel(ctx), ids)
 		}
 	}
 }
