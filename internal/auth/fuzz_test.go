@@ -49,6 +49,12 @@ func FuzzVerifyAuthorizationHeader(f *testing.F) {
 		f.Add(a[:i]+strings.ToUpper(a[i:]), good.Header.Get("X-Amz-Date"), sha(body), string(body))
 	}
 	f.Add("AWS4-HMAC-SHA256 Credential="+testKey.AccessKeyID+"/20250304/eu-west-1/sts/aws4_request, SignedHeaders=content-length;host;transfer-encoding;x-amz-date, Signature="+strings.Repeat("a", 64), "20250304T050607Z", "", strings.Repeat("y", 2000))
+	if a := good.Header.Get("Authorization"); true { // the genuine fields with a second Credential, or one more field
+		stsScope := "Credential=" + testKey.AccessKeyID + "/20250304/us-east-1/sts/aws4_request, "
+		f.Add(strings.Replace(a, "Credential=", stsScope+"Credential=", 1), good.Header.Get("X-Amz-Date"), sha(body), string(body))
+		f.Add(a+", X=y", good.Header.Get("X-Amz-Date"), sha(body), string(body))
+		f.Add(strings.ReplaceAll(a, ", ", ","), good.Header.Get("X-Amz-Date"), sha(body), string(body))
+	}
 	v := fixedVerifier(newFakeKeys(testKey), signedAt)
 	v.Region = "us-east-1"
 	v.MaxUnsignedBody = 1024
@@ -61,9 +67,9 @@ func FuzzVerifyAuthorizationHeader(f *testing.F) {
 			r.Header.Set("X-Amz-Content-Sha256", contentSHA)
 		}
 		res, err := v.Verify(r)
-		if _, parseErr := parseSignature(r); parseErr == nil {
-			if svc, region, ok := ServiceOf(r); !ok || svc == "" || region == "" {
-				t.Fatalf("parseSignature accepted %q but ServiceOf did not", authz)
+		if sr, parseErr := parseSignature(r); parseErr == nil {
+			if svc, region, ok := ServiceOf(r); !ok || svc != sr.service || region != sr.region {
+				t.Fatalf("parseSignature read %q as %s/%s, ServiceOf as %s/%s (%v)", authz, sr.service, sr.region, svc, region, ok)
 			}
 		}
 		if err != nil {
@@ -71,8 +77,11 @@ func FuzzVerifyAuthorizationHeader(f *testing.F) {
 			return
 		}
 		// Accepted: only the genuine request (the signature is over method, path,
-		// query, host, date and this body) can be.
-		if authz != good.Header.Get("Authorization") || res.AccessKeyID != testKey.AccessKeyID {
+		// query, host, date and this body) can be. The Authorization header
+		// itself is not signed: white space around its commas and the order of
+		// its fields mean nothing, so it must hold the signer's fields, each
+		// once, and nothing else.
+		if !sameAuthorizationFields(authz, good.Header.Get("Authorization")) || res.AccessKeyID != testKey.AccessKeyID {
 			t.Fatalf("accepted a request the signer did not sign: %q", authz)
 		}
 		got, rerr := io.ReadAll(r.Body)
@@ -83,6 +92,33 @@ func FuzzVerifyAuthorizationHeader(f *testing.F) {
 			t.Fatalf("accepted another body than the signed one: %q", got)
 		}
 	})
+}
+
+// sameAuthorizationFields reports whether two Authorization headers have the
+// same algorithm and the same comma-separated fields, each once, whatever the
+// white space around them and their order.
+func sameAuthorizationFields(a, b string) bool {
+	fields := func(h string) (string, map[string]int) {
+		alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+		m := map[string]int{}
+		for _, f := range strings.Split(rest, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				m[f]++
+			}
+		}
+		return alg, m
+	}
+	algA, fa := fields(a)
+	algB, fb := fields(b)
+	if algA != algB || len(fa) != len(fb) {
+		return false
+	}
+	for f, n := range fa {
+		if n != 1 || fb[f] != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // FuzzVerifyPresignedQuery feeds arbitrary query strings (presigned URLs).

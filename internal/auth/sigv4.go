@@ -542,6 +542,15 @@ func parseHeaderSignature(r *http.Request, authz string) (sigRequest, error) {
 		if !ok {
 			return sigRequest{}, incomplete("Invalid key=value pair (missing equal-sign) in Authorization header: '%s'", part)
 		}
+		// Only the three fields a signer writes, each once: with two
+		// Credentials, ServiceOf (the first) and the signature (the last)
+		// would read different scopes.
+		if k != "Credential" && k != "SignedHeaders" && k != "Signature" {
+			return sigRequest{}, incomplete("Unknown parameter '%s' in Authorization header; it has Credential, SignedHeaders and Signature.", k)
+		}
+		if _, dup := params[k]; dup {
+			return sigRequest{}, incomplete("Authorization header has '%s' more than once.", k)
+		}
 		params[k] = v
 	}
 	var missing []string

@@ -426,6 +426,44 @@ func TestVerifyStrictAsAWS(t *testing.T) {
 	wantRefused(t, err, ReasonInvalidSignature, "does not match")
 }
 
+// The Authorization header holds the signer's three fields, each once: white
+// space around its commas means nothing, but a second Credential (which
+// ServiceOf and the signature check would read differently) or a field no
+// signer writes is refused, as the genuine signature beside them does not make
+// them signed.
+func TestVerifyAuthorizationFields(t *testing.T) {
+	v := fixedVerifier(newFakeKeys(testKey), signedAt)
+	v.Region = "us-east-1"
+	body := []byte(`{"domain":"d"}`)
+	signed := httptest.NewRequest("POST", "http://wharf.test/v1/domain?domain=d", bytes.NewReader(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), testCred, signed, sha(body), "codeartifact", "us-east-1", signedAt); err != nil {
+		t.Fatal(err)
+	}
+	authz := signed.Header.Get("Authorization")
+	with := func(a string) *http.Request {
+		r := httptest.NewRequest("POST", "http://wharf.test/v1/domain?domain=d", bytes.NewReader(body))
+		r.Header.Set("X-Amz-Date", signed.Header.Get("X-Amz-Date"))
+		r.Header.Set("Authorization", a)
+		return r
+	}
+	for _, a := range []string{authz, strings.ReplaceAll(authz, ", ", ","), strings.ReplaceAll(authz, ", ", " ,  ")} {
+		if _, err := v.Verify(with(a)); err != nil {
+			t.Fatalf("%q: %v", a, err)
+		}
+	}
+	stsScope := "Credential=" + testKey.AccessKeyID + "/20250304/us-east-1/sts/aws4_request, "
+	twoScopes := strings.Replace(authz, "Credential=", stsScope+"Credential=", 1)
+	if svc, _, _ := ServiceOf(with(twoScopes)); svc != "sts" {
+		t.Fatalf("ServiceOf(%q) = %q; the test expects the first Credential", twoScopes, svc)
+	}
+	_, err := v.Verify(with(twoScopes))
+	wantRefused(t, err, ReasonIncompleteSignature, "'Credential' more than once")
+	_, err = v.Verify(with(authz + ", Signature=" + strings.Repeat("0", 64)))
+	wantRefused(t, err, ReasonIncompleteSignature, "'Signature' more than once")
+	_, err = v.Verify(with(authz + ", Region=us-east-1"))
+	wantRefused(t, err, ReasonIncompleteSignature, "Unknown parameter 'Region'")
+}
+
 // aws-sdk-go-v2 signs the body's hash and sends the caller's assetSHA256 in
 // X-Amz-Content-Sha256: a false one is a validation error, not a signature error.
 func TestVerifyGoSDKFalseAssetSHA256(t *testing.T) {
