@@ -165,6 +165,7 @@ type requestLog struct {
 	attrs              []slog.Attr
 	surface, operation string
 	body               countingBody
+	w                  statusWriter
 }
 
 // countingBody counts the request body bytes handlers read.
@@ -297,7 +298,8 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		ctx, releasePins := blobgc.Track(ctx, a.store)
 		defer releasePins(ctx)
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &rl.w
+		sw.ResponseWriter = w
 		defer func() {
 			if p := recover(); p != nil {
 				a.log.Error("panic serving request", "request_id", id, "panic", p)
@@ -316,10 +318,14 @@ func (a *App) middleware(next http.Handler) http.Handler {
 				code = http.StatusOK
 			}
 			a.Metrics.Op(rl.surface, rl.operation).Done(code, time.Since(start), rl.body.n, sw.bytes)
-			attrs := []slog.Attr{
-				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),
+			if !a.log.Enabled(r.Context(), slog.LevelInfo) {
+				return
 			}
+			// On the stack unless a handler added more than four attributes.
+			var buf [10]slog.Attr
+			attrs := append(buf[:0],
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)))
 			a.log.LogAttrs(r.Context(), slog.LevelInfo, "request", append(attrs, rl.attrs...)...)
 		}()
 		next.ServeHTTP(sw, r)
