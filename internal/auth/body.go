@@ -59,6 +59,9 @@ func readSmallBody(r *http.Request, limit int64) (string, error) {
 	if r.ContentLength > limit {
 		return "", errBodyOverUnsignedLimit
 	}
+	if r.Body == nil || r.Body == http.NoBody { // every GET: nothing to hash
+		return emptySHA256, nil
+	}
 	data, complete, err := bufferPrefix(r, limit)
 	if err != nil {
 		return "", err

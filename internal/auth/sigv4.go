@@ -5,13 +5,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
+	"hash"
 	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,34 +78,61 @@ type Verifier struct {
 // misses (the secret is compared) and is derived again.
 type signingKeyCache struct {
 	mu sync.RWMutex
-	m  map[string]signingKeyEntry
+	m  map[signingScope]signingKeyEntry
 }
+
+// signingScope is what a signing key is derived for, besides the secret (a
+// struct key: looking it up builds no string).
+type signingScope struct{ accessKeyID, date, region, service string }
 
 type signingKeyEntry struct {
 	secret string
-	key    []byte
+	// mac is an HMAC-SHA256 keyed with the signing key and primed (its inner
+	// and outer pads hashed once, by Reset): each verification clones it
+	// instead of hashing the pads again. It is never written to, so concurrent
+	// clones only read it.
+	mac hash.Cloner
 }
 
 // maxSigningKeys bounds the cache; it is emptied when full (a day's keys of
 // that many distinct callers, regions and services).
 const maxSigningKeys = 4096
 
-func (c *signingKeyCache) get(accessKeyID, secret, date, region, service string) []byte {
-	id := accessKeyID + "/" + date + "/" + region + "/" + service
+// get returns a fresh HMAC keyed with the signing key for (secret, date,
+// region, service), ready to write the string to sign into.
+func (c *signingKeyCache) get(accessKeyID, secret, date, region, service string) hash.Hash {
+	id := signingScope{accessKeyID, date, region, service}
 	c.mu.RLock()
 	e, ok := c.m[id]
 	c.mu.RUnlock()
-	if ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
-		return e.key
+	// Both secrets are the server's own (the entry's and the key store's), not
+	// the caller's, so a plain comparison leaks nothing to the caller.
+	if !ok || e.secret != secret {
+		e = signingKeyEntry{secret: secret, mac: primedMAC(deriveKey(secret, date, region, service))}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxSigningKeys {
+			c.m = map[signingScope]signingKeyEntry{}
+		}
+		c.m[id] = e
+		c.mu.Unlock()
 	}
-	k := deriveKey(secret, date, region, service)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxSigningKeys {
-		c.m = map[string]signingKeyEntry{}
+	m, err := e.mac.Clone()
+	if err != nil { // not for crypto/hmac over crypto/sha256 (hash.Cloner both)
+		panic("auth: HMAC-SHA256 cannot be cloned: " + err.Error())
 	}
-	c.m[id] = signingKeyEntry{secret: secret, key: k}
-	c.mu.Unlock()
-	return k
+	return m.(hash.Hash)
+}
+
+// primedMAC is an HMAC-SHA256 keyed with key, its pads hashed (see
+// signingKeyEntry.mac).
+func primedMAC(key []byte) hash.Cloner {
+	m := hmac.New(sha256.New, key)
+	m.Reset() // hashes the pads once and keeps their state
+	c, ok := m.(hash.Cloner)
+	if !ok {
+		panic("auth: crypto/hmac's HMAC-SHA256 is not a hash.Cloner")
+	}
+	return c
 }
 
 // Result is what a verified signature establishes.
@@ -128,14 +155,24 @@ type sigRequest struct {
 	region        string
 	service       string
 	signedHeaders string // as sent: lowercase names joined by ';'
-	signature     []byte // decoded from hex
-	amzDate       string // the signing time as it enters the string to sign
-	time          time.Time
-	expires       time.Duration // presigned only
+	// signature is decoded from hex; sigValid is false when it was not the
+	// lowercase hex a signer writes (then nothing matches it).
+	signature [sha256.Size]byte
+	sigValid  bool
+	amzDate   string // the signing time as it enters the string to sign
+	time      time.Time
+	expires   time.Duration // presigned only
+	query     url.Values    // the parsed query, once something needed it
 }
 
-func (s *sigRequest) scope() string {
-	return s.scopeDate + "/" + s.region + "/" + s.service + "/" + terminator
+func (s *sigRequest) appendScope(b []byte) []byte {
+	b = append(b, s.scopeDate...)
+	b = append(b, '/')
+	b = append(b, s.region...)
+	b = append(b, '/')
+	b = append(b, s.service...)
+	b = append(b, '/')
+	return append(b, terminator...)
 }
 
 // Verify authenticates r. The signature is checked before any large body is
@@ -183,11 +220,15 @@ func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
 	ok := Result{Principal: key.Principal, AccessKeyID: key.AccessKeyID, RoleARN: key.RoleARN, SessionTags: key.SessionTags,
 		ExpiresAt: key.ExpiresAt, Service: sr.service, Region: sr.region}
 
-	signingKey := v.signingKeys.get(key.AccessKeyID, key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
-	canonical := canonicalRequestPrefix(r, sr)
+	mac := v.signingKeys.get(key.AccessKeyID, key.SecretAccessKey, sr.scopeDate, sr.region, sr.service)
+	// The canonical request up to its payload hash, built once into one buffer
+	// (on the stack for a usual request); each candidate hash is appended to
+	// it in turn.
+	var buf [1024]byte
+	canonical := appendCanonicalRequestPrefix(buf[:0], r, &sr)
 	// The signature over a declared hash is checked from the headers alone; only
 	// then is the body read, and held to that hash.
-	if declared != "" && verifySignature(signingKey, sr, canonical+declared) {
+	if declared != "" && verifySignature(mac, &sr, canonical, declared) {
 		if err := v.holdBody(r, declared); err != nil {
 			return Result{}, err
 		}
@@ -208,10 +249,10 @@ func (v *Verifier) Verify(r *http.Request) (res Result, err error) {
 	if err != nil {
 		return Result{}, err
 	}
-	good := verifySignature(signingKey, sr, canonical+sum)
+	good := verifySignature(mac, &sr, canonical, sum)
 	// botocore presigns with UNSIGNED-PAYLOAD; harmless when there is no body.
 	if !good && sr.presigned && declared == "" && sum == emptySHA256 {
-		good = verifySignature(signingKey, sr, canonical+unsignedPayload)
+		good = verifySignature(mac, &sr, canonical, unsignedPayload)
 	}
 	if !good {
 		return Result{}, badSignature(msgSignatureMismatch)
@@ -357,11 +398,25 @@ func declaredPayloadHash(r *http.Request, sr sigRequest) (string, error) {
 	return h, nil // as sent: that is the string the signer signed
 }
 
-// verifySignature compares in constant time.
-func verifySignature(key []byte, sr sigRequest, canonicalRequest string) bool {
-	sum := sha256.Sum256([]byte(canonicalRequest))
-	stringToSign := algorithm + "\n" + sr.amzDate + "\n" + sr.scope() + "\n" + hex.EncodeToString(sum[:])
-	return hmac.Equal(hmacSHA256(key, stringToSign), sr.signature)
+// verifySignature checks the signature over the canonical request (its
+// prefix, then payloadHash), comparing in constant time. mac is keyed with the
+// signing key and used up by the call.
+func verifySignature(mac hash.Hash, sr *sigRequest, canonicalPrefix []byte, payloadHash string) bool {
+	mac.Reset() // a second candidate hash reuses it
+	// canonicalPrefix's own bytes stay as they are: the hash is appended
+	// after them, where the next candidate's goes too.
+	crSum := sha256.Sum256(append(canonicalPrefix, payloadHash...))
+	// The string to sign (escapes through the hash.Hash interface: one
+	// allocation, whose room the MAC's sum reuses).
+	sts := make([]byte, 0, 256)
+	sts = append(sts, algorithm+"\n"...)
+	sts = append(sts, sr.amzDate...)
+	sts = append(sts, '\n')
+	sts = sr.appendScope(sts)
+	sts = append(sts, '\n')
+	sts = hex.AppendEncode(sts, crSum[:])
+	mac.Write(sts)
+	return hmac.Equal(mac.Sum(sts[:0]), sr.signature[:]) && sr.sigValid
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -377,127 +432,218 @@ func deriveKey(secret, date, region, service string) []byte {
 	return hmacSHA256(k, terminator)
 }
 
-// canonicalRequestPrefix builds the canonical request up to (not including) the
-// payload hash. It is computed from what the handlers will see: the escaped path as
-// sent, the query as url.Values decodes it (re-encoded canonically), and r.Host.
-func canonicalRequestPrefix(r *http.Request, sr sigRequest) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r.URL.EscapedPath(), sr.service))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r.URL.Query(), sr.presigned))
-	b.WriteByte('\n')
-	for _, name := range strings.Split(sr.signedHeaders, ";") {
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(canonicalHeaderValue(r, name))
-		b.WriteByte('\n')
+// appendCanonicalRequestPrefix appends the canonical request up to (not
+// including) the payload hash. It is computed from what the handlers will see:
+// the escaped path as sent, the query as url.Values decodes it (re-encoded
+// canonically), and r.Host.
+func appendCanonicalRequestPrefix(b []byte, r *http.Request, sr *sigRequest) []byte {
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = appendCanonicalURI(b, r.URL.EscapedPath(), sr.service)
+	b = append(b, '\n')
+	b = appendCanonicalQuery(b, r, sr)
+	b = append(b, '\n')
+	for rest, more := sr.signedHeaders, true; more; {
+		var name string
+		name, rest, more = strings.Cut(rest, ";")
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendCanonicalHeaderValue(b, r, name)
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(sr.signedHeaders)
-	b.WriteByte('\n')
-	return b.String()
+	b = append(b, '\n')
+	b = append(b, sr.signedHeaders...)
+	return append(b, '\n')
 }
 
-// canonicalURI encodes the already-escaped path once more for every service but
-// S3, as aws-sdk-go-v2 (httpbinding.EscapePath over URL.EscapedPath) and botocore
-// (quote(path, safe='/~') over the encoded URL path) both do: a space travels as
-// %20 and is signed as %2520.
-func canonicalURI(escapedPath, service string) string {
+// canonicalRequestPrefix is appendCanonicalRequestPrefix as a string.
+func canonicalRequestPrefix(r *http.Request, sr sigRequest) string {
+	return string(appendCanonicalRequestPrefix(nil, r, &sr))
+}
+
+// appendCanonicalURI encodes the already-escaped path once more for every
+// service but S3, as aws-sdk-go-v2 (httpbinding.EscapePath over
+// URL.EscapedPath) and botocore (quote(path, safe='/~') over the encoded URL
+// path) both do: a space travels as %20 and is signed as %2520.
+func appendCanonicalURI(b []byte, escapedPath, service string) []byte {
 	if escapedPath == "" {
 		escapedPath = "/"
 	}
 	if service == "s3" {
-		return escapedPath
+		return append(b, escapedPath...)
 	}
-	return uriEncode(escapedPath, false)
+	return appendURIEncode(b, escapedPath, false)
 }
 
-// canonicalQuery sorts the encoded name=value pairs (sorting after encoding, as
-// SigV4 specifies), leaving out a presigned URL's own signature.
-func canonicalQuery(q url.Values, presigned bool) string {
-	type pair struct{ k, v string }
-	pairs := make([]pair, 0, len(q))
-	for k, vs := range q {
-		if presigned && k == "X-Amz-Signature" {
-			continue
+// maxPlainQueryPairs bounds the query strings read without url.ParseQuery
+// (see plainQuery).
+const maxPlainQueryPairs = 32
+
+// plainQuery reports whether raw decodes to exactly its own bytes, pair by
+// pair, under url.ParseQuery: no escapes or '+' to decode, no ';' (which
+// ParseQuery drops with its pair), and few enough pairs that no limit of
+// ParseQuery's (GODEBUG urlmaxqueryparams included, unless set below 32)
+// applies. Such a query (every SDK's for the CodeArtifact API) is split in
+// place; any other is decoded by url.ParseQuery, as the handlers decode it.
+func plainQuery(raw string) bool {
+	return !strings.ContainsAny(raw, "%+;") && strings.Count(raw, "&") < maxPlainQueryPairs
+}
+
+// queryValues is r's query as url.Values, parsed once per request here.
+func queryValues(r *http.Request, sr *sigRequest) url.Values {
+	if sr.query == nil {
+		sr.query = r.URL.Query()
+	}
+	return sr.query
+}
+
+// canonicalPair is a query parameter's name and value, uri-encoded, as
+// offsets into one buffer.
+type canonicalPair struct{ k0, k1, v0, v1 int }
+
+// appendCanonicalQuery appends the encoded name=value pairs sorted by name,
+// then value (sorting after encoding, as SigV4 specifies; sorting "k=v"
+// strings would put "a-b=" before "a="), leaving out a presigned URL's own
+// signature.
+func appendCanonicalQuery(b []byte, r *http.Request, sr *sigRequest) []byte {
+	var encBuf [512]byte
+	var pairBuf [maxPlainQueryPairs]canonicalPair
+	enc, pairs := encBuf[:0], pairBuf[:0]
+	add := func(k, v string) {
+		if sr.presigned && k == "X-Amz-Signature" {
+			return
 		}
-		ek := uriEncode(k, true)
-		for _, v := range vs {
-			pairs = append(pairs, pair{ek, uriEncode(v, true)})
+		p := canonicalPair{k0: len(enc)}
+		enc = appendURIEncode(enc, k, true)
+		p.k1, p.v0 = len(enc), len(enc)
+		enc = appendURIEncode(enc, v, true)
+		p.v1 = len(enc)
+		pairs = append(pairs, p)
+	}
+	if raw := r.URL.RawQuery; plainQuery(raw) && sr.query == nil {
+		// What url.ParseQuery does, for a query in which nothing decodes.
+		for raw != "" {
+			var kv string
+			kv, raw, _ = strings.Cut(raw, "&")
+			if kv == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(kv, "=")
+			add(k, v)
+		}
+	} else {
+		for k, vs := range queryValues(r, sr) {
+			for _, v := range vs {
+				add(k, v)
+			}
 		}
 	}
-	// By key, then value: sorting "k=v" strings would put "a-b=" before "a=".
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].k != pairs[j].k {
-			return pairs[i].k < pairs[j].k
+	slices.SortFunc(pairs, func(x, y canonicalPair) int {
+		if c := bytes.Compare(enc[x.k0:x.k1], enc[y.k0:y.k1]); c != 0 {
+			return c
 		}
-		return pairs[i].v < pairs[j].v
+		return bytes.Compare(enc[x.v0:x.v1], enc[y.v0:y.v1])
 	})
-	var b strings.Builder
 	for i, p := range pairs {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		b = append(b, enc[p.k0:p.k1]...)
+		b = append(b, '=')
+		b = append(b, enc[p.v0:p.v1]...)
 	}
-	return b.String()
+	return b
 }
 
-// uriEncode percent-encodes every byte outside A-Z a-z 0-9 - _ . ~ with uppercase
-// hex; '/' too when encodeSlash.
-func uriEncode(s string, encodeSlash bool) string {
+// appendURIEncode percent-encodes every byte outside A-Z a-z 0-9 - _ . ~ with
+// uppercase hex; '/' too when encodeSlash.
+func appendURIEncode(b []byte, s string, encodeSlash bool) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
 			c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash) {
-			b.WriteByte(c)
+			b = append(b, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
+		b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
 	}
-	return b.String()
+	return b
 }
 
-// canonicalHeaderValue is a signed header's value: every value of the header,
-// trimmed, runs of spaces collapsed, joined by commas. net/http moves Host and
-// Transfer-Encoding out of r.Header, so they are taken from where it puts them.
-func canonicalHeaderValue(r *http.Request, name string) string {
+// uriEncode is appendURIEncode as a string.
+func uriEncode(s string, encodeSlash bool) string {
+	return string(appendURIEncode(make([]byte, 0, len(s)), s, encodeSlash))
+}
+
+// appendCanonicalHeaderValue appends a signed header's value: every value of
+// the header, trimmed, runs of spaces collapsed, joined by commas. net/http
+// moves Host and Transfer-Encoding out of r.Header, so they are taken from
+// where it puts them.
+func appendCanonicalHeaderValue(b []byte, r *http.Request, name string) []byte {
 	var values []string
 	switch name {
 	case "host":
-		values = []string{r.Host}
+		return appendHeaderValue(b, r.Host)
 	case "transfer-encoding":
 		values = r.TransferEncoding
 	default:
-		values = r.Header.Values(textproto.CanonicalMIMEHeaderKey(name))
+		values = headerValues(r.Header, name)
 		if len(values) == 0 && name == "content-length" && r.ContentLength >= 0 {
-			values = []string{strconv.FormatInt(r.ContentLength, 10)}
+			return strconv.AppendInt(b, r.ContentLength, 10)
 		}
 	}
-	out := make([]string, len(values))
 	for i, v := range values {
-		out[i] = collapseSpaces(strings.TrimSpace(v))
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendHeaderValue(b, v)
 	}
-	return strings.Join(out, ",")
+	return b
 }
 
-func collapseSpaces(s string) string {
-	if !strings.Contains(s, "  ") {
-		return s
+// headerValues is h.Values(textproto.CanonicalMIMEHeaderKey(name)) for a
+// lowercase name, without building the canonical key as a string when it is
+// a plain token (every name a signer sends): net/http stores every header it
+// reads under that key.
+func headerValues(h http.Header, name string) []string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return h.Values(textproto.CanonicalMIMEHeaderKey(name))
 	}
-	var b strings.Builder
+	key := buf[:len(name)]
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !isTokenByte(c) {
+			return h.Values(textproto.CanonicalMIMEHeaderKey(name))
+		}
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		key[i] = c
+		upper = c == '-'
+	}
+	return h[string(key)] // a map index by string(bytes) copies nothing
+}
+
+// isTokenByte is textproto's rule for a header name byte (RFC 7230 tchar):
+// a name holding any other is left as it is by CanonicalMIMEHeaderKey.
+func isTokenByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// appendHeaderValue appends v trimmed (strings.TrimSpace) with its runs of
+// spaces collapsed to one.
+func appendHeaderValue(b []byte, v string) []byte {
+	v = strings.TrimSpace(v)
 	prevSpace := false
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' {
 			if prevSpace {
 				continue
 			}
@@ -505,35 +651,69 @@ func collapseSpaces(s string) string {
 		} else {
 			prevSpace = false
 		}
-		b.WriteByte(s[i])
+		b = append(b, v[i])
 	}
-	return b.String()
+	return b
 }
 
 // parseSignature reads the signature from the Authorization header or, failing
 // that, from a presigned URL's query string.
 func parseSignature(r *http.Request) (sigRequest, error) {
+	var sr sigRequest
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))
-	q := r.URL.Query()
-	queryAuth := q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential")
+	var queryAuth bool
+	if raw := r.URL.RawQuery; plainQuery(raw) {
+		queryAuth = rawQueryHas(raw, "X-Amz-Algorithm") || rawQueryHas(raw, "X-Amz-Signature") || rawQueryHas(raw, "X-Amz-Credential")
+	} else {
+		q := queryValues(r, &sr)
+		queryAuth = q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential")
+	}
 	switch {
 	case authz == "" && !queryAuth:
 		return sigRequest{}, refuse(ReasonMissingToken, msgMissingToken)
 	case authz != "" && queryAuth:
 		return sigRequest{}, incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
 	case authz != "":
-		return parseHeaderSignature(r, authz)
+		return parseHeaderSignature(r, authz, sr)
 	}
-	return parseQuerySignature(q)
+	q := queryValues(r, &sr)
+	sr, err := parseQuerySignature(q)
+	if err != nil {
+		return sigRequest{}, err
+	}
+	sr.query = q
+	return sr, nil
 }
 
-func parseHeaderSignature(r *http.Request, authz string) (sigRequest, error) {
+// rawQueryGet is url.Values.Get over a plain query (see plainQuery): the
+// first value of name, and whether it is present at all.
+func rawQueryGet(raw, name string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		if k, v, _ := strings.Cut(kv, "="); k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func rawQueryHas(raw, name string) bool { _, ok := rawQueryGet(raw, name); return ok }
+
+func parseHeaderSignature(r *http.Request, authz string, parsed sigRequest) (sigRequest, error) {
 	alg, rest, _ := strings.Cut(authz, " ")
 	if alg != algorithm {
 		return sigRequest{}, incomplete("Unsupported AWS 'algorithm': '%s'; wharf accepts only %s", alg, algorithm)
 	}
-	params := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
+	// The parameters, split on ','.
+	var credential, signature, signedHeaders string
+	var seen [3]bool // Credential, Signature, SignedHeaders
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -545,18 +725,28 @@ func parseHeaderSignature(r *http.Request, authz string) (sigRequest, error) {
 		// Only the three fields a signer writes, each once: with two
 		// Credentials, ServiceOf (the first) and the signature (the last)
 		// would read different scopes.
-		if k != "Credential" && k != "SignedHeaders" && k != "Signature" {
+		var field *string
+		var i int
+		switch k {
+		case "Credential":
+			field, i = &credential, 0
+		case "Signature":
+			field, i = &signature, 1
+		case "SignedHeaders":
+			field, i = &signedHeaders, 2
+		default:
 			return sigRequest{}, incomplete("Unknown parameter '%s' in Authorization header; it has Credential, SignedHeaders and Signature.", k)
 		}
-		if _, dup := params[k]; dup {
+		if seen[i] {
 			return sigRequest{}, incomplete("Authorization header has '%s' more than once.", k)
 		}
-		params[k] = v
+		seen[i] = true
+		*field = v
 	}
 	var missing []string
-	for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[p] == "" {
-			missing = append(missing, "Authorization header requires '"+p+"' parameter.")
+	for _, p := range [...]struct{ name, value string }{{"Credential", credential}, {"Signature", signature}, {"SignedHeaders", signedHeaders}} {
+		if p.value == "" {
+			missing = append(missing, "Authorization header requires '"+p.name+"' parameter.")
 		}
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
@@ -579,11 +769,12 @@ func parseHeaderSignature(r *http.Request, authz string) (sigRequest, error) {
 	if len(missing) > 0 {
 		return sigRequest{}, incomplete("%s Authorization=%s", strings.Join(missing, " "), alg)
 	}
-	sr, err := sigFields(params["Credential"], params["SignedHeaders"], params["Signature"])
+	sr, err := sigFields(credential, signedHeaders, signature)
 	if err != nil {
 		return sigRequest{}, err
 	}
 	sr.amzDate, sr.time = amzDate, t.UTC()
+	sr.query = parsed.query
 	return sr, nil
 }
 
@@ -630,9 +821,10 @@ func sigFields(credential, signedHeaders, signature string) (sigRequest, error) 
 	if err != nil {
 		return sigRequest{}, err
 	}
-	names := strings.Split(signedHeaders, ";")
 	hasHost := false
-	for _, n := range names {
+	for rest, more := signedHeaders, true; more; {
+		var n string
+		n, rest, more = strings.Cut(rest, ";")
 		if n == "" || n != strings.ToLower(n) {
 			return sigRequest{}, incomplete("SignedHeaders must be lowercase header names separated by ';', got '%s'.", signedHeaders)
 		}
@@ -642,32 +834,59 @@ func sigFields(credential, signedHeaders, signature string) (sigRequest, error) 
 		return sigRequest{}, incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 	sr.signedHeaders = signedHeaders
-	sig, err := hex.DecodeString(signature)
-	if err != nil || len(sig) != sha256.Size {
+	if len(signature) != 2*sha256.Size {
 		return sigRequest{}, incomplete("Signature must be 64 hexadecimal characters, got '%s'.", signature)
 	}
 	// AWS compares the lowercase hex a signer writes, not the bytes it decodes
 	// to: the same signature in capitals does not match there, so it does not
-	// here (it is left empty, which no HMAC equals).
-	if signature == strings.ToLower(signature) {
-		sr.signature = sig
+	// here (sigValid stays false, which no HMAC passes).
+	lower := true
+	for i := range sr.signature {
+		hi, ok1 := fromHex(signature[2*i])
+		lo, ok2 := fromHex(signature[2*i+1])
+		if !ok1 || !ok2 {
+			return sigRequest{}, incomplete("Signature must be 64 hexadecimal characters, got '%s'.", signature)
+		}
+		lower = lower && !('A' <= signature[2*i] && signature[2*i] <= 'F') && !('A' <= signature[2*i+1] && signature[2*i+1] <= 'F')
+		sr.signature[i] = hi<<4 | lo
 	}
+	sr.sigValid = lower
 	return sr, nil
+}
+
+// fromHex is a hex digit's value, either case (as hex.DecodeString reads).
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // parseCredential splits AKID/yyyymmdd/region/service/aws4_request.
 func parseCredential(c string) (akid, date, region, service string, err error) {
-	parts := strings.Split(c, "/")
-	if len(parts) != 5 || parts[0] == "" || parts[2] == "" || parts[3] == "" {
+	var term string
+	if strings.Count(c, "/") == 4 {
+		rest := c
+		akid, rest, _ = strings.Cut(rest, "/")
+		date, rest, _ = strings.Cut(rest, "/")
+		region, rest, _ = strings.Cut(rest, "/")
+		service, term, _ = strings.Cut(rest, "/")
+	}
+	if akid == "" || region == "" || service == "" {
 		return "", "", "", "", incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", c)
 	}
-	if _, perr := time.Parse(scopeDateLayout, parts[1]); perr != nil {
-		return "", "", "", "", incomplete("Credential date must be YYYYMMDD, got '%s'", parts[1])
+	if _, perr := time.Parse(scopeDateLayout, date); perr != nil {
+		return "", "", "", "", incomplete("Credential date must be YYYYMMDD, got '%s'", date)
 	}
-	if parts[4] != terminator {
-		return "", "", "", "", badSignature("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'.", parts[4])
+	if term != terminator {
+		return "", "", "", "", badSignature("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'.", term)
 	}
-	return parts[0], parts[1], parts[2], parts[3], nil
+	return akid, date, region, service, nil
 }
 
 // ServiceOf reads the service and region of r's credential scope (Authorization
@@ -680,14 +899,21 @@ func ServiceOf(r *http.Request) (service, region string, ok bool) {
 		if alg != algorithm {
 			return "", "", false
 		}
-		for _, part := range strings.Split(rest, ",") {
+		for more := true; more; { // the first Credential= part
+			var part string
+			part, rest, more = strings.Cut(rest, ",")
 			if v, found := strings.CutPrefix(strings.TrimSpace(part), "Credential="); found {
 				cred = v
 				break
 			}
 		}
+	} else if raw := r.URL.RawQuery; plainQuery(raw) {
+		cred, _ = rawQueryGet(raw, "X-Amz-Credential")
 	} else {
 		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	if cred == "" { // what parseCredential refuses, without wording why
+		return "", "", false
 	}
 	_, _, region, service, err := parseCredential(cred)
 	if err != nil {

@@ -36,19 +36,70 @@ var Streamed = &struct{}{}
 type Request struct {
 	HTTP *http.Request
 	W    http.ResponseWriter
-	q    map[string][]string
+	// q is the query as url.Values decodes it; nil while the query is plain
+	// (see plainQuery) and read in place.
+	q map[string][]string
+}
+
+// newRequest wraps r; its query is parsed only when it holds something to
+// decode.
+func newRequest(w http.ResponseWriter, r *http.Request) *Request {
+	req := &Request{HTTP: r, W: w}
+	if !plainQuery(r.URL.RawQuery) {
+		req.q = r.URL.Query()
+	}
+	return req
 }
 
 // Query returns a query parameter ("" when absent).
 func (r *Request) Query(name string) string {
-	if v := r.q[name]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
+	v, _ := r.lookup(name)
+	return v
 }
 
 // Has reports whether a query parameter is present.
-func (r *Request) Has(name string) bool { _, ok := r.q[name]; return ok }
+func (r *Request) Has(name string) bool { _, ok := r.lookup(name); return ok }
+
+// lookup is url.Values' Get and Has in one.
+func (r *Request) lookup(name string) (string, bool) {
+	if r.q == nil {
+		return plainQueryGet(r.HTTP.URL.RawQuery, name)
+	}
+	v, ok := r.q[name]
+	if len(v) == 0 {
+		return "", ok
+	}
+	return v[0], true
+}
+
+// maxPlainQueryPairs bounds the queries read in place (see plainQuery).
+const maxPlainQueryPairs = 32
+
+// plainQuery reports whether url.ParseQuery would decode raw to exactly its
+// own bytes, pair by pair: nothing escaped, no '+', no ';' (which ParseQuery
+// drops with its pair), and too few pairs for any limit of ParseQuery's
+// (GODEBUG urlmaxqueryparams included, unless set below 32). Every SDK's
+// CodeArtifact query is; it is then read in place instead of into a map
+// (FuzzPlainQuery holds the two readings together).
+func plainQuery(raw string) bool {
+	return !strings.ContainsAny(raw, "%+;") && strings.Count(raw, "&") < maxPlainQueryPairs
+}
+
+// plainQueryGet is url.Values' Get and Has over a plain query: the first
+// value of name.
+func plainQueryGet(raw, name string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		if k, v, _ := strings.Cut(kv, "="); k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
 
 // Required returns a required query parameter or a ValidationException.
 func (r *Request) Required(name string) (string, error) {
@@ -186,7 +237,7 @@ func (h *CodeArtifact) Serve(w http.ResponseWriter, r *http.Request, c service.C
 		writeError(w, r, h.Log, apperr.New(apperr.NotImplemented, "%s is not implemented by wharf yet", name))
 		return
 	}
-	req := &Request{HTTP: r, W: w, q: r.URL.Query()}
+	req := newRequest(w, r)
 	out, err := op(r.Context(), c, req)
 	if err != nil {
 		writeError(w, r, h.Log, err)

@@ -45,7 +45,8 @@ func (s *Service) AuthorizePackage(ctx context.Context, c Caller, action string,
 // not modelled and a same-account caller counts as its account's
 // administrator: the rule before wharf had IAM, kept for embedders.
 func (s *Service) AuthorizeCaller(ctx context.Context, c Caller, action, domainOwner, domain, repo, resource string) error {
-	var pols []*policy.Policy
+	var room [2]*policy.Policy
+	pols := room[:0]
 	if action != "codeartifact:PutDomainPermissionsPolicy" {
 		p, err := s.resourcePolicy(ctx, model.DomainARN(s.Region, domainOwner, domain))
 		if err != nil {

@@ -144,11 +144,14 @@ func (s *Service) repositoryFor(ctx context.Context, c Caller, ref RepoRef, acti
 	if err != nil {
 		return model.Repository{}, err
 	}
-	arn := model.RepositoryARN(s.Region, own, ref.Domain, ref.Repository)
 	if resource != nil {
-		arn = resource(own)
+		err = s.checkAccess(ctx, c, action, own, resource(own))
+	} else {
+		// The repository's own ARN: what checkAccess would parse back out of
+		// it (the names are valid, so hold no '/') is known already.
+		err = s.AuthorizeCaller(ctx, c, action, own, ref.Domain, ref.Repository, model.RepositoryARN(s.Region, own, ref.Domain, ref.Repository))
 	}
-	if err := s.checkAccess(ctx, c, action, own, arn); err != nil {
+	if err != nil {
 		return model.Repository{}, err
 	}
 	if _, err := s.Store.GetDomain(ctx, own, ref.Domain); err != nil {

@@ -11,26 +11,57 @@ import (
 
 // Name rules from the model shapes (reference §4.3).
 var (
-	accountRe    = regexp.MustCompile(`^[0-9]{12}$`)
-	domainRe     = regexp.MustCompile(`^[a-z][a-z0-9\-]{0,48}[a-z0-9]$`)
-	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$`)
-	extConnRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-:]{1,99}$`)
-	revisionRe   = regexp.MustCompile(`^\S{1,100}$`)
+	accountRe  = regexp.MustCompile(`^[0-9]{12}$`)
+	extConnRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-:]{1,99}$`)
+	revisionRe = regexp.MustCompile(`^\S{1,100}$`)
 )
 
+// validDomainName is the model's ^[a-z][a-z0-9\-]{0,48}[a-z0-9]$, and
+// validRepositoryName its ^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$, written out
+// byte by byte: every authorized API call checks both, and the regexps cost
+// more than the rest of the call's validation (TestNameRulesAreTheModels
+// holds them to the patterns).
 func validDomainName(name string) error {
-	if !domainRe.MatchString(name) {
+	if !isDomainName(name) {
 		return apperr.Validationf("domain name %q is invalid: it must be 2-50 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen", name)
 	}
 	return nil
 }
 
+func isDomainName(s string) bool {
+	if len(s) < 2 || len(s) > 50 || !isLower(s[0]) || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isLower(c) && !isDigit(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 func validRepositoryName(name string) error {
-	if !repositoryRe.MatchString(name) {
+	if !isRepositoryName(name) {
 		return apperr.Validationf("repository name %q is invalid: it must be 2-100 characters of letters, digits, '.', '_' and '-', starting with a letter or digit", name)
 	}
 	return nil
 }
+
+func isRepositoryName(s string) bool {
+	if len(s) < 2 || len(s) > 100 || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isAlnum(c byte) bool { return isLower(c) || isDigit(c) || 'A' <= c && c <= 'Z' }
 
 // hasControl reports whether s holds a Unicode control/format character (\p{C}).
 func hasControl(s string) bool {

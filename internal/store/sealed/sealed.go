@@ -47,6 +47,8 @@ type Store struct {
 	keys   keys.Provider
 	keyFor DomainKeyFunc
 	opened openedCache
+	// secrets remembers unsealed access-key secrets by their sealed text.
+	secrets openedSecrets
 }
 
 // New wraps inner.
@@ -93,6 +95,10 @@ func (s *Store) getAccessKey(ctx context.Context, id string) (model.AccessKey, b
 	if !ok {
 		return k, false, nil
 	}
+	if secret, ok := s.secrets.get(id, enc); ok {
+		k.SecretAccessKey = secret
+		return k, true, nil
+	}
 	ct, err := base64.RawStdEncoding.DecodeString(enc)
 	if err != nil {
 		return model.AccessKey{}, true, failure("malformed sealed secret of access key "+id, nil)
@@ -103,6 +109,7 @@ func (s *Store) getAccessKey(ctx context.Context, id string) (model.AccessKey, b
 			" (was wharf started with another --master-key-file / WHARF_MASTER_KEY?)", err)
 	}
 	k.SecretAccessKey = string(pt)
+	s.secrets.put(id, enc, k.SecretAccessKey)
 	return k, true, nil
 }
 

@@ -247,3 +247,63 @@ func TestOpenedVersionMemoStaysExact(t *testing.T) {
 		t.Fatalf("after UpdateVersion: readme %q, %v", got.Readme, err)
 	}
 }
+
+// The unsealed-secret memo answers only for the very sealed text it opened,
+// under the key id it was opened for: a replaced secret, a deleted key, a
+// deactivated key and a sealed secret moved to another key id are each seen
+// by the very next read, as without the memo.
+func TestOpenedSecretMemoStaysExact(t *testing.T) {
+	dir := t.TempDir()
+	s, inner := openSealed(t, dir, localKey(t, dir))
+	defer s.Close()
+	ctx := t.Context()
+	k, _ := seed(t, s)
+	for range 2 { // the second read is the memo's
+		if got, err := s.GetAccessKey(ctx, k.AccessKeyID); err != nil || got.SecretAccessKey != secretMarker {
+			t.Fatalf("GetAccessKey: %q, %v", got.SecretAccessKey, err)
+		}
+	}
+	rotated := k
+	rotated.SecretAccessKey = "ROTATED-SECRET-2b9e"
+	if err := s.PutAccessKey(ctx, rotated); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetAccessKey(ctx, k.AccessKeyID); err != nil || got.SecretAccessKey != rotated.SecretAccessKey {
+		t.Fatalf("after the secret was replaced: %q, %v", got.SecretAccessKey, err)
+	}
+	inactive := rotated
+	inactive.Status = "Inactive"
+	if err := s.PutAccessKey(ctx, inactive); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetAccessKey(ctx, k.AccessKeyID); err != nil || !got.Inactive() || got.SecretAccessKey != rotated.SecretAccessKey {
+		t.Fatalf("after deactivation: %+v, %v", got, err)
+	}
+	// The first key's sealed text, opened and remembered, stored under another
+	// key id: its context does not match, so it does not open there.
+	other := model.AccessKey{AccessKeyID: "AKIASEALEDTEST000002", SecretAccessKey: "OTHER-SECRET-77c1", Principal: k.Principal}
+	if err := s.PutAccessKey(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccessKey(ctx, other.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	sealedFirst, err := inner.GetAccessKey(ctx, k.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := other
+	moved.SecretAccessKey = sealedFirst.SecretAccessKey
+	if err := inner.PutAccessKey(ctx, moved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccessKey(ctx, other.AccessKeyID); !apperr.Is(err, apperr.Internal) {
+		t.Fatalf("a remembered sealed secret moved to another key id: %v, want an internal error", err)
+	}
+	if err := s.DeleteAccessKey(ctx, k.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccessKey(ctx, k.AccessKeyID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("after deletion: %v, want NotFound", err)
+	}
+}
