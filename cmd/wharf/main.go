@@ -69,7 +69,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(cfg, stderr)
-	setMemoryLimit(os.Getenv)
+	setMemoryLimit(os.Getenv, cfg.MemoryBudget)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.New(ctx, cfg, log)
