@@ -38,10 +38,12 @@ const cacheShare = 3
 
 // BudgetsFor splits a memory budget (0: config.DefaultMemoryBudget). The
 // caches' part is split by what the hot paths rest on, in 24ths: store rows
-// 7 (every request's token, repository, policy and version lookups), rendered
-// npm packuments 6 and decrypted blobs 6 (the two answers served straight
-// from memory), the opened versions 1 (hot versions are few), the RubyGems
-// versions files and Swift indexes 2 each.
+// 10 (every request's token, repository, policy and version lookups, and the
+// upstream documents a rendered packument is checked against on every
+// request: bench/RESULTS-rss.md measured the mix reading a 1 MB one from
+// SQLite per request when they did not fit), rendered npm packuments 6 and
+// decrypted blobs 5 (the answers served straight from memory), the opened
+// versions, the RubyGems versions files and the Swift indexes 1 each.
 func BudgetsFor(budget int64) Budgets {
 	if budget <= 0 {
 		budget = config.DefaultMemoryBudget
@@ -50,12 +52,12 @@ func BudgetsFor(budget int64) Budgets {
 	part := func(n int64) int64 { return caches * n / 24 }
 	b := Budgets{
 		MemoryLimit:  budget,
-		Store:        part(7),
-		Blobs:        part(6),
+		Store:        part(10),
+		Blobs:        part(5),
 		NpmRendered:  part(6),
 		Opened:       part(1),
-		RubyVersions: part(2),
-		SwiftIndex:   part(2),
+		RubyVersions: part(1),
+		SwiftIndex:   part(1),
 	}
 	// A blob of up to 1 MiB is kept (a typical tarball, wheel or jar is tens
 	// of KiB), and never more than a quarter of the blob cache.
