@@ -75,7 +75,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logOut := logbuf.New(stderr, 0, 0)
 	defer logOut.Close()
 	log := newLogger(cfg, logOut)
-	setMemoryLimit(os.Getenv)
+	setMemoryLimit(os.Getenv, cfg.MemoryBudget)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.New(ctx, cfg, log)

@@ -78,6 +78,10 @@ type App struct {
 	// readCache is the read cache under the sealed store (nil without one):
 	// the router memoizes callers' IAM identities in it (MemoIAM).
 	readCache *cached.Store
+	// budgets are the caches' shares of --memory-budget (budgets.go);
+	// caches reports each cache's size to /metrics.
+	budgets Budgets
+	caches  map[string]metrics.CacheStats
 }
 
 // packageEngine builds blob storage (content-addressed per domain, envelope-
@@ -132,9 +136,10 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// asks it (no plaintext kept in memory), so disabling a key there takes
 	// effect at once.
 	if a.cfg.ScaleOut.KMS != "aws" {
-		c := memcache.New(blobs, blobCacheBytes, blobCacheMaxItem)
+		c := memcache.New(blobs, a.budgets.Blobs, a.budgets.BlobItem)
 		c.Gate = func(ctx context.Context, ns string) error { _, err := keyFor(ctx, ns); return err }
 		blobs = c
+		a.caches["blobs"] = c.Stats
 	}
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
 	return engine, fetcher, nil
@@ -158,8 +163,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	m := metrics.New()
 	st := m.TimeStore(sealedStore)
-	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m, domainKey: sealedStore.DomainKey}
+	a := &App{cfg: cfg, log: log, store: st, keys: kp, domainKeys: domainKeys, Metrics: m, domainKey: sealedStore.DomainKey,
+		budgets: BudgetsFor(cfg.MemoryBudget), caches: map[string]metrics.CacheStats{}}
 	a.readCache, _ = sealedStore.Store.(*cached.Store)
+	sealedStore.SetOpenedBytes(a.budgets.Opened)
+	a.caches["opened_versions"] = sealedStore.OpenedStats
+	if a.readCache != nil {
+		a.caches["store"] = a.readCache.Stats
+	}
 	key, path, err := auth.Bootstrap(ctx, st, cfg.DataDir, cfg.RootAccessKeyID, cfg.RootSecretAccessKey, log)
 	if err != nil {
 		st.Close()
@@ -204,6 +215,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		MaxBodyBytes: cfg.MaxPublishBytes, MaxUnsignedBody: cfg.MaxUnsignedBodyBytes}
 	svc.BlobGC = a.GC
 	a.handler = a.routes(svc, verifier, tokens)
+	m.RegisterCaches(a.caches, a.budgets.byCache())
 	return a, nil
 }
 
@@ -271,7 +283,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, readCa
 		// Generations in memory for SQLite (this process is its only writer of
 		// what is cached), in the database for PostgreSQL (replicas see each
 		// other's writes on their next request).
-		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: storeCacheBytes, IAMChangeFile: iamChangeFile(cfg)})
+		raw = cached.New(raw, cached.Options{Shared: cfg.Database != "", MaxBytes: BudgetsFor(cfg.MemoryBudget).Store, IAMChangeFile: iamChangeFile(cfg)})
 	}
 	domainKeys, err := domainKeyProvider(ctx, cfg, kp, raw)
 	if err != nil {

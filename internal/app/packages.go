@@ -46,9 +46,12 @@ func (a *App) packageRoutes(svc *service.Service, tokens endpoints.TokenValidato
 // registerFormats installs each format's handler on the router.
 func (a *App) registerFormats(rt *endpoints.Router) {
 	l := a.cfg.Limits
-	rt.Handle(model.FormatNpm, npm.New(npm.Options{Engine: a.Engine, Upstream: a.Upstream, Check: rt.Check, MaxPublishBytes: a.cfg.MaxPublishBytes, Log: a.log,
+	npmh := npm.New(npm.Options{Engine: a.Engine, Upstream: a.Upstream, Check: rt.Check, MaxPublishBytes: a.cfg.MaxPublishBytes, Log: a.log,
+		RenderCacheBytes: a.budgets.NpmRendered,
 		Limits: npm.Limits{MaxMetadataBytes: l.NpmMaxMetadataBytes, MaxReadmeBytes: l.NpmMaxReadmeBytes, MaxDescriptionBytes: l.NpmMaxDescriptionBytes,
-			MaxVersions: l.NpmMaxVersions, MaxAttachments: l.NpmMaxAttachments}}))
+			MaxVersions: l.NpmMaxVersions, MaxAttachments: l.NpmMaxAttachments}})
+	a.caches["npm_rendered"] = npmh.RenderCacheStats
+	rt.Handle(model.FormatNpm, npmh)
 	py := pypi.New(a.Engine, a.Upstream, rt.Check, a.log)
 	py.Limits = pypi.Limits{MaxFileBytes: a.cfg.MaxPublishBytes, MaxFields: l.PypiMaxFields, MaxFieldBytes: l.PypiMaxFieldBytes, MaxFormBytes: l.PypiMaxFormBytes}
 	rt.Handle(model.FormatPypi, py)
@@ -60,6 +63,8 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	rt.Handle(model.FormatCargo, crg)
 	gem := rubygems.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes)
 	gem.Limits = rubygems.Limits{MaxMetadata: l.GemMaxMetadataBytes, MaxUnpacked: l.GemMaxUnpackedBytes, MaxEntries: l.GemMaxEntries}
+	gem.SetVersionsCacheBytes(a.budgets.RubyVersions)
+	a.caches["ruby_versions"] = gem.VersionsCacheStats
 	rt.Handle(model.FormatRuby, gem)
 	ng := nuget.New(a.Engine, a.Upstream, rt.Check, a.log, a.cfg.MaxPublishBytes)
 	ng.SetLimits(nuget.Limits{MaxEntries: l.NugetMaxEntries, MaxUncompressed: l.NugetMaxUnpackedBytes})
@@ -67,5 +72,7 @@ func (a *App) registerFormats(rt *endpoints.Router) {
 	// Swift has no external connection in CodeArtifact: no upstream fetcher.
 	sw := swift.New(a.Engine, rt.Check, a.log, a.cfg.MaxPublishBytes)
 	sw.Archive.MaxUnpacked, sw.Archive.MaxEntries, sw.Archive.MaxManifestSize = l.SwiftMaxUnpackedBytes, l.SwiftMaxEntries, l.SwiftMaxManifestBytes
+	sw.SetIndexBytes(a.budgets.SwiftIndex)
+	a.caches["swift_index"] = sw.IndexStats
 	rt.Handle(model.FormatSwift, sw)
 }

@@ -68,6 +68,9 @@ type Config struct {
 	GCGrace    time.Duration
 	// ScaleOut: S3 blobs and AWS KMS keys for replicas (scaleout.go).
 	ScaleOut ScaleOut
+	// MemoryBudget (--memory-budget) is Go's soft memory limit, and sizes the
+	// read caches inside it (memory.go, internal/app/budgets.go).
+	MemoryBudget int64
 }
 
 var orgIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
@@ -99,6 +102,7 @@ func ParseServe(args []string, getenv func(string) string) (*Config, error) {
 	fs.DurationVar(&c.UpstreamReadTimeout, "upstream-read-timeout", time.Minute, "how long an upstream body may stall (no bytes) before the request fails with 504")
 	c.Limits.register(fs)
 	c.ScaleOut.register(fs)
+	registerMemory(fs, c)
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof on this separate HOST:PORT (off by default; keep it on loopback)")
 	fs.Int64Var(&c.MaxUnsignedBodyBytes, "max-unsigned-body-bytes", 1<<20, "largest request body read before its signature is checked (one whose SHA-256 is not signed in X-Amz-Content-Sha256), in bytes")
 	fs.DurationVar(&c.GCInterval, "gc-interval", 6*time.Hour, "how often a replica collects blobs no package version references (one replica at a time); 0 for never (wharf gc runs a pass on demand)")
@@ -190,6 +194,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if err := c.validateMemory(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxUnsignedBodyBytes <= 0 {
 		errs = append(errs, errors.New("--max-unsigned-body-bytes must be positive"))

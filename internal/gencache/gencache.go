@@ -84,3 +84,14 @@ func (c *Cache[V]) Put(key string, gen int64, v V) {
 
 // MaxEntry is the most one entry may take.
 func (c *Cache[V]) MaxEntry() int64 { return c.maxEntry }
+
+// Stats reports the number of entries and their bytes (as size counts them,
+// keys included); a nil cache holds none.
+func (c *Cache[V]) Stats() (entries int, bytes int64) {
+	if c == nil {
+		return 0, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m), c.bytes
+}

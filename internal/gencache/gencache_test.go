@@ -42,6 +42,9 @@ func TestBoundedByBytes(t *testing.T) {
 	if total != c.bytes {
 		t.Fatalf("accounted %d bytes, entries hold %d", c.bytes, total)
 	}
+	if n, b := c.Stats(); n != len(c.m) || b != total {
+		t.Fatalf("Stats() = %d entries, %d bytes; the cache holds %d, %d", n, b, len(c.m), total)
+	}
 }
 
 func TestNilCacheKeepsNothing(t *testing.T) {
@@ -49,5 +52,8 @@ func TestNilCacheKeepsNothing(t *testing.T) {
 	c.Put("a", 1, []byte("x"))
 	if _, ok := c.Get("a", 1); ok {
 		t.Fatal("a nil cache answered")
+	}
+	if n, b := c.Stats(); n != 0 || b != 0 {
+		t.Fatalf("a nil cache reports %d entries, %d bytes", n, b)
 	}
 }

@@ -83,6 +83,13 @@ func (c *Cache) Open(ctx context.Context, ns, sha256 string) (io.ReadCloser, int
 	return io.NopCloser(bytes.NewReader(buf)), size, nil
 }
 
+// Stats reports the number of blobs held and their bytes.
+func (c *Cache) Stats() (entries int, bytes int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.bytes
+}
+
 func (c *Cache) put(key string, b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

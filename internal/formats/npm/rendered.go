@@ -130,9 +130,15 @@ func etagListMatches(list string, tags ...string) bool {
 // renderCache keeps rendered packuments per (repository, package, form,
 // endpoint base), each valid for one domain generation (and, when upstream
 // documents went into it, only while they are unchanged: the handler checks
-// LookupsUnchanged). One packument may take a quarter of the budget.
+// LookupsUnchanged). One packument may take half the budget: the budget is a
+// share of --memory-budget (internal/app/budgets.go), a few MiB by default,
+// and a large package's full packument (a ~1 MB body counts twice: its gzip
+// form may be kept beside it) must still be served from memory.
 type renderCache = gencache.Cache[*rendered]
 
+// RenderCacheStats reports the rendered packuments kept and their bytes.
+func (h *Handler) RenderCacheStats() (entries int, bytes int64) { return h.rendered.Stats() }
+
 func newRenderCache(maxBytes int64) *renderCache {
-	return gencache.New(maxBytes, maxBytes/4, (*rendered).size)
+	return gencache.New(maxBytes, maxBytes/2, (*rendered).size)
 }

@@ -52,6 +52,23 @@ func newVersionsCache(maxBytes int64) *versionsCache {
 	return &versionsCache{gencache.New(maxBytes, maxBytes/2, (*versionsDoc).size)}
 }
 
+// SetVersionsCacheBytes bounds the versions files kept (default
+// VersionsCacheBytes; negative keeps none). Call it before serving.
+func (h *Handler) SetVersionsCacheBytes(n int64) {
+	h.versionsCache = nil
+	if n > 0 {
+		h.versionsCache = newVersionsCache(n)
+	}
+}
+
+// VersionsCacheStats reports the versions files kept and their bytes.
+func (h *Handler) VersionsCacheStats() (entries int, bytes int64) {
+	if h.versionsCache == nil {
+		return 0, 0
+	}
+	return h.versionsCache.c.Stats()
+}
+
 func (c *versionsCache) get(key string, gen int64) *versionsDoc {
 	if c == nil {
 		return nil

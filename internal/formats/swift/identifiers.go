@@ -69,6 +69,18 @@ func newIndexCache(maxBytes int64) *indexCache {
 	return gencache.New(maxBytes, maxBytes/2, func(x *urlIndex) int64 { return x.size })
 }
 
+// SetIndexBytes bounds the identifiers indexes kept (default
+// IdentifiersIndexBytes; negative keeps none). Call it before serving.
+func (h *Handler) SetIndexBytes(n int64) {
+	h.index = nil
+	if n > 0 {
+		h.index = newIndexCache(n)
+	}
+}
+
+// IndexStats reports the identifiers indexes kept and their bytes.
+func (h *Handler) IndexStats() (entries int, bytes int64) { return h.index.Stats() }
+
 // identifiersFor answers the identifiers lookup for a canonical URL from the
 // repository's index, built when the domain changed since it was last built.
 func (h *Handler) identifiersFor(ctx context.Context, repo model.Repository, want string) ([]string, error) {

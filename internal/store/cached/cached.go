@@ -237,8 +237,12 @@ func lookup[T any](s *Store, ctx context.Context, d domKey, key string, size fun
 }
 
 func (s *Store) put(key string, e *entry) {
-	if e.size > s.opt.MaxBytes/8 {
-		return // one huge value must not flush everything else
+	// One huge value must not flush everything else; but an upstream document
+	// behind a rendered packument (a ~1 MB one for a 1,000-version package) must
+	// fit: each request served from the rendered cache checks it unchanged
+	// through this cache, and a miss reads it whole from the database.
+	if e.size > s.opt.MaxBytes/4 {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

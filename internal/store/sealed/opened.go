@@ -6,9 +6,10 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
-// openedBudget bounds the opened-version memo: the versions a busy wharf
-// reads again and again (every tarball GET opens its version) are few.
-const openedBudget = 4 << 20
+// DefaultOpenedBytes bounds the opened-version memo unless SetOpenedBytes
+// chose otherwise: the versions a busy wharf reads again and again (every
+// tarball GET opens its version) are few.
+const DefaultOpenedBytes = 4 << 20
 
 // openedCache remembers the opened content of sealed versions, keyed by the
 // sealed bytes themselves. Opening is a pure function of those bytes (wrapped
@@ -21,6 +22,7 @@ type openedCache struct {
 	mu    sync.Mutex
 	m     map[string]*openedVersion
 	bytes int64
+	max   int64 // 0: DefaultOpenedBytes
 }
 
 type openedVersion struct {
@@ -45,12 +47,16 @@ func (c *openedCache) get(sealed []byte, keyARN string, v model.PackageVersion) 
 
 func (c *openedCache) put(sealed []byte, o *openedVersion) {
 	o.size = int64(2*len(sealed)+len(o.summary)+len(o.readme)+len(o.metadata)) + 256
-	if o.size > openedBudget/16 {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || c.bytes+o.size > openedBudget {
+	budget := c.max
+	if budget == 0 {
+		budget = DefaultOpenedBytes
+	}
+	if o.size > budget/16 {
+		return
+	}
+	if c.m == nil || c.bytes+o.size > budget {
 		c.m, c.bytes = map[string]*openedVersion{}, 0 // start over: O(1), and hot versions come back at once
 	}
 	if _, ok := c.m[string(sealed)]; ok {
@@ -58,4 +64,11 @@ func (c *openedCache) put(sealed []byte, o *openedVersion) {
 	}
 	c.m[string(sealed)] = o
 	c.bytes += o.size
+}
+
+// stats reports the memo's entries and bytes.
+func (c *openedCache) stats() (entries int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m), c.bytes
 }

@@ -56,6 +56,17 @@ func New(inner store.Store, master MasterKey, kp keys.Provider, keyFor DomainKey
 	return &Store{Store: inner, master: master, keys: kp, keyFor: keyFor}
 }
 
+// SetOpenedBytes bounds the memory kept for opened versions (default
+// DefaultOpenedBytes; negative keeps none). Call it before the store is used.
+func (s *Store) SetOpenedBytes(n int64) {
+	s.opened.mu.Lock()
+	defer s.opened.mu.Unlock()
+	s.opened.max, s.opened.m, s.opened.bytes = n, nil, 0
+}
+
+// OpenedStats reports the opened-version memo's entries and bytes.
+func (s *Store) OpenedStats() (entries int, bytes int64) { return s.opened.stats() }
+
 // secretPrefix marks a sealed secret access key (the column is text).
 const secretPrefix = "wharf-sealed:v1:"
 

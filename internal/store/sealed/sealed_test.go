@@ -219,6 +219,9 @@ func TestOpenedVersionMemoStaysExact(t *testing.T) {
 		}
 		clear(got.Metadata) // the caller's own copy
 	}
+	if n, b := s.OpenedStats(); n != 1 || b <= 0 {
+		t.Fatalf("after three reads of one version the memo holds %d entries, %d bytes; want 1", n, b)
+	}
 
 	refuse = apperr.New(apperr.Validation, "the domain's key is disabled")
 	if _, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); !apperr.Is(err, apperr.Validation) {
@@ -305,5 +308,36 @@ func TestOpenedSecretMemoStaysExact(t *testing.T) {
 	}
 	if _, err := s.GetAccessKey(ctx, k.AccessKeyID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("after deletion: %v, want NotFound", err)
+	}
+}
+
+// SetOpenedBytes bounds the memo: a budget below one version's size keeps
+// nothing (every read opens again, and answers the same).
+func TestOpenedVersionMemoBudget(t *testing.T) {
+	kp := localKey(t, t.TempDir())
+	inner, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sealed.New(inner, kp, kp, domainKey)
+	defer s.Close()
+	_, v := seed(t, s)
+	for _, budget := range []int64{-1, 64} {
+		s.SetOpenedBytes(budget)
+		for range 2 {
+			if got, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); err != nil || got.Readme != readmeMarker {
+				t.Fatalf("budget %d: %+v, %v", budget, got, err)
+			}
+		}
+		if n, b := s.OpenedStats(); n != 0 || b != 0 {
+			t.Fatalf("budget %d: the memo holds %d entries, %d bytes", budget, n, b)
+		}
+	}
+	s.SetOpenedBytes(1 << 20)
+	if _, err := s.GetVersion(t.Context(), v.PackageKey, v.Version); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.OpenedStats(); n != 1 {
+		t.Fatalf("budget 1 MiB: the memo holds %d entries, want 1", n)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/store"
 	"github.com/wharf-dev/wharf/internal/store/sqlstore"
@@ -27,7 +29,17 @@ type Store struct {
 	*sqlstore.Store
 	w *sql.DB // the single writer connection
 	r *sql.DB // readers
+
+	stopTrim  chan struct{} // closed by Close: ends trimLoop
+	trimDone  chan struct{}
+	closeOnce sync.Once
 }
+
+// TrimInterval is how often SQLite's freed C memory is handed back to the OS
+// (cmem_libc.go): soon after a burst of large reads or writes ends, RSS is
+// what the connections still use. Each pass costs a few unmaps when there is
+// something to return, and a later large value maps its region again.
+const TrimInterval = 10 * time.Second
 
 var _ store.Store = (*Store)(nil)
 
@@ -62,7 +74,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(dialect, sqlstore.DB(w), sqlstore.DB(r)), w: w, r: r}, nil
+	st := &Store{Store: sqlstore.New(dialect, sqlstore.DB(w), sqlstore.DB(r)), w: w, r: r,
+		stopTrim: make(chan struct{}), trimDone: make(chan struct{})}
+	go st.trimLoop()
+	return st, nil
+}
+
+// trimLoop returns SQLite's freed memory to the OS every TrimInterval.
+func (s *Store) trimLoop() {
+	defer close(s.trimDone)
+	t := time.NewTicker(TrimInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopTrim:
+			return
+		case <-t.C:
+			_ = trimCMemory() // an munmap failure leaves the region retained, as before
+		}
+	}
 }
 
 // restrictFiles makes the database file private to wharf's user (0600) before
@@ -94,5 +124,9 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stopTrim)
+		<-s.trimDone
+	})
 	return errors.Join(s.r.Close(), s.w.Close())
 }
