@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wharf-dev/wharf/internal/plainquery"
 )
 
 // The canonical request as it was built before it was written into one
@@ -169,12 +171,12 @@ func FuzzCanonicalRequest(f *testing.F) {
 			t.Fatalf("got  %q\nwant %q", got, want)
 		}
 		// What parseSignature and ServiceOf read of the query agrees with url.Values.
-		if plainQuery(rawQuery) {
+		if plainquery.Is(rawQuery) {
 			q := r.URL.Query()
 			for _, k := range []string{"X-Amz-Credential", "X-Amz-Algorithm", "k", ""} {
-				v, has := rawQueryGet(rawQuery, k)
+				v, has := plainquery.Get(rawQuery, k)
 				if has != q.Has(k) || v != q.Get(k) {
-					t.Fatalf("rawQueryGet(%q, %q) = %q, %v; url.Values: %q, %v", rawQuery, k, v, has, q.Get(k), q.Has(k))
+					t.Fatalf("plainquery.Get(%q, %q) = %q, %v; url.Values: %q, %v", rawQuery, k, v, has, q.Get(k), q.Has(k))
 				}
 			}
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/plainquery"
 )
 
 // KeyLookup finds an access key by id; an unknown id is an apperr.NotFound error.
@@ -475,20 +476,6 @@ func appendCanonicalURI(b []byte, escapedPath, service string) []byte {
 	return appendURIEncode(b, escapedPath, false)
 }
 
-// maxPlainQueryPairs bounds the query strings read without url.ParseQuery
-// (see plainQuery).
-const maxPlainQueryPairs = 32
-
-// plainQuery reports whether raw decodes to exactly its own bytes, pair by
-// pair, under url.ParseQuery: no escapes or '+' to decode, no ';' (which
-// ParseQuery drops with its pair), and few enough pairs that no limit of
-// ParseQuery's (GODEBUG urlmaxqueryparams included, unless set below 32)
-// applies. Such a query (every SDK's for the CodeArtifact API) is split in
-// place; any other is decoded by url.ParseQuery, as the handlers decode it.
-func plainQuery(raw string) bool {
-	return !strings.ContainsAny(raw, "%+;") && strings.Count(raw, "&") < maxPlainQueryPairs
-}
-
 // queryValues is r's query as url.Values, parsed once per request here.
 func queryValues(r *http.Request, sr *sigRequest) url.Values {
 	if sr.query == nil {
@@ -507,7 +494,7 @@ type canonicalPair struct{ k0, k1, v0, v1 int }
 // signature.
 func appendCanonicalQuery(b []byte, r *http.Request, sr *sigRequest) []byte {
 	var encBuf [512]byte
-	var pairBuf [maxPlainQueryPairs]canonicalPair
+	var pairBuf [plainquery.MaxPairs]canonicalPair
 	enc, pairs := encBuf[:0], pairBuf[:0]
 	add := func(k, v string) {
 		if sr.presigned && k == "X-Amz-Signature" {
@@ -520,7 +507,7 @@ func appendCanonicalQuery(b []byte, r *http.Request, sr *sigRequest) []byte {
 		p.v1 = len(enc)
 		pairs = append(pairs, p)
 	}
-	if raw := r.URL.RawQuery; plainQuery(raw) && sr.query == nil {
+	if raw := r.URL.RawQuery; plainquery.Is(raw) && sr.query == nil {
 		// What url.ParseQuery does, for a query in which nothing decodes.
 		for raw != "" {
 			var kv string
@@ -662,7 +649,7 @@ func parseSignature(r *http.Request) (sigRequest, error) {
 	var sr sigRequest
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))
 	var queryAuth bool
-	if raw := r.URL.RawQuery; plainQuery(raw) {
+	if raw := r.URL.RawQuery; plainquery.Is(raw) {
 		queryAuth = rawQueryHas(raw, "X-Amz-Algorithm") || rawQueryHas(raw, "X-Amz-Signature") || rawQueryHas(raw, "X-Amz-Credential")
 	} else {
 		q := queryValues(r, &sr)
@@ -685,23 +672,7 @@ func parseSignature(r *http.Request) (sigRequest, error) {
 	return sr, nil
 }
 
-// rawQueryGet is url.Values.Get over a plain query (see plainQuery): the
-// first value of name, and whether it is present at all.
-func rawQueryGet(raw, name string) (string, bool) {
-	for raw != "" {
-		var kv string
-		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
-			continue
-		}
-		if k, v, _ := strings.Cut(kv, "="); k == name {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-func rawQueryHas(raw, name string) bool { _, ok := rawQueryGet(raw, name); return ok }
+func rawQueryHas(raw, name string) bool { _, ok := plainquery.Get(raw, name); return ok }
 
 func parseHeaderSignature(r *http.Request, authz string, parsed sigRequest) (sigRequest, error) {
 	alg, rest, _ := strings.Cut(authz, " ")
@@ -907,8 +878,8 @@ func ServiceOf(r *http.Request) (service, region string, ok bool) {
 				break
 			}
 		}
-	} else if raw := r.URL.RawQuery; plainQuery(raw) {
-		cred, _ = rawQueryGet(raw, "X-Amz-Credential")
+	} else if raw := r.URL.RawQuery; plainquery.Is(raw) {
+		cred, _ = plainquery.Get(raw, "X-Amz-Credential")
 	} else {
 		cred = r.URL.Query().Get("X-Amz-Credential")
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/plainquery"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -37,7 +38,7 @@ type Request struct {
 	HTTP *http.Request
 	W    http.ResponseWriter
 	// q is the query as url.Values decodes it; nil while the query is plain
-	// (see plainQuery) and read in place.
+	// (see internal/plainquery) and read in place.
 	q map[string][]string
 }
 
@@ -45,7 +46,7 @@ type Request struct {
 // decode.
 func newRequest(w http.ResponseWriter, r *http.Request) *Request {
 	req := &Request{HTTP: r, W: w}
-	if !plainQuery(r.URL.RawQuery) {
+	if !plainquery.Is(r.URL.RawQuery) {
 		req.q = r.URL.Query()
 	}
 	return req
@@ -63,42 +64,13 @@ func (r *Request) Has(name string) bool { _, ok := r.lookup(name); return ok }
 // lookup is url.Values' Get and Has in one.
 func (r *Request) lookup(name string) (string, bool) {
 	if r.q == nil {
-		return plainQueryGet(r.HTTP.URL.RawQuery, name)
+		return plainquery.Get(r.HTTP.URL.RawQuery, name)
 	}
 	v, ok := r.q[name]
 	if len(v) == 0 {
 		return "", ok
 	}
 	return v[0], true
-}
-
-// maxPlainQueryPairs bounds the queries read in place (see plainQuery).
-const maxPlainQueryPairs = 32
-
-// plainQuery reports whether url.ParseQuery would decode raw to exactly its
-// own bytes, pair by pair: nothing escaped, no '+', no ';' (which ParseQuery
-// drops with its pair), and too few pairs for any limit of ParseQuery's
-// (GODEBUG urlmaxqueryparams included, unless set below 32). Every SDK's
-// CodeArtifact query is; it is then read in place instead of into a map
-// (FuzzPlainQuery holds the two readings together).
-func plainQuery(raw string) bool {
-	return !strings.ContainsAny(raw, "%+;") && strings.Count(raw, "&") < maxPlainQueryPairs
-}
-
-// plainQueryGet is url.Values' Get and Has over a plain query: the first
-// value of name.
-func plainQueryGet(raw, name string) (string, bool) {
-	for raw != "" {
-		var kv string
-		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
-			continue
-		}
-		if k, v, _ := strings.Cut(kv, "="); k == name {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // Required returns a required query parameter or a ValidationException.
