@@ -104,7 +104,7 @@ func New() *Metrics {
 	}, []string{"operation"})
 	m.storeDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "wharf_store_operation_duration_seconds",
-		Help:    "Metadata store latency by operation (the operations on the request path).",
+		Help:    "Metadata store latency by operation: the database calls on the request path (answers from wharf's read cache are not timed).",
 		Buckets: DurationBuckets,
 	}, []string{"operation"})
 	m.tokenValidate = prometheus.NewCounterVec(prometheus.CounterOpts{
