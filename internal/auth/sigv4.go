@@ -808,20 +808,18 @@ func sigFields(credential, signedHeaders, signature string) (sigRequest, error) 
 	if len(signature) != 2*sha256.Size {
 		return sigRequest{}, incomplete("Signature must be 64 hexadecimal characters, got '%s'.", signature)
 	}
-	// AWS compares the lowercase hex a signer writes, not the bytes it decodes
-	// to: the same signature in capitals does not match there, so it does not
-	// here (sigValid stays false, which no HMAC passes).
-	lower := true
 	for i := range sr.signature {
 		hi, ok1 := fromHex(signature[2*i])
 		lo, ok2 := fromHex(signature[2*i+1])
 		if !ok1 || !ok2 {
 			return sigRequest{}, incomplete("Signature must be 64 hexadecimal characters, got '%s'.", signature)
 		}
-		lower = lower && !('A' <= signature[2*i] && signature[2*i] <= 'F') && !('A' <= signature[2*i+1] && signature[2*i+1] <= 'F')
 		sr.signature[i] = hi<<4 | lo
 	}
-	sr.sigValid = lower
+	// AWS compares the lowercase hex a signer writes, not the bytes it decodes
+	// to: the same signature in capitals does not match there, so it does not
+	// here (sigValid stays false, which no HMAC passes).
+	sr.sigValid = !strings.ContainsAny(signature, "ABCDEF")
 	return sr, nil
 }
 
