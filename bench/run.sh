@@ -771,7 +771,7 @@ EOF
     if [[ -s $FRAG/tarball.md || -s $FRAG/packument.md ]]; then
       echo "## Cached npm GETs (req/s, wrk -t2 -c64)"
       echo
-      echo "nginx and wharf are measured in $ROUNDS interleaved rounds of $DUR per row (nginx, wharf, nginx, wharf, …, each from a quiet machine): their columns are the median rate (and median p99) of the rounds, the bold ratio is the ratio of the two medians, and the per-round column gives the lowest and highest wharf / nginx of a single round, so the spread is visible. Verdaccio is measured once per row, after them. A server with fewer than 64 answers in $DUR is measured again for 30 s; \"(N answers)\" marks a rate from fewer than 128."
+      echo "nginx and wharf are measured in $ROUNDS interleaved round$([[ $ROUNDS == 1 ]] || echo s) of $DUR per row (nginx, wharf, nginx, wharf, …, each from a quiet machine): their columns are the median rate (and median p99) of the rounds, the bold ratio is the ratio of the two medians, and the per-round column gives the lowest and highest wharf / nginx of a single round, so the spread is visible. Verdaccio is measured once per row, after them. A server with fewer than 64 answers in $DUR is measured again for 30 s; \"(N answers)\" marks a rate from fewer than 128."
       echo
       echo "| request | nginx, same bytes (median) | wharf (median) | Verdaccio | wharf / nginx, ratio of medians (goal ≥ 0.5) | wharf / nginx per round, min–max | wharf / Verdaccio |"
       echo "|---|---|---|---|---|---|---|"
