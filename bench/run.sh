@@ -11,6 +11,9 @@
 # Environment:
 #   WHARF_BENCH_CACHE  cache outside the repo (Verdaccio's install)   default /var/cache/wharf-bench
 #   WHARF_BENCH_DUR    wrk duration per measurement                  default 10s
+#   WHARF_BENCH_ROUNDS interleaved nginx/wharf rounds per cached-GET row (medians reported)  default 3
+#   WHARF_BENCH_QUIET_PCT, WHARF_BENCH_QUIET_MAX  a measurement starts once the machine is busy
+#                      less than PCT % of one core (default 5), waiting at most MAX s (default 60)
 #   WHARF_BENCH_OUT    where the results go                          default above
 #   WHARF_BENCH_REPS   measured runs of npm ci, pip and mvn per system (the best counts)  default 1
 #   WHARF_BENCH_KEEP=1 keep the work directory (logs, data) afterwards
@@ -27,6 +30,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${WHARF_BENCH_CACHE:-/var/cache/wharf-bench}
 DUR=${WHARF_BENCH_DUR:-10s}
+ROUNDS=${WHARF_BENCH_ROUNDS:-3}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: WHARF_BENCH_ROUNDS must be a positive integer" >&2; exit 2; }
 ALL_CASES=(tarball packument npmci pip maven api list rss)
 if [[ $# -gt 0 ]]; then CASES=("$@"); else CASES=("${ALL_CASES[@]}"); fi
 for c in "${CASES[@]}"; do
@@ -68,6 +73,81 @@ wait_http() { # URL [seconds]
     sleep 0.1
   done
   die "nothing answers at $1"
+}
+
+# ---------------------------------------------------------------- quiet
+# Every measurement starts from a quiet machine. A saturated server keeps
+# working after its client stops (Verdaccio has up to 64 requests in flight for
+# seconds when wrk ends); on 2 cores that work would land in the next
+# measurement. quiesce samples the CPU time over 0.5 s windows until the machine
+# as a whole (/proc/stat, minus the sampler itself) is busy less than
+# QUIET_PCT % of one core, for at most QUIET_MAX s; past that (a machine that
+# others share) it still waits, up to another 60 s, until the processes this
+# script started (every descendant of this shell) are that quiet. Each wait is
+# logged and recorded for the results.
+QUIET_PCT=${WHARF_BENCH_QUIET_PCT:-5}
+QUIET_MAX=${WHARF_BENCH_QUIET_MAX:-60}
+quiesce() { # LABEL
+  local out waited machine own ok
+  out=$(python3 - "$$" "$QUIET_PCT" "$QUIET_MAX" <<'EOF'
+import glob, os, sys, time
+root, pct, cap = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+hz = os.sysconf("SC_CLK_TCK")
+me = os.getpid()
+
+def machine():
+    f = open("/proc/stat").readline().split()[1:]
+    user, nice, system, idle, iowait, irq, softirq = map(int, f[:7])
+    return user + nice + system + irq + softirq  # steal is not this machine's work
+
+def descendants():
+    seen, todo = set(), [root]
+    while todo:
+        p = todo.pop()
+        for c in glob.glob("/proc/%d/task/*/children" % p):
+            try:
+                kids = [int(x) for x in open(c).read().split()]
+            except OSError:
+                continue
+            for k in kids:
+                if k not in seen and k != me:
+                    seen.add(k)
+                    todo.append(k)
+    return seen
+
+def ticks(pids):
+    t = {}
+    for p in pids:
+        try:
+            f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+            t[p] = int(f[11]) + int(f[12])  # utime + stime
+        except (OSError, IndexError):
+            pass
+    return t
+
+def self_ticks():
+    t = os.times()
+    return (t.user + t.system) * hz
+
+start = time.monotonic()
+while True:
+    m0, o0, s0, t0 = machine(), ticks(descendants()), self_ticks(), time.monotonic()
+    time.sleep(0.5)
+    m1, o1, s1, t1 = machine(), ticks(list(o0)), self_ticks(), time.monotonic()
+    window = (t1 - t0) * hz  # ticks of one core in the window
+    busy_m = max(0.0, (m1 - m0) - (s1 - s0)) * 100 / window
+    busy_o = sum(o1[p] - o0[p] for p in o1 if p in o0) * 100 / window
+    waited = t1 - start
+    quiet = busy_m < pct
+    if quiet or (waited >= cap and busy_o < pct) or waited >= cap + 60:
+        print("%.1f %.1f %.1f %s" % (waited, busy_m, busy_o, "yes" if quiet else "no"))
+        break
+EOF
+  ) || die "quiesce: the sampler failed"
+  read -r waited machine own ok <<<"$out"
+  log "quiet before $1: waited ${waited} s; last 0.5 s: machine busy ${machine} % of one core, the processes started here ${own} %$([[ $ok == yes ]] || echo " (the machine was not quiet within ${QUIET_MAX} s)")"
+  # A file, not a variable: the cases run in subshells.
+  echo "$1 $waited $machine $own $ok" >>"$WORK/log/quiet.txt"
 }
 
 # ---------------------------------------------------------------- tools
@@ -158,11 +238,60 @@ EOF
     [[ $DONE -lt 64 && $d == "$DUR" && $DUR != 30s ]] || break
     log "$name: $DONE answers in $DUR; measuring again for 30 s"
     d=30s
+    quiesce "$name-30s" # the short run's requests still in flight must not count
   done
   [[ $d == "$DUR" ]] || RATE="$RATE in 30 s"
 }
 
-measure() { wrk_rate "$@"; }
+# compare NAME LABEL FRAGMENT NGINX_URL WHARF_URL VERDACCIO_URL [header...]: one
+# table row. nginx and wharf are measured in ROUNDS interleaved rounds (nginx,
+# wharf, nginx, wharf, ...), each run from a quiet machine, so that a moment's
+# load elsewhere moves one round, not the figure: the row gives each system's
+# median rate, the ratio of the medians (the bold figure) and the per-round
+# ratios' min–max. Verdaccio (two orders of magnitude slower, saturated for
+# seconds after wrk stops) once, last. wharf's requests carry the token; every
+# system gets the headers given.
+compare() {
+  local name=$1 label=$2 frag=$3 nurl=$4 wurl=$5 vurl=$6
+  shift 6
+  local i ns=() ws=() nps=() wps=() ne=0 we=0
+  for ((i = 1; i <= ROUNDS; i++)); do
+    quiesce "$name-nginx-$i"
+    wrk_rate "$name-nginx-$i" "$nurl" "$@"
+    ns+=("$RPS") nps+=("$P99") ne=$((ne + ERRS))
+    quiesce "$name-wharf-$i"
+    wrk_rate "$name-wharf-$i" "$wurl" "Authorization: Bearer $TOKEN" "$@"
+    ws+=("$RPS") wps+=("$P99") we=$((we + ERRS))
+    log "$name round $i/$ROUNDS: nginx ${ns[-1]}/s, wharf ${ws[-1]}/s, wharf / nginx $(ratio "${ws[-1]}" "${ns[-1]}")"
+  done
+  quiesce "$name-verdaccio"
+  wrk_rate "$name-verdaccio" "$vurl" "$@"
+  local v=$RPS vp=$P99 ve=$ERRS vr=$RATE cells
+  cells=$(python3 - "$ROUNDS" "$v" "${ns[@]}" "${ws[@]}" "${nps[@]}" "${wps[@]}" <<'EOF'
+import statistics as st, sys
+r, v = int(sys.argv[1]), float(sys.argv[2])
+a = [float(x) for x in sys.argv[3:]]
+ns, ws, nps, wps = a[:r], a[r:2 * r], a[2 * r:3 * r], a[3 * r:]
+fmt = lambda x: "{:,.0f}".format(x) if x >= 100 else "{:.1f}".format(x)
+n, w = st.median(ns), st.median(ws)
+per = [x / y if y else 0 for x, y in zip(ws, ns)]
+print("\t".join([
+    "%s (p99 %.1f ms)" % (fmt(n), st.median(nps)),
+    "%s (p99 %.1f ms)" % (fmt(w), st.median(wps)),
+    "**%.3f**" % (w / n) if n else "n/a",
+    "%.3f–%.3f" % (min(per), max(per)),
+    "%.3f" % (w / v) if v else "n/a",
+    "nginx %s; wharf %s; wharf / nginx %s" % (", ".join(map(fmt, ns)), ", ".join(map(fmt, ws)), ", ".join("%.3f" % x for x in per)),
+]))
+EOF
+  )
+  local nc wc rc sc vc rounds
+  IFS=$'\t' read -r nc wc rc sc vc rounds <<<"$cells"
+  row "$frag.md" "$label" "$nc" "$wc" "$vr (p99 $vp ms)" "$rc" "$sc" "$vc"
+  echo "- $label — $rounds" >>"$FRAG/rounds.md"
+  [[ $((we + ne + ve)) -eq 0 ]] || row "$frag.md" "$label: errors or non-2xx over every round (nginx/wharf/Verdaccio)" "$ne" "$we" "$ve" "" "" ""
+  return 0
+}
 
 # ---------------------------------------------------------------- servers
 WHARF_KEY=AKIAWHARFBENCHADMIN01
@@ -282,15 +411,7 @@ case_tarball() {
   cmp -s "$WWW/npm/$path" "$WORK/verd.tgz" || die "wharf and Verdaccio serve different bytes for $path"
   local size
   size=$(stat -c %s "$WWW/npm/$path")
-  measure tarball-wharf "$NPM_URL$path" "$auth"
-  w=$RPS wp=$P99 we=$ERRS wr=$RATE
-  measure tarball-nginx "$NGINX/npm/$path"
-  n=$RPS np=$P99 ne=$ERRS nr=$RATE
-  measure tarball-verdaccio "$VERD/$path"
-  v=$RPS vp=$P99 ve=$ERRS vr=$RATE
-  row tarball.md "cached tarball \`$TARBALL_FILE\`, $((size / 1024)) KiB" "$nr (p99 $np ms)" "$wr (p99 $wp ms)" \
-    "$vr (p99 $vp ms)" "**$(ratio "$w" "$n")**" "$(ratio "$w" "$v")"
-  [[ $((we + ne + ve)) -eq 0 ]] || row tarball.md "errors or non-2xx (wharf/nginx/Verdaccio)" "$ne" "$we" "$ve" "" ""
+  compare tarball "cached tarball \`$TARBALL_FILE\`, $((size / 1024)) KiB" tarball "$NGINX/npm/$path" "$NPM_URL$path" "$VERD/$path"
 }
 
 case_packument() {
@@ -303,8 +424,17 @@ case_packument() {
   curl -sf -o /dev/null "$VERD/$PACKUMENT_PKG" || die "Verdaccio packument"
   local nver
   nver=$(node -e 'const p=require(process.argv[1]); console.log(Object.keys(p.versions).length)' "$d/$PACKUMENT_PKG.json")
-  # The gzip variant nginx serves is the file compressed once, as gzip_static expects.
-  gzip -6 -k -f "$d/$PACKUMENT_PKG.json" "$a/$PACKUMENT_PKG.json"
+  # The gzip variant nginx serves (gzip_static) is wharf's own gzip answer, byte
+  # for byte (no decoding on the way), so both systems send the same bytes.
+  curl -sf -H "$auth" -H "Accept: application/json" -H 'Accept-Encoding: gzip' -o "$d/$PACKUMENT_PKG.json.gz" "$NPM_URL$PACKUMENT_PKG" ||
+    die "wharf packument, gzip"
+  curl -sf -H "$auth" -H "$ABBREV" -H 'Accept-Encoding: gzip' -o "$a/$PACKUMENT_PKG.json.gz" "$NPM_URL$PACKUMENT_PKG" ||
+    die "wharf abbreviated packument, gzip"
+  local f
+  for f in "$d/$PACKUMENT_PKG.json" "$a/$PACKUMENT_PKG.json"; do
+    gzip -t "$f.gz" 2>/dev/null || die "wharf did not answer $f gzip-encoded to Accept-Encoding: gzip"
+    cmp -s <(gzip -dc "$f.gz") "$f" || die "wharf's gzip answer for $f is not its identity answer compressed"
+  done
   # What each system answers (size, encoding, whether a revalidation gets 304).
   local kind hdr sys url extra
   for kind in full abbrev; do
@@ -321,7 +451,6 @@ case_packument() {
     done
   done
   local gzh='Accept-Encoding: gzip'
-  local w n v
   for kind in full abbrev full-gzip abbrev-gzip; do
     local hs=() nurl label
     case $kind in
@@ -330,15 +459,7 @@ case_packument() {
       full-gzip) hs=("Accept: application/json" "$gzh"); nurl=$NGINX/npm-full/$PACKUMENT_PKG.json; label="full packument, gzip" ;;
       abbrev-gzip) hs=("$ABBREV" "$gzh"); nurl=$NGINX/npm-abbrev/$PACKUMENT_PKG.json; label="abbreviated packument, gzip" ;;
     esac
-    measure "packument-$kind-wharf" "$NPM_URL$PACKUMENT_PKG" "$auth" "${hs[@]}"
-    w=$RPS wp=$P99 we=$ERRS wr=$RATE
-    measure "packument-$kind-nginx" "$nurl" "${hs[@]}"
-    n=$RPS np=$P99 ne=$ERRS nr=$RATE
-    measure "packument-$kind-verdaccio" "$VERD/$PACKUMENT_PKG" "${hs[@]}"
-    v=$RPS vp=$P99 ve=$ERRS vr=$RATE
-    row packument.md "$label ($nver versions)" "$nr (p99 $np ms)" "$wr (p99 $wp ms)" \
-      "$vr (p99 $vp ms)" "**$(ratio "$w" "$n")**" "$(ratio "$w" "$v")"
-    [[ $((we + ne + ve)) -eq 0 ]] || row packument.md "$label: errors or non-2xx (wharf/nginx/Verdaccio)" "$ne" "$we" "$ve" "" ""
+    compare "packument-$kind" "$label ($nver versions)" packument "$nurl" "$NPM_URL$PACKUMENT_PKG" "$VERD/$PACKUMENT_PKG" "${hs[@]}"
   done
 }
 
@@ -389,9 +510,12 @@ case_npmci() {
   log "warm-ups (concurrent): wharf ${ww}s, Verdaccio ${wv}s; measuring (cold npm cache each)"
   local i ws=() vs=()
   for ((i = 1; i <= REPS; i++)); do
+    quiesce "npmci-wharf-$i"
     ws+=("$(npm_ci "wharf-$i" "$wrc" "$WORK/npmcache-w$i")")
+    quiesce "npmci-verdaccio-$i"
     vs+=("$(npm_ci "verdaccio-$i" "$vrc" "$WORK/npmcache-v$i")")
   done
+  quiesce npmci-offline
   off=$(npm_ci offline "$wrc" "$WORK/npmcache-w$REPS" --offline)
   local w v
   w=$(best "${ws[@]}") v=$(best "${vs[@]}")
@@ -421,7 +545,9 @@ case_pip() {
   local warm i ws=() ns=() w n
   warm=$(pip_install wharf-warm "$wurl")
   for ((i = 1; i <= REPS; i++)); do
+    quiesce "pip-wharf-$i"
     ws+=("$(pip_install "wharf-$i" "$wurl")")
+    quiesce "pip-nginx-$i"
     ns+=("$(pip_install "nginx-$i" "$NGINX/pypi/simple/")")
   done
   w=$(best "${ws[@]}") n=$(best "${ns[@]}")
@@ -485,7 +611,9 @@ EOF
   local warm i ws=() ns=() w n wa na
   mvn_resolve wharf-warm "$MAVEN_URL" 1; warm=$SECS
   for ((i = 1; i <= REPS; i++)); do
+    quiesce "maven-nginx-$i"
     mvn_resolve "nginx-$i" "$NGINX/maven2/" 0; ns+=("$SECS") na=$JARS
+    quiesce "maven-wharf-$i"
     mvn_resolve "wharf-$i" "$MAVEN_URL" 1; ws+=("$SECS") wa=$JARS
   done
   [[ $na == "$wa" ]] || die "mvn fetched $na jars through nginx but $wa through wharf"
@@ -499,6 +627,7 @@ case_api() {
   local op goal label
   for op in describe token; do
     [[ $op == describe ]] && { goal=5000; label=DescribeRepository; } || { goal=2000; label=GetAuthorizationToken; }
+    quiesce "api-$op"
     "$WORK/bin/wharfbench" load -endpoint "$WHARF" -op $op -c 64 -d "$DUR" >"$WORK/log/api-$op.txt" 2>"$WORK/log/api-$op.err" ||
       die "wharfbench load $op (see $WORK/log/api-$op.err)"
     local rps p50 p99 errs
@@ -514,6 +643,7 @@ case_list() {
   local b
   for b in sqlite postgres; do
     log "case list: $LIST_VERSIONS versions on $b (bulk load, then pages)"
+    quiesce "list-$b"
     "$WORK/bin/wharfbench" list -backend $b -versions "$LIST_VERSIONS" -budget 20s -dir "$WORK/list-$b" >"$WORK/log/list-$b.txt" 2>"$WORK/log/list-$b.err" ||
       die "wharfbench list $b (see $WORK/log/list-$b.err)"
     rm -rf "$WORK/list-$b"
@@ -561,6 +691,7 @@ end
 EOF
   local idle
   idle=$(rss_kib "$WHARF_PID" VmRSS)
+  quiesce rss-mix
   echo 5 >"/proc/$WHARF_PID/clear_refs" # resets VmHWM to the current RSS
   wrk -t2 -c48 -d"$DUR" --timeout 30s -s "$WORK/mix.lua" "$WHARF" >"$WORK/log/wrk-mix.txt" 2>&1 &
   local wrk_pid=$!
@@ -617,19 +748,41 @@ write_results() {
     echo "- machine: \`nproc\` = $(nproc), $cpu, $mem RAM, Linux $(uname -r); load average (1/5/15 min) at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) — the machine is shared: read the ratios, not the absolute figures"
     echo "- $(go version | cut -d' ' -f3-), node $(node --version), npm $(npm --version), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), Verdaccio 5.33.0, wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'), pip $("$WORK/venv/bin/pip" --version 2>/dev/null | awk '{print $2}')"
     echo "- wharf: the binary built from the commit, SQLite and blobs under a fresh data directory (envelope encryption at rest, the local key), \`--metadata-ttl 1h\`; every package request authorized with a \`GetAuthorizationToken\` token; wrk: \`wrk -t2 -c64 -d$DUR\`, client and servers on the same $(nproc) cores"
-    echo "- nginx: Debian's, \`worker_processes auto\`, serving from disk a copy of the very bytes wharf answered (\`gzip_static\` for the gzip rows: the file compressed once beforehand); no auth"
+    echo "- nginx: Debian's, \`worker_processes auto\`, serving from disk a copy of the very bytes wharf answered (\`gzip_static\` for the gzip rows: wharf's own gzip answer saved byte for byte, not recompressed); no auth"
+    if [[ -s $WORK/log/quiet.txt ]]; then
+      echo "- every measurement starts from a quiet machine: before each one the script waits until the machine's CPU (/proc/stat) is busy less than ${QUIET_PCT} % of one core over 0.5 s (at most ${QUIET_MAX} s, then at least until the processes it started are that quiet), so that work left over from the previous measurement (Verdaccio still answering a saturated run's requests) does not land in the next; $(python3 - "$WORK/log/quiet.txt" <<'EOF'
+import statistics as st, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+waits = [float(r[1]) for r in rows]
+late = [r for r in rows if r[4] != "yes"]
+s = "%d measurements, waits median %.1f s, longest %.1f s (before %s)" % (len(rows), st.median(waits), max(waits), max(rows, key=lambda r: float(r[1]))[0])
+if late:
+    s += "; **%d started on a machine that was not quiet within the cap** (busy %s %% of one core: %s)" % (
+        len(late), "–".join("%.0f" % f for f in (min(float(r[2]) for r in late), max(float(r[2]) for r in late))), ", ".join(r[0] for r in late[:8]) + (", …" if len(late) > 8 else ""))
+else:
+    s += "; every one reached quiet"
+print(s)
+EOF
+)"
+    fi
     echo "- Verdaccio 5.33.0 (npm registry package) on node $(node --version), anonymous access, its uplink \`maxage\` 60m"
     echo "- npm upstream of wharf and Verdaccio: the public registry given by \`npm config get registry\` at run time (not a fixture). PyPI and Maven Central are not reachable here: the pip case uses synthetic wheels (bench/pypi/mkwheels.py) behind nginx, the maven case a copy of Debian's /usr/share/maven-repo behind nginx; wharf proxies each through \`public:pypi\` / \`public:maven-central\` pointed at that nginx"
     echo
     if [[ -s $FRAG/tarball.md || -s $FRAG/packument.md ]]; then
       echo "## Cached npm GETs (req/s, wrk -t2 -c64)"
       echo
-      echo "A server with fewer than 64 answers in $DUR is measured again for 30 s; \"(N answers)\" marks a rate from fewer than 128."
+      echo "nginx and wharf are measured in $ROUNDS interleaved round$([[ $ROUNDS == 1 ]] || echo s) of $DUR per row (nginx, wharf, nginx, wharf, …, each from a quiet machine): their columns are the median rate (and median p99) of the rounds, the bold ratio is the ratio of the two medians, and the per-round column gives the lowest and highest wharf / nginx of a single round, so the spread is visible. Verdaccio is measured once per row, after them. A server with fewer than 64 answers in $DUR is measured again for 30 s; \"(N answers)\" marks a rate from fewer than 128."
       echo
-      echo "| request | nginx, same bytes | wharf | Verdaccio | wharf / nginx (goal ≥ 0.5) | wharf / Verdaccio |"
-      echo "|---|---|---|---|---|---|"
+      echo "| request | nginx, same bytes (median) | wharf (median) | Verdaccio | wharf / nginx, ratio of medians (goal ≥ 0.5) | wharf / nginx per round, min–max | wharf / Verdaccio |"
+      echo "|---|---|---|---|---|---|---|"
       cat "$FRAG/tarball.md" "$FRAG/packument.md" 2>/dev/null || true
       echo
+      if [[ -s $FRAG/rounds.md ]]; then
+        echo "Each round's rates (req/s, in the order measured):"
+        echo
+        cat "$FRAG/rounds.md"
+        echo
+      fi
       if [[ -s $FRAG/packument-info.md ]]; then
         echo "What each answers for \`$PACKUMENT_PKG\` (bytes on the wire; nginx serves exactly wharf's bytes):"
         echo
