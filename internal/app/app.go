@@ -142,6 +142,8 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		a.caches["blobs"] = c.Stats
 	}
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
+	engine.EnableFileMemo(a.budgets.Files)
+	a.caches["files"] = engine.FileMemoStats
 	return engine, fetcher, nil
 }
 
