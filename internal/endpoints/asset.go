@@ -18,9 +18,10 @@ import (
 func WriteAsset(w http.ResponseWriter, r *http.Request, rc io.ReadCloser, size int64, contentType, sha256 string) {
 	defer rc.Close()
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.FormatInt(size, 10))
-	h.Set("ETag", `"`+sha256+`"`)
+	// Canonical keys assigned directly: Header.Set would canonicalize each.
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.FormatInt(size, 10)}
+	h["Etag"] = []string{`"` + sha256 + `"`}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		defer coalesce.Hold(r.Context())() // headers and body in one write
