@@ -49,7 +49,7 @@ const cacheShare = 3
 // versions, the RubyGems versions files, the Swift indexes and the resolved
 // files 1 each. The resolved files' share came from the store's: a file
 // served from that memo reads no version or asset row, so those rows need
-// less room (1/24 of the default budget is ~6,000 files).
+// less room (1/24 of the default budget's caches is ~1,100 files).
 func BudgetsFor(budget int64) Budgets {
 	if budget <= 0 {
 		budget = config.DefaultMemoryBudget
