@@ -294,11 +294,15 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		if gen, err = h.o.Engine.Generation(ctx, req.Repo); err != nil {
 			return err
 		}
-		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
-		if d, ok := h.rendered.Get(cacheKey, gen); ok && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
+		// The key is built on the stack and looked up without allocating;
+		// it becomes a string only on a miss.
+		var kb [256]byte
+		key := renderKey(kb[:0], req, n, abbreviated)
+		if d, ok := h.rendered.GetBytes(key, gen); ok && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
 			d.serve(w, r)
 			return nil
 		}
+		cacheKey = string(key)
 		// One rendering per packument and generation however many clients
 		// ask at once (each was authorized above; the result is the same).
 		v, err, _ := h.renders.Do(cacheKey+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
@@ -317,6 +321,19 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 	}
 	d.serve(w, r)
 	return nil
+}
+
+// renderKey appends the rendered-packument cache key of n as req asks it:
+// repository, package, form and endpoint base (tarball URLs are built on it).
+func renderKey(b []byte, req *endpoints.Request, n Name, abbreviated bool) []byte {
+	b = append(append(append(append(append(b, req.Repo.DomainOwner...), '/'), req.Repo.DomainName...), '/'), req.Repo.Name...)
+	b = append(b, '|')
+	if n.Scope != "" {
+		b = append(append(append(b, '@'), n.Scope...), '/')
+	}
+	b = append(append(b, n.Pkg...), '|')
+	b = strconv.AppendBool(b, abbreviated)
+	return append(append(b, '|'), req.Base...)
 }
 
 // render resolves n through the chain and renders its packument, keeping it in
