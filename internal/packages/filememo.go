@@ -2,6 +2,7 @@ package packages
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
@@ -72,15 +73,17 @@ func (e *Engine) FileMemoStats() (entries int, bytes int64) { return e.files.Sta
 // to the heap).
 const fileKeyBytes = 320
 
+// fileKey appends the memo key of a file: each part length-prefixed, so no
+// two different files share a key whatever characters their names hold.
 func fileKey(b []byte, repo model.Repository, f model.Format, ns, name, version, file string, allowUnfinished bool) []byte {
-	for i, p := range [...]string{repo.DomainOwner, repo.DomainName, repo.Name, string(f), ns, name, version, file} {
-		if i > 0 {
-			b = append(b, '|')
-		}
-		b = append(b, p...)
-	}
 	if allowUnfinished {
-		return append(b, "|u"...)
+		b = append(b, 'u')
+	} else {
+		b = append(b, '-')
+	}
+	for _, p := range [...]string{repo.DomainOwner, repo.DomainName, repo.Name, string(f), ns, name, version, file} {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
 	}
 	return b
 }
@@ -92,6 +95,34 @@ func fileKey(b []byte, repo model.Repository, f model.Format, ns, name, version,
 // one map read instead of the chain walk and the version and asset lookups.
 // Authorization is not part of it: callers check it on every request.
 func (e *Engine) FetchFile(ctx context.Context, f Format, repo model.Repository, ns, name, version, file string, allowUnfinished bool) (*File, error) {
+	fl, c, err := e.heldFile(ctx, f.Kind(), repo, ns, name, version, file, allowUnfinished)
+	if !errors.Is(err, errNotHeld) {
+		return fl, err
+	}
+	// Not held in the chain: the external hop, as Fetch does; not memoized
+	// (it stored the file, moving the generation).
+	_, a, err := e.fetch(ctx, f, c, ns, name, version, file, allowUnfinished)
+	if err != nil {
+		return nil, err
+	}
+	return newFile(repo, a), nil
+}
+
+// ErrNotHeld is HeldFile's answer when no repository of the chain holds the
+// file (an external connection may have it: FetchFile).
+var ErrNotHeld = errNotHeld
+
+// HeldFile is FetchFile without the external hop: for a format that must do
+// work of its own before an external fetch (Cargo reads its upstreams'
+// config.json), which a file the chain holds does not need.
+func (e *Engine) HeldFile(ctx context.Context, f model.Format, repo model.Repository, ns, name, version, file string, allowUnfinished bool) (*File, error) {
+	fl, _, err := e.heldFile(ctx, f, repo, ns, name, version, file, allowUnfinished)
+	return fl, err
+}
+
+// heldFile answers a file from the memo, else from the nearest repository of
+// the chain holding it (retained in repo), else errNotHeld with the chain.
+func (e *Engine) heldFile(ctx context.Context, f model.Format, repo model.Repository, ns, name, version, file string, allowUnfinished bool) (*File, Chain, error) {
 	var kb [fileKeyBytes]byte
 	var key []byte
 	var gen int64
@@ -101,34 +132,26 @@ func (e *Engine) FetchFile(ctx context.Context, f Format, repo model.Repository,
 		// is not served after it.
 		var err error
 		if gen, err = e.Generation(ctx, repo); err != nil {
-			return nil, err
+			return nil, Chain{}, err
 		}
-		key = fileKey(kb[:0], repo, f.Kind(), ns, name, version, file, allowUnfinished)
+		key = fileKey(kb[:0], repo, f, ns, name, version, file, allowUnfinished)
 		if fl, ok := e.files.GetBytes(key, gen); ok {
-			return fl, nil
+			return fl, Chain{}, nil
 		}
 	}
 	c, err := e.SearchOrder(ctx, repo)
 	if err != nil {
-		return nil, err
+		return nil, Chain{}, err
 	}
-	hit, a, err := e.held(ctx, c, f.Kind(), ns, name, version, file, allowUnfinished)
-	if err == nil {
-		fl := newFile(repo, a)
-		if e.files != nil && hit.Repo.Name == repo.Name {
-			e.files.Put(string(key), gen, fl)
-		}
-		return fl, nil
+	hit, a, err := e.held(ctx, c, f, ns, name, version, file, allowUnfinished)
+	if err != nil {
+		return nil, c, err
 	}
-	if !errors.Is(err, errNotHeld) {
-		return nil, err
+	fl := newFile(repo, a)
+	if e.files != nil && hit.Repo.Name == repo.Name {
+		e.files.Put(string(key), gen, fl)
 	}
-	// Not held in the chain: the external hop, as Fetch does; not memoized
-	// (it stored the file, moving the generation).
-	if _, a, err = e.fetch(ctx, f, c, ns, name, version, file, allowUnfinished); err != nil {
-		return nil, err
-	}
-	return newFile(repo, a), nil
+	return fl, c, nil
 }
 
 // OpenFile streams a file FetchFile answered (OpenAsset on the repository it

@@ -2,6 +2,7 @@ package packages_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -67,6 +68,15 @@ func TestFetchFileMemo(t *testing.T) {
 		t.Fatalf("OpenFile: %v, %d bytes", err, size)
 	}
 	rc.Close()
+
+	// HeldFile answers the held file as FetchFile does, and ErrNotHeld
+	// (nothing fetched) for one no repository of the chain holds.
+	if f, err := e.eng.HeldFile(e.ctx, model.FormatNpm, e.repos["ci"], "", "left-pad", "1.0.0", npm.AssetName, false); err != nil || f != f1 {
+		t.Fatalf("HeldFile of a held file: %v, memoized %v", err, f == f1)
+	}
+	if _, err := e.eng.HeldFile(e.ctx, model.FormatNpm, e.repos["ci"], "", "left-pad", "9.9.9", npm.AssetName, false); !errors.Is(err, packages.ErrNotHeld) {
+		t.Fatalf("HeldFile of a version nobody holds: %v, want ErrNotHeld", err)
+	}
 
 	// A status change through the store moves the generation: the very
 	// next fetch resolves again and sees it.
