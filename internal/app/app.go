@@ -142,6 +142,12 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		a.caches["blobs"] = c.Stats
 	}
 	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
+	if a.readCache != nil {
+		// The memo is exact only over a store whose every write moves the
+		// domain's generation: the read cache's.
+		engine.EnableFileMemo(a.budgets.Files)
+		a.caches["files"] = engine.FileMemoStats
+	}
 	return engine, fetcher, nil
 }
 

@@ -31,6 +31,9 @@ type Budgets struct {
 	// RubyVersions and SwiftIndex bound the RubyGems versions files and the
 	// Swift identifiers indexes (gencache, by domain generation).
 	RubyVersions, SwiftIndex int64
+	// Files bounds the package engine's memo of resolved files
+	// (packages.Engine.FetchFile): a few hundred bytes per file served.
+	Files int64
 }
 
 // cacheShare is the caches' part of the budget, in eighths.
@@ -38,12 +41,15 @@ const cacheShare = 3
 
 // BudgetsFor splits a memory budget (0: config.DefaultMemoryBudget). The
 // caches' part is split by what the hot paths rest on, in 24ths: store rows
-// 10 (every request's token, repository, policy and version lookups, and the
+// 9 (every request's token, repository, policy and version lookups, and the
 // upstream documents a rendered packument is checked against on every
 // request: bench/RESULTS-rss.md measured the mix reading a 1 MB one from
 // SQLite per request when they did not fit), rendered npm packuments 6 and
 // decrypted blobs 5 (the answers served straight from memory), the opened
-// versions, the RubyGems versions files and the Swift indexes 1 each.
+// versions, the RubyGems versions files, the Swift indexes and the resolved
+// files 1 each. The resolved files' share came from the store's: a file
+// served from that memo reads no version or asset row, so those rows need
+// less room (1/24 of the default budget's caches is ~1,100 files).
 func BudgetsFor(budget int64) Budgets {
 	if budget <= 0 {
 		budget = config.DefaultMemoryBudget
@@ -52,12 +58,13 @@ func BudgetsFor(budget int64) Budgets {
 	part := func(n int64) int64 { return caches * n / 24 }
 	b := Budgets{
 		MemoryLimit:  budget,
-		Store:        part(10),
+		Store:        part(9),
 		Blobs:        part(5),
 		NpmRendered:  part(6),
 		Opened:       part(1),
 		RubyVersions: part(1),
 		SwiftIndex:   part(1),
+		Files:        part(1),
 	}
 	// A blob of up to 1 MiB is kept (a typical tarball, wheel or jar is tens
 	// of KiB), and never more than a quarter of the blob cache.
@@ -68,5 +75,6 @@ func BudgetsFor(budget int64) Budgets {
 // byCache names each budget as /metrics names its cache.
 func (b Budgets) byCache() map[string]int64 {
 	return map[string]int64{"store": b.Store, "blobs": b.Blobs, "npm_rendered": b.NpmRendered,
-		"opened_versions": b.Opened, "ruby_versions": b.RubyVersions, "swift_index": b.SwiftIndex}
+		"opened_versions": b.Opened, "ruby_versions": b.RubyVersions, "swift_index": b.SwiftIndex,
+		"files": b.Files}
 }

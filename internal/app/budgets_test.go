@@ -22,7 +22,7 @@ func TestBudgetsSplitOneBudget(t *testing.T) {
 	}
 	for _, total := range []int64{config.MinMemoryBudget, config.DefaultMemoryBudget, 96 << 20, 1 << 30} {
 		b := app.BudgetsFor(total)
-		caches := []int64{b.Store, b.Blobs, b.NpmRendered, b.Opened, b.RubyVersions, b.SwiftIndex}
+		caches := []int64{b.Store, b.Blobs, b.NpmRendered, b.Opened, b.RubyVersions, b.SwiftIndex, b.Files}
 		var sum int64
 		for _, c := range caches {
 			if c <= 0 {
@@ -58,14 +58,19 @@ func TestCacheMetricsFollowTheBudget(t *testing.T) {
 	if status, body := npmGet(t, srv, "acme", base+"left-pad/-/left-pad-1.0.0.tgz"); status != http.StatusOK {
 		t.Fatalf("tarball: %d %s", status, body)
 	}
+	// The second GET finds the tarball held by app (retained by the first)
+	// and memoizes the resolved file.
+	if status, body := npmGet(t, srv, "acme", base+"left-pad/-/left-pad-1.0.0.tgz"); status != http.StatusOK {
+		t.Fatalf("tarball again: %d %s", status, body)
+	}
 	m := scrape(t, srv.URL)
 	for name, budget := range map[string]int64{"store": want.Store, "blobs": want.Blobs, "npm_rendered": want.NpmRendered,
-		"opened_versions": want.Opened, "ruby_versions": want.RubyVersions, "swift_index": want.SwiftIndex} {
+		"opened_versions": want.Opened, "ruby_versions": want.RubyVersions, "swift_index": want.SwiftIndex, "files": want.Files} {
 		if got := value(m, "wharf_cache_budget_bytes", map[string]string{"cache": name}); got != float64(budget) {
 			t.Errorf("wharf_cache_budget_bytes{cache=%q} = %v, want %d", name, got, budget)
 		}
 	}
-	for _, name := range []string{"store", "blobs", "npm_rendered"} {
+	for _, name := range []string{"store", "blobs", "npm_rendered", "files"} {
 		if got := value(m, "wharf_cache_entries", map[string]string{"cache": name}); got < 1 {
 			t.Errorf("wharf_cache_entries{cache=%q} = %v after a packument and a tarball were served", name, got)
 		}

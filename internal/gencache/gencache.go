@@ -48,6 +48,24 @@ func (c *Cache[V]) Get(key string, gen int64) (V, bool) {
 	return e.v, true
 }
 
+// GetBytes is Get with the key as bytes: the map is indexed with
+// string(key), which Go does without allocating, so a caller on a hot path
+// builds its key in a stack array (a string key built per request is an
+// allocation per request).
+func (c *Cache[V]) GetBytes(key []byte, gen int64) (V, bool) {
+	var zero V
+	if c == nil {
+		return zero, false
+	}
+	c.mu.Lock()
+	e, ok := c.m[string(key)]
+	c.mu.Unlock()
+	if !ok || e.gen != gen {
+		return zero, false
+	}
+	return e.v, true
+}
+
 // Put keeps v as key's value for generation gen. A value built for an older
 // generation than the one kept (a slow build finishing after a faster, later
 // one) does not replace it; a value larger than maxEntry is not kept.

@@ -54,6 +54,8 @@ type Engine struct {
 
 	fmu     sync.RWMutex
 	formats map[model.Format]Format
+
+	files *fileMemo // FetchFile's memo (EnableFileMemo); nil: off
 }
 
 func (e *Engine) now() time.Time {

@@ -262,14 +262,7 @@ func (e *Engine) Fetch(ctx context.Context, f Format, c Chain, ns, name, version
 	if !errors.Is(err, errNotHeld) {
 		return hit, a, err
 	}
-	if err := e.fetchExternal(ctx, f, c, ns, name, version, file); err != nil {
-		return Hit{}, model.Asset{}, err
-	}
-	hit, a, err = e.held(ctx, c, f.Kind(), ns, name, version, file, allowUnfinished)
-	if errors.Is(err, errNotHeld) {
-		err = apperr.NotFoundf("asset", file, "%s of %s %s is not in repository %s", file, displayName(f.Kind(), ns, name), version, c.Repos[0].Name)
-	}
-	return hit, a, err
+	return e.fetch(ctx, f, c, ns, name, version, file, allowUnfinished)
 }
 
 // errNotHeld: the chain does not hold the asset, and an external connection

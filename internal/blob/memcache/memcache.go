@@ -48,12 +48,29 @@ func (c *Cache) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	return c.inner.Put(ctx, ns, r, expectSHA256)
 }
 
+// reader serves a blob from memory: one allocation where
+// io.NopCloser(bytes.NewReader(b)) made two. bytes.Reader's WriteTo lets
+// io.Copy hand the whole blob to the response in one Write.
+type reader struct{ bytes.Reader }
+
+func (*reader) Close() error { return nil }
+
+func newReader(b []byte) *reader {
+	r := &reader{}
+	r.Reset(b)
+	return r
+}
+
 // Open serves a small blob from memory, reading it whole (and so verifying
 // it) on first use; larger blobs stream from the inner store.
 func (c *Cache) Open(ctx context.Context, ns, sha256 string) (io.ReadCloser, int64, error) {
-	key := ns + "|" + sha256
+	// The key is built on the stack and the map indexed with string(key),
+	// which allocates nothing: a hit (every cached tarball GET) costs no
+	// allocation for it; only a miss stores the key as a string.
+	var kb [192]byte
+	key := append(append(append(kb[:0], ns...), '|'), sha256...)
 	c.mu.RLock()
-	b, ok := c.m[key]
+	b, ok := c.m[string(key)]
 	c.mu.RUnlock()
 	if ok {
 		if c.Gate != nil {
@@ -61,7 +78,7 @@ func (c *Cache) Open(ctx context.Context, ns, sha256 string) (io.ReadCloser, int
 				return nil, 0, err
 			}
 		}
-		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+		return newReader(b), int64(len(b)), nil
 	}
 	rc, size, err := c.inner.Open(ctx, ns, sha256)
 	if err != nil || size > c.maxItem {
@@ -79,8 +96,8 @@ func (c *Cache) Open(ctx context.Context, ns, sha256 string) (io.ReadCloser, int
 		}
 		return nil, 0, err
 	}
-	c.put(key, buf)
-	return io.NopCloser(bytes.NewReader(buf)), size, nil
+	c.put(string(key), buf)
+	return newReader(buf), size, nil
 }
 
 // Stats reports the number of blobs held and their bytes.

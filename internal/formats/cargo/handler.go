@@ -217,21 +217,31 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, err)
 		return
 	}
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
 	key := Key(name)
-	dls, dlErrs := h.upstreamDLs(ctx, chain)
-	f := Format{DL: dls, DLErr: dlErrs}
-	_, a, err := h.Engine.Fetch(ctx, f, chain, "", key, version, CrateFile(key, version), false)
+	// A crate the chain holds needs no upstream config.json: only a miss
+	// reads them (the external hop locates the crate with their dl).
+	f, err := h.Engine.HeldFile(ctx, model.FormatCargo, req.Repo, "", key, version, CrateFile(key, version), false)
+	if errors.Is(err, packages.ErrNotHeld) {
+		var chain packages.Chain
+		if chain, err = h.Engine.SearchOrder(ctx, req.Repo); err == nil {
+			dls, dlErrs := h.upstreamDLs(ctx, chain)
+			f, err = h.Engine.FetchFile(ctx, Format{DL: dls, DLErr: dlErrs}, req.Repo, "", key, version, CrateFile(key, version), false)
+		}
+	}
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	h.serveAsset(w, r, req.Repo, a)
+	rc, size, err := h.Engine.OpenFile(ctx, f)
+	if err != nil {
+		h.WriteError(w, r, err)
+		return
+	}
+	_ = endpoints.WriteFile(w, r, rc, size, f, crateType)
 }
+
+// crateType is a .crate's Content-Type, shared by every response.
+var crateType = []string{"application/x-tar"}
 
 // upstreamDLs reads the dl template of every configured cargo connection of
 // the chain (config.json, cached as any upstream metadata), keyed by the
@@ -311,15 +321,6 @@ func versionOf(e Entry, meta *PublishMeta) model.PackageVersion {
 		}
 	}
 	return v
-}
-
-func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {
-	rc, size, err := h.Engine.OpenAsset(r.Context(), repo, a)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
-	endpoints.WriteAsset(w, r, rc, size, "application/x-tar", a.Hashes.SHA256)
 }
 
 // publish is `cargo publish`: the body is read as it arrives; the .crate

@@ -78,6 +78,21 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoints.R
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoints.Request, p Path) {
 	ctx := r.Context()
+	if p.Kind != KindArtifactMetadata && p.Kind != KindVersionMetadata {
+		// A file (or its checksum): resolved by FetchFile, which serves a
+		// file the repository holds from its memo without walking the chain.
+		f, err := h.resolveFile(ctx, req.Repo, p)
+		if err != nil {
+			h.WriteError(w, r, err)
+			return
+		}
+		if p.Checksum != "" {
+			h.serveText(w, r, checksumOf(f.Asset.Hashes, p.Checksum))
+			return
+		}
+		h.serveAsset(w, r, f)
+		return
+	}
 	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
 	if err != nil {
 		h.WriteError(w, r, err)
@@ -98,25 +113,15 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoints.Req
 			return
 		}
 		h.serveBytes(w, r, p, body)
-	default:
-		a, repo, err := h.resolveFile(ctx, chain, req.Repo, p)
-		if err != nil {
-			h.WriteError(w, r, err)
-			return
-		}
-		if p.Checksum != "" {
-			h.serveText(w, r, checksumOf(a.Hashes, p.Checksum))
-			return
-		}
-		h.serveAsset(w, r, repo, a)
 	}
 }
 
 // resolveFile finds a file in the chain (retaining it in the requesting
-// repository) or fetches it through an external connection.
-func (h *Handler) resolveFile(ctx context.Context, chain packages.Chain, requester model.Repository, p Path) (model.Asset, model.Repository, error) {
-	_, a, err := h.Engine.Fetch(ctx, Format{}, chain, p.Group, p.Artifact, p.Version, p.File, true)
-	return a, requester, err
+// repository) or fetches it through an external connection. An Unfinished
+// version of the repository's own is served too: Maven's deploy reads back
+// what it is uploading.
+func (h *Handler) resolveFile(ctx context.Context, requester model.Repository, p Path) (*packages.File, error) {
+	return h.Engine.FetchFile(ctx, Format{}, requester, p.Group, p.Artifact, p.Version, p.File, true)
 }
 
 // artifactMetadata generates group/artifact/maven-metadata.xml from the
@@ -448,8 +453,9 @@ func (h *Handler) serveText(w http.ResponseWriter, r *http.Request, s string) {
 	}
 }
 
-func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {
-	rc, size, err := h.Engine.OpenAsset(r.Context(), repo, a)
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, f *packages.File) {
+	a := f.Asset
+	rc, size, err := h.Engine.OpenFile(r.Context(), f)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return

@@ -19,7 +19,6 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apperr"
 	"github.com/wharf-dev/wharf/internal/blob"
-	"github.com/wharf-dev/wharf/internal/coalesce"
 	"github.com/wharf-dev/wharf/internal/endpoints"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/packages"
@@ -56,8 +55,11 @@ type Options struct {
 
 // Handler is the npm endpoints.Handler.
 type Handler struct {
-	o        Options
-	format   Format
+	o      Options
+	format Format
+	// pformat is format as the engine's interface, converted once: passing
+	// the struct where a packages.Format is expected allocates per call.
+	pformat  packages.Format
 	log      *slog.Logger
 	rendered *renderCache // nil when disabled
 	renders  singleflight.Group
@@ -75,6 +77,7 @@ func New(o Options) *Handler {
 	}
 	o.Limits.defaults()
 	h := &Handler{o: o, log: o.Log.With("format", "npm"), format: Format{Limits: o.Limits}}
+	h.pformat = h.format
 	o.Engine.Register(h.format)
 	switch {
 	case o.RenderCacheBytes == 0:
@@ -291,11 +294,15 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 		if gen, err = h.o.Engine.Generation(ctx, req.Repo); err != nil {
 			return err
 		}
-		cacheKey = req.Repo.DomainOwner + "/" + req.Repo.DomainName + "/" + req.Repo.Name + "|" + n.String() + "|" + strconv.FormatBool(abbreviated) + "|" + req.Base
-		if d, ok := h.rendered.Get(cacheKey, gen); ok && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
+		// The key is built on the stack and looked up without allocating;
+		// it becomes a string only on a miss.
+		var kb [256]byte
+		key := renderKey(kb[:0], req, n, abbreviated)
+		if d, ok := h.rendered.GetBytes(key, gen); ok && h.o.Engine.LookupsUnchanged(ctx, d.upstreams) {
 			d.serve(w, r)
 			return nil
 		}
+		cacheKey = string(key)
 		// One rendering per packument and generation however many clients
 		// ask at once (each was authorized above; the result is the same).
 		v, err, _ := h.renders.Do(cacheKey+"|"+strconv.FormatInt(gen, 10), func() (any, error) {
@@ -314,6 +321,19 @@ func (h *Handler) getPackument(w http.ResponseWriter, r *http.Request, req *endp
 	}
 	d.serve(w, r)
 	return nil
+}
+
+// renderKey appends the rendered-packument cache key of n as req asks it:
+// repository, package, form and endpoint base (tarball URLs are built on it).
+func renderKey(b []byte, req *endpoints.Request, n Name, abbreviated bool) []byte {
+	b = append(append(append(append(append(b, req.Repo.DomainOwner...), '/'), req.Repo.DomainName...), '/'), req.Repo.Name...)
+	b = append(b, '|')
+	if n.Scope != "" {
+		b = append(append(append(b, '@'), n.Scope...), '/')
+	}
+	b = append(append(b, n.Pkg...), '|')
+	b = strconv.AppendBool(b, abbreviated)
+	return append(append(b, '|'), req.Base...)
 }
 
 // render resolves n through the chain and renders its packument, keeping it in
@@ -421,30 +441,16 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, req *endpoi
 		return err
 	}
 	eng := h.o.Engine
-	chain, err := eng.SearchOrder(ctx, req.Repo)
+	f, err := eng.FetchFile(ctx, h.pformat, req.Repo, n.Scope, n.Pkg, version, AssetName, false)
 	if err != nil {
 		return err
 	}
-	_, asset, err := eng.Fetch(ctx, h.format, chain, n.Scope, n.Pkg, version, AssetName, false)
+	rc, size, err := eng.OpenFile(ctx, f)
 	if err != nil {
 		return err
 	}
-	rc, size, err := eng.OpenAsset(ctx, req.Repo, asset)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("ETag", `"`+asset.Hashes.SHA256+`"`)
-	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	release := coalesce.Hold(ctx) // headers and body in one write
-	defer release()
-	if _, err := io.Copy(w, rc); err != nil {
+	w.Header()["Cache-Control"] = endpoints.ImmutablePrivate
+	if err := endpoints.WriteFile(w, r, rc, size, f, endpoints.OctetStream); err != nil {
 		h.log.WarnContext(ctx, "tarball stream interrupted", "package", n.String(), "version", version, "error", err)
 	}
 	return nil

@@ -88,15 +88,19 @@ func splitPath(escaped string) ([]string, error) {
 	if escaped == "" {
 		return nil, nil
 	}
-	raw := strings.Split(escaped, "/")
-	out := make([]string, 0, len(raw)+1)
-	for _, seg := range raw {
-		dec, err := url.PathUnescape(seg)
-		if err != nil {
-			return nil, apperr.Validationf("invalid escaping in path segment %q", seg)
+	// Iterated, not split: a tarball GET's path (three segments, none
+	// escaped) costs one allocation, the result.
+	out := make([]string, 0, strings.Count(escaped, "/")+2)
+	for seg := range strings.SplitSeq(escaped, "/") {
+		dec := seg
+		if strings.IndexByte(seg, '%') >= 0 {
+			var err error
+			if dec, err = url.PathUnescape(seg); err != nil {
+				return nil, apperr.Validationf("invalid escaping in path segment %q", seg)
+			}
 		}
 		// "@scope%2fname" decodes to two segments.
-		for _, piece := range strings.Split(dec, "/") {
+		for piece := range strings.SplitSeq(dec, "/") {
 			if piece == "." || strings.Contains(piece, "..") {
 				return nil, apperr.Validationf("invalid path %q: '..' is not allowed", escaped)
 			}
@@ -125,7 +129,10 @@ func takeName(segs []string) (Name, []string, error) {
 
 // versionOfFile reads the version from a tarball file name "pkg-1.2.3.tgz".
 func versionOfFile(n Name, file string) (string, error) {
-	v, ok := strings.CutPrefix(file, n.Pkg+"-")
+	v, ok := strings.CutPrefix(file, n.Pkg) // then "-": no concatenation per request
+	if ok {
+		v, ok = strings.CutPrefix(v, "-")
+	}
 	if ok {
 		v, ok = strings.CutSuffix(v, ".tgz")
 	}

@@ -21,19 +21,53 @@ type rendered struct {
 	body        []byte
 	contentType string
 	etag        string // of the identity body
+	gzETag      string // of the gzip form
 	stale       bool
+
+	// The response's header values, built once per rendering: a cached
+	// packument is served many times, and Header.Set canonicalizes its key
+	// and allocates a one-element slice per call (plus the Content-Length
+	// string and the gzip ETag). Each slice has cap == len, so an Add
+	// elsewhere reallocates rather than writing into the shared array;
+	// net/http only reads them.
+	hType, hETag, hGzETag, hLength []string
 
 	// upstreams are the external documents the packument was built from, as
 	// they stood (see upstreamStamp); empty when none was consulted.
 	upstreams []packages.Lookup
 
-	gzOnce sync.Once
-	gz     []byte
+	gzOnce  sync.Once
+	gz      []byte
+	hGzSize []string
 }
+
+// Header values every packument response shares (see rendered).
+var (
+	hVary        = []string{"Accept, Accept-Encoding, Authorization"}
+	hRevalidate  = []string{"private, max-age=0, must-revalidate"}
+	hGzip        = []string{"gzip"}
+	hTrue        = []string{"true"}
+	hJSON        = []string{"application/json"}
+	hAbbreviated = []string{AbbreviatedType}
+)
 
 func newRendered(body []byte, contentType string, stale bool, ups []packages.Lookup) *rendered {
 	sum := sha256.Sum256(body)
-	return &rendered{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, stale: stale, upstreams: ups}
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	d := &rendered{body: body, contentType: contentType, etag: etag, stale: stale, upstreams: ups,
+		// A different representation, so a different tag (RFC 9110 §8.8.3).
+		gzETag: strings.TrimSuffix(etag, `"`) + `-gz"`}
+	switch contentType {
+	case "application/json":
+		d.hType = hJSON
+	case AbbreviatedType:
+		d.hType = hAbbreviated
+	default:
+		d.hType = []string{contentType}
+	}
+	d.hETag, d.hGzETag = []string{d.etag}, []string{d.gzETag}
+	d.hLength = []string{strconv.Itoa(len(body))}
+	return d
 }
 
 // gzipped returns the gzip form, compressing once.
@@ -45,42 +79,43 @@ func (d *rendered) gzipped() []byte {
 		_, _ = zw.Write(d.body)
 		_ = zw.Close()
 		d.gz = b.Bytes()
+		d.hGzSize = []string{strconv.Itoa(len(d.gz))}
 	})
 	return d.gz
 }
 
-// gzipETag is the strong validator of the gzip form: a different
-// representation, so a different tag (RFC 9110 §8.8.3).
-func (d *rendered) gzipETag() string { return strings.TrimSuffix(d.etag, `"`) + `-gz"` }
+// gzipETag is the strong validator of the gzip form.
+func (d *rendered) gzipETag() string { return d.gzETag }
 
 func (d *rendered) size() int64 { return int64(2*len(d.body)/1 + 512) }
 
 // serve answers r with d: 304 when If-None-Match names either representation,
-// gzip when the client accepts it.
+// gzip when the client accepts it. Header values are assigned under their
+// canonical keys ("Etag" is how Header.Set spells "ETag").
 func (d *rendered) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Vary", "Accept, Accept-Encoding, Authorization")
-	h.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	h["Vary"] = hVary
+	h["Cache-Control"] = hRevalidate
 	if d.stale {
-		h.Set(StaleHeader, "true")
+		h[StaleHeader] = hTrue
 	}
 	useGzip := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	etag := d.etag
 	if useGzip {
-		etag = d.gzipETag()
+		h["Etag"] = d.hGzETag
+	} else {
+		h["Etag"] = d.hETag
 	}
-	h.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagListMatches(inm, d.etag, d.gzipETag()) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagListMatches(inm, d.etag, d.gzETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := d.body
+	body, length := d.body, d.hLength
 	if useGzip {
-		body = d.gzipped()
-		h.Set("Content-Encoding", "gzip")
+		body, length = d.gzipped(), d.hGzSize
+		h["Content-Encoding"] = hGzip
 	}
-	h.Set("Content-Type", d.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = d.hType
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		defer coalesce.Hold(r.Context())() // headers and body in one write

@@ -249,34 +249,34 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, apperr.NotFoundf("asset", filename, "%s is not a file of %s %s", filename, name, version))
 		return
 	}
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
+	f, err := h.Engine.FetchFile(ctx, Format{}, req.Repo, "", name, version, filename, false)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	_, a, err := h.Engine.Fetch(ctx, Format{}, chain, "", name, version, filename, false)
+	rc, size, err := h.Engine.OpenFile(ctx, f)
 	if err != nil {
 		h.WriteError(w, r, err)
 		return
 	}
-	h.serveAsset(w, r, req.Repo, a)
+	_ = endpoints.WriteFile(w, r, rc, size, f, contentType(f.Asset.Name))
 }
 
-func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, repo model.Repository, a model.Asset) {
-	rc, size, err := h.Engine.OpenAsset(r.Context(), repo, a)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
-	ct := "application/octet-stream"
+// Content types of distribution files, shared by every response
+// (endpoints.WriteFile assigns them into the header map as they are).
+var (
+	zipType = []string{"application/zip"}
+	tarType = []string{"application/x-tar"}
+)
+
+func contentType(file string) []string {
 	switch {
-	case strings.HasSuffix(a.Name, ".whl"), strings.HasSuffix(a.Name, ".zip"), strings.HasSuffix(a.Name, ".egg"):
-		ct = "application/zip"
-	case strings.HasSuffix(a.Name, ".tar.gz"), strings.HasSuffix(a.Name, ".tgz"):
-		ct = "application/x-tar"
-		// no Content-Encoding: the bytes are the gzip file itself
+	case strings.HasSuffix(file, ".whl"), strings.HasSuffix(file, ".zip"), strings.HasSuffix(file, ".egg"):
+		return zipType
+	case strings.HasSuffix(file, ".tar.gz"), strings.HasSuffix(file, ".tgz"):
+		return tarType // no Content-Encoding: the bytes are the gzip file itself
 	}
-	endpoints.WriteAsset(w, r, rc, size, ct, a.Hashes.SHA256)
+	return endpoints.OctetStream
 }
 
 // WriteError answers as PyPI does: a status with a reason line in plain text

@@ -465,13 +465,8 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 		h.WriteError(w, r, apperr.NotFoundf("asset", file, "%s is not a gem file name", file))
 		return
 	}
-	chain, err := h.Engine.SearchOrder(ctx, req.Repo)
-	if err != nil {
-		h.WriteError(w, r, err)
-		return
-	}
 	for i, c := range cands {
-		_, a, err := h.Engine.Fetch(ctx, Format{}, chain, "", c[0], c[1], file, false)
+		f, err := h.Engine.FetchFile(ctx, Format{}, req.Repo, "", c[0], c[1], file, false)
 		if apperr.Is(err, apperr.NotFound) && i < len(cands)-1 {
 			continue
 		}
@@ -479,12 +474,12 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 			h.WriteError(w, r, err)
 			return
 		}
-		rc, size, err := h.Engine.OpenAsset(ctx, req.Repo, a)
+		rc, size, err := h.Engine.OpenFile(ctx, f)
 		if err != nil {
 			h.WriteError(w, r, err)
 			return
 		}
-		endpoints.WriteAsset(w, r, rc, size, "application/octet-stream", a.Hashes.SHA256)
+		_ = endpoints.WriteFile(w, r, rc, size, f, endpoints.OctetStream)
 		return
 	}
 }
