@@ -2,14 +2,13 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
@@ -166,6 +165,12 @@ type requestLog struct {
 	surface, operation string
 	body               countingBody
 	w                  statusWriter
+	// id is the request id's bytes, written once before anything reads
+	// them; idHeader is the X-Amzn-RequestId header's value slice. Both live
+	// in this one allocation (see middleware).
+	id       [32]byte
+	idHeader [1]string
+	pins     blobgc.Pins
 }
 
 // countingBody counts the request body bytes handlers read.
@@ -271,16 +276,26 @@ func (s *statusWriter) RecordStatus(code int) {
 	}
 }
 
+// requestIDHeader is x-amzn-RequestId in net/http's canonical form, the key
+// under which Header.Get finds it.
+const requestIDHeader = "X-Amzn-Requestid"
+
 // middleware gives every request an id (x-amzn-RequestId, which botocore and the
 // Go SDK record), recovers panics and writes one structured access-log line.
 func (a *App) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Amzn-RequestId", id)
 		rl := &requestLog{surface: metrics.SurfaceOther, operation: "other"}
+		requestIDs.idInto(rl.id[:])
+		// The id's string shares rl.id's bytes, which are never written
+		// again: a string of its own would be one more allocation per
+		// request, for the header, the log line and the audit trail.
+		id := unsafe.String(&rl.id[0], len(rl.id))
+		// The header map is written directly under the canonical key:
+		// Header.Set would canonicalize the key and allocate the value slice
+		// on every request.
+		rl.idHeader[0] = id
+		w.Header()[requestIDHeader] = rl.idHeader[:]
 		rl.info.RequestID, rl.info.Ext = id, rl
 		if r.Body != nil && r.Body != http.NoBody {
 			rl.body.ReadCloser = r.Body
@@ -295,8 +310,8 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		// by then the asset rows of what it stored are recorded, or never will
 		// be, and the blobs are the collector's to judge. Pins a request leaves
 		// behind (a crash) go stale after --gc-grace.
-		ctx, releasePins := blobgc.Track(ctx, a.store)
-		defer releasePins(ctx)
+		ctx = rl.pins.Context(ctx)
+		defer rl.pins.Release(ctx, a.store)
 		r = r.WithContext(ctx)
 		sw := &rl.w
 		sw.ResponseWriter = w
