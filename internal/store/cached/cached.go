@@ -253,6 +253,13 @@ func lookup[T any](s *Store, ctx context.Context, d domKey, key []byte, size fun
 	return v, err
 }
 
+// current reports whether e may be served: filed under its domain's current
+// generation and, in shared mode, younger than MaxAge (lookup's rule).
+func (s *Store) current(ctx context.Context, e *entry) bool {
+	g, err := s.gen(ctx, e.dom)
+	return err == nil && e.gen == g && (!s.opt.Shared || s.opt.Now().Sub(e.at) < s.opt.MaxAge)
+}
+
 func (s *Store) put(key string, e *entry) {
 	// One huge value must not flush everything else; but an upstream document
 	// behind a rendered packument (a ~1 MB one for a 1,000-version package) must
@@ -432,6 +439,12 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	e := s.m[string(key)]
 	s.mu.RUnlock()
 	if e != nil {
+		// Every package request validates its token: the entry just read is
+		// served when still current, without lookup's second read of the
+		// map.
+		if t, ok := e.val.(model.AuthToken); ok && s.current(ctx, e) {
+			return t, nil
+		}
 		// A token row never changes domain, so the entry's domain is the one
 		// whose generation to read, before loading again on a miss.
 		return lookup(s, ctx, e.dom, key, constSize[model.AuthToken](512),
