@@ -2,8 +2,10 @@ package app
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Request ids are 32 lowercase hex characters, never repeat within a
@@ -66,5 +68,40 @@ func TestRequestIDsUnique(t *testing.T) {
 func TestRequestIDHeaderCanonical(t *testing.T) {
 	if got := http.CanonicalHeaderKey("X-Amzn-RequestId"); got != requestIDHeader {
 		t.Fatalf("canonical key %q, middleware writes %q", got, requestIDHeader)
+	}
+}
+
+// The middleware's writer sets Date as net/http would (the response's second,
+// http.TimeFormat), keeps one the handler set, and leaves a 1xx answer alone.
+func TestDateHeader(t *testing.T) {
+	before := time.Now().Truncate(time.Second)
+	rec := httptest.NewRecorder()
+	sw := &statusWriter{ResponseWriter: rec}
+	sw.WriteHeader(http.StatusEarlyHints)
+	if d := rec.Header().Get("Date"); d != "" {
+		t.Fatalf("a 1xx answer got Date %q", d)
+	}
+	_, _ = sw.Write([]byte("x"))
+	after := time.Now()
+	d, err := http.ParseTime(rec.Header().Get("Date"))
+	if err != nil || d.Before(before) || d.After(after) || rec.Header().Get("Date") != d.UTC().Format(http.TimeFormat) {
+		t.Fatalf("Date %q (%v): want this second in http.TimeFormat", rec.Header().Get("Date"), err)
+	}
+
+	rec = httptest.NewRecorder()
+	rec.Header().Set("Date", "Sun, 06 Nov 1994 08:49:37 GMT")
+	sw = &statusWriter{ResponseWriter: rec}
+	sw.WriteHeader(http.StatusNotModified)
+	if got := rec.Header().Values("Date"); len(got) != 1 || got[0] != "Sun, 06 Nov 1994 08:49:37 GMT" {
+		t.Fatalf("the handler's Date became %q", got)
+	}
+
+	// Each second gets its own value.
+	var c dateCache
+	t1 := time.Date(2026, 11, 30, 4, 5, 6, 7, time.FixedZone("X", 3600))
+	for _, tm := range []time.Time{t1, t1.Add(time.Millisecond), t1.Add(time.Second), t1, t1.Add(-time.Hour)} {
+		if got, want := c.at(tm)[0], tm.UTC().Format(http.TimeFormat); got != want {
+			t.Fatalf("at(%v) = %q, want %q", tm, got, want)
+		}
 	}
 }

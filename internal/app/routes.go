@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -249,9 +250,19 @@ type statusWriter struct {
 	bytes  int64
 }
 
+// WriteHeader records the status. Its cost in profiles is net/http's
+// response.WriteHeader below it: the handler's header map is cloned there
+// (net/http keeps what it writes apart from later changes), once per
+// header, so fewer headers make it cheaper.
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
+	// An informational 1xx answer (103 Early Hints) is not the response:
+	// it is not its status, and it carries the header map as it stands, so
+	// no Date yet. 101 ends the HTTP exchange and is the status.
+	if s.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		s.status = code
+		if code >= 200 {
+			s.date()
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
@@ -259,10 +270,43 @@ func (s *statusWriter) WriteHeader(code int) {
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
+		s.date()
 	}
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
 	return n, err
+}
+
+// date sets the Date header, as net/http would when the header is written,
+// from a value formatted once per second (httpDates). net/http formats it
+// for every response with time.AppendFormat's general layout walk, about a
+// fifth of its header writing on a cached tarball GET; it keeps a Date the
+// handler set.
+func (s *statusWriter) date() {
+	h := s.ResponseWriter.Header()
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = httpDates.at(time.Now())
+	}
+}
+
+// httpDates keeps the current second's Date value (http.TimeFormat).
+var httpDates dateCache
+
+type dateCache struct{ cur atomic.Pointer[dateValue] }
+
+type dateValue struct {
+	sec int64
+	v   []string // one element, shared by every response in the second: only read
+}
+
+func (c *dateCache) at(t time.Time) []string {
+	sec := t.Unix()
+	if d := c.cur.Load(); d != nil && d.sec == sec {
+		return d.v
+	}
+	d := &dateValue{sec: sec, v: []string{t.UTC().Format(http.TimeFormat)}}
+	c.cur.Store(d)
+	return d.v
 }
 
 // Unwrap lets http.ResponseController reach the real writer (flush, deadlines).
