@@ -117,7 +117,7 @@ func appendAttr(b []byte, a slog.Attr) ([]byte, bool) {
 	case slog.KindBool:
 		b = strconv.AppendBool(b, v.Bool())
 	case slog.KindDuration:
-		b = append(b, v.Duration().String()...)
+		b = appendDuration(b, v.Duration())
 	case slog.KindTime:
 		b = appendRFC3339Millis(b, v.Time())
 	default: // Any, groups, LogValuers
@@ -168,6 +168,101 @@ type stamp struct {
 }
 
 var stamps atomic.Pointer[stamp]
+
+// appendDuration appends d as d.String() writes it ("1.213384ms", "1h30m0s"),
+// without the string String allocates (one per access line, whose duration
+// attribute is formatted on every request). TestDurationAsString holds it
+// to String's bytes.
+func appendDuration(b []byte, d time.Duration) []byte {
+	var buf [32]byte // the longest is "-2562047h47m16.854775808s"
+	w := len(buf)
+	u := uint64(d)
+	neg := d < 0
+	if neg {
+		u = -u
+	}
+	if u < uint64(time.Second) {
+		// Under a second: the largest unit below it, with a fraction.
+		var prec int
+		w--
+		buf[w] = 's'
+		w--
+		switch {
+		case u == 0:
+			buf[w] = '0'
+			return append(b, buf[w:]...)
+		case u < uint64(time.Microsecond):
+			buf[w] = 'n'
+		case u < uint64(time.Millisecond):
+			prec = 3
+			w-- // "µ" is two bytes
+			copy(buf[w:], "µ")
+		default:
+			prec = 6
+			buf[w] = 'm'
+		}
+		w, u = fracInto(buf[:w], u, prec)
+		w = uintInto(buf[:w], u)
+	} else {
+		w--
+		buf[w] = 's'
+		w, u = fracInto(buf[:w], u, 9) // u is now whole seconds
+		w = uintInto(buf[:w], u%60)
+		if u /= 60; u > 0 { // minutes
+			w--
+			buf[w] = 'm'
+			w = uintInto(buf[:w], u%60)
+			if u /= 60; u > 0 { // hours
+				w--
+				buf[w] = 'h'
+				w = uintInto(buf[:w], u)
+			}
+		}
+	}
+	if neg {
+		w--
+		buf[w] = '-'
+	}
+	return append(b, buf[w:]...)
+}
+
+// fracInto writes v's last prec decimal digits as a fraction at the end of
+// buf, without trailing zeros (and without the point when they all are),
+// and returns where it starts and v without them.
+func fracInto(buf []byte, v uint64, prec int) (int, uint64) {
+	w := len(buf)
+	printed := false
+	for range prec {
+		digit := v % 10
+		printed = printed || digit != 0
+		if printed {
+			w--
+			buf[w] = byte(digit) + '0'
+		}
+		v /= 10
+	}
+	if printed {
+		w--
+		buf[w] = '.'
+	}
+	return w, v
+}
+
+// uintInto writes v in decimal at the end of buf and returns where it starts.
+func uintInto(buf []byte, v uint64) int {
+	w := len(buf)
+	if v == 0 {
+		w--
+		buf[w] = '0'
+		return w
+	}
+	for v > 0 {
+		w--
+		buf[w] = byte(v%10) + '0'
+		v /= 10
+	}
+	return w
+}
 
 // needsQuoting is slog's rule: empty, or a space, '=', '"', a control
 // character, or a rune that is not printable or is a space.

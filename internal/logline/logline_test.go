@@ -189,3 +189,24 @@ func TestTimeStampsMatchFormatting(t *testing.T) {
 		}
 	}
 }
+
+// appendDuration writes what time.Duration.String returns, on every unit's
+// edges, fractions with and without trailing zeros, negatives, the extremes,
+// and random values of every magnitude.
+func TestDurationAsString(t *testing.T) {
+	ds := []time.Duration{0, 1, -1, 999, 1000, 1001, 1500, 999999, 1000000, 1213384, 999999999, time.Second, time.Second + 1,
+		59 * time.Second, time.Minute, 90 * time.Minute, time.Hour, 100*time.Hour + 1, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		d := time.Duration(rng.Int64() >> rng.IntN(64))
+		if rng.IntN(2) == 0 {
+			d = -d
+		}
+		ds = append(ds, d)
+	}
+	for _, d := range ds {
+		if got, want := string(appendDuration([]byte("d="), d)), "d="+d.String(); got != want {
+			t.Fatalf("duration %d: wrote %q, want %q", int64(d), got, want)
+		}
+	}
+}
