@@ -45,6 +45,15 @@ func TestAccessLine(t *testing.T) {
 	if id == "" || !strings.Contains(logs.String(), want) {
 		t.Fatalf("no access line %q in:\n%s", want, logs.String())
 	}
+	// The next request gets another id of the same shape (32 hex digits).
+	resp, err = http.Get(srv.URL + "/acme-000000000000/npm/app/left-pad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if id2 := resp.Header.Get("X-Amzn-RequestId"); id2 == id || len(id2) != 32 || strings.Trim(id2, "0123456789abcdef") != "" {
+		t.Fatalf("request ids %q then %q: want two different 32-digit hex ids", id, id2)
+	}
 
 	ca := codeartifact.NewFromConfig(aws.Config{Region: apptest.Region, BaseEndpoint: aws.String(srv.URL),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {

@@ -2,14 +2,14 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/wharf-dev/wharf/internal/auth"
 	"github.com/wharf-dev/wharf/internal/awsapi"
@@ -166,6 +166,12 @@ type requestLog struct {
 	surface, operation string
 	body               countingBody
 	w                  statusWriter
+	// id is the request id's bytes, written once before anything reads
+	// them; idHeader is the X-Amzn-RequestId header's value slice. Both live
+	// in this one allocation (see middleware).
+	id       [32]byte
+	idHeader [1]string
+	pins     blobgc.Pins
 }
 
 // countingBody counts the request body bytes handlers read.
@@ -244,9 +250,19 @@ type statusWriter struct {
 	bytes  int64
 }
 
+// WriteHeader records the status. Its cost in profiles is net/http's
+// response.WriteHeader below it: the handler's header map is cloned there
+// (net/http keeps what it writes apart from later changes), once per
+// header, so fewer headers make it cheaper.
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
+	// An informational 1xx answer (103 Early Hints) is not the response:
+	// it is not its status, and it carries the header map as it stands, so
+	// no Date yet. 101 ends the HTTP exchange and is the status.
+	if s.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		s.status = code
+		if code >= 200 {
+			s.date()
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
@@ -254,10 +270,43 @@ func (s *statusWriter) WriteHeader(code int) {
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
+		s.date()
 	}
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
 	return n, err
+}
+
+// date sets the Date header, as net/http would when the header is written,
+// from a value formatted once per second (httpDates). net/http formats it
+// for every response with time.AppendFormat's general layout walk, about a
+// fifth of its header writing on a cached tarball GET; it keeps a Date the
+// handler set.
+func (s *statusWriter) date() {
+	h := s.ResponseWriter.Header()
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = httpDates.at(time.Now())
+	}
+}
+
+// httpDates keeps the current second's Date value (http.TimeFormat).
+var httpDates dateCache
+
+type dateCache struct{ cur atomic.Pointer[dateValue] }
+
+type dateValue struct {
+	sec int64
+	v   []string // one element, shared by every response in the second: only read
+}
+
+func (c *dateCache) at(t time.Time) []string {
+	sec := t.Unix()
+	if d := c.cur.Load(); d != nil && d.sec == sec {
+		return d.v
+	}
+	d := &dateValue{sec: sec, v: []string{t.UTC().Format(http.TimeFormat)}}
+	c.cur.Store(d)
+	return d.v
 }
 
 // Unwrap lets http.ResponseController reach the real writer (flush, deadlines).
@@ -271,16 +320,26 @@ func (s *statusWriter) RecordStatus(code int) {
 	}
 }
 
+// requestIDHeader is x-amzn-RequestId in net/http's canonical form, the key
+// under which Header.Get finds it.
+const requestIDHeader = "X-Amzn-Requestid"
+
 // middleware gives every request an id (x-amzn-RequestId, which botocore and the
 // Go SDK record), recovers panics and writes one structured access-log line.
 func (a *App) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Amzn-RequestId", id)
 		rl := &requestLog{surface: metrics.SurfaceOther, operation: "other"}
+		requestIDs.idInto(rl.id[:])
+		// The id's string shares rl.id's bytes, which are never written
+		// again: a string of its own would be one more allocation per
+		// request, for the header, the log line and the audit trail.
+		id := unsafe.String(&rl.id[0], len(rl.id))
+		// The header map is written directly under the canonical key:
+		// Header.Set would canonicalize the key and allocate the value slice
+		// on every request.
+		rl.idHeader[0] = id
+		w.Header()[requestIDHeader] = rl.idHeader[:]
 		rl.info.RequestID, rl.info.Ext = id, rl
 		if r.Body != nil && r.Body != http.NoBody {
 			rl.body.ReadCloser = r.Body
@@ -295,8 +354,8 @@ func (a *App) middleware(next http.Handler) http.Handler {
 		// by then the asset rows of what it stored are recorded, or never will
 		// be, and the blobs are the collector's to judge. Pins a request leaves
 		// behind (a crash) go stale after --gc-grace.
-		ctx, releasePins := blobgc.Track(ctx, a.store)
-		defer releasePins(ctx)
+		ctx = rl.pins.Context(ctx)
+		defer rl.pins.Release(ctx, a.store)
 		r = r.WithContext(ctx)
 		sw := &rl.w
 		sw.ResponseWriter = w

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -173,6 +175,17 @@ func TestTokenFromRequest(t *testing.T) {
 		got, ok := TokenFromRequest(r)
 		if got != c.want || ok != c.ok {
 			t.Errorf("TokenFromRequest(%q) = %q, %v; want %q, %v", c.header, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// HashToken is the hex SHA-256 of the token, whatever its length (the stack
+// copy holds 64 bytes; longer input takes the other branch).
+func TestHashTokenIsHexSHA256(t *testing.T) {
+	for _, tok := range []string{"", "x", "wharf_" + strings.Repeat("A", 43), strings.Repeat("b", 64), strings.Repeat("c", 65), strings.Repeat("d", 1000)} {
+		sum := sha256.Sum256([]byte(tok))
+		if got, want := HashToken(tok), hex.EncodeToString(sum[:]); got != want {
+			t.Fatalf("HashToken of %d bytes = %s, want %s", len(tok), got, want)
 		}
 	}
 }

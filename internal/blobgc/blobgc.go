@@ -88,8 +88,11 @@ func NewID() string {
 
 type pinSetKey struct{}
 
-// pinSet collects the pins of one request, released together.
-type pinSet struct {
+// Pins is the set of one request's pins, released together. Track makes
+// one; a caller that keeps per-request state in one structure of its own (wharf's
+// HTTP middleware) embeds a Pins there instead and uses Context and Release,
+// which saves Track's allocations on every request.
+type Pins struct {
 	mu       sync.Mutex
 	ids      []string
 	released bool
@@ -100,24 +103,33 @@ type pinSet struct {
 // recorded (or abandoned). It unpins even when ctx is cancelled (a client
 // that went away): an unpinned blob is the collector's to judge again.
 func Track(ctx context.Context, st Store) (context.Context, func(context.Context)) {
-	set := &pinSet{}
-	return context.WithValue(ctx, pinSetKey{}, set), func(ctx context.Context) {
-		set.mu.Lock()
-		ids := set.ids
-		set.ids, set.released = nil, true
-		set.mu.Unlock()
-		if len(ids) > 0 {
-			// A failed release leaves the pins to go stale: safe, only later.
-			_ = st.UnpinBlobs(context.WithoutCancel(ctx), ids)
-		}
+	set := &Pins{}
+	return set.Context(ctx), func(ctx context.Context) { set.Release(ctx, st) }
+}
+
+// Context returns ctx with its blob writes pinned into p (see Track).
+func (p *Pins) Context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pinSetKey{}, p)
+}
+
+// Release unpins p's pins from st (see Track); pins added after it go stale
+// by themselves.
+func (p *Pins) Release(ctx context.Context, st Store) {
+	p.mu.Lock()
+	ids := p.ids
+	p.ids, p.released = nil, true
+	p.mu.Unlock()
+	if len(ids) > 0 {
+		// A failed release leaves the pins to go stale: safe, only later.
+		_ = st.UnpinBlobs(context.WithoutCancel(ctx), ids)
 	}
 }
 
-func (s *pinSet) add(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.released { // pins added after the release go stale by themselves
-		s.ids = append(s.ids, id)
+func (p *Pins) add(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.released { // pins added after the release go stale by themselves
+		p.ids = append(p.ids, id)
 	}
 }
 
@@ -159,7 +171,7 @@ func (pp *pinnedPending) Commit(key string) error {
 			pp.Pending.Abort()
 			return fmt.Errorf("blobgc: pin %s: %w", key, err)
 		}
-		if set, _ := pp.ctx.Value(pinSetKey{}).(*pinSet); set != nil {
+		if set, _ := pp.ctx.Value(pinSetKey{}).(*Pins); set != nil {
 			set.add(id)
 		}
 	}
@@ -173,7 +185,7 @@ func (pp *pinnedPending) Commit(key string) error {
 // writer must not record a reference to it.
 func (c *Collector) Hold(ctx context.Context, owner, domain string, sha256s []string) error {
 	ns := owner + "/" + domain
-	set, _ := ctx.Value(pinSetKey{}).(*pinSet)
+	set, _ := ctx.Value(pinSetKey{}).(*Pins)
 	for _, sha := range sha256s {
 		if !blob.ValidSHA256(sha) {
 			continue

@@ -111,48 +111,78 @@ func (rt *Router) Handles(f model.Format) bool { _, ok := rt.formats[f]; return 
 // ParsePath splits /{domain}-{owner}/{format}/{repo}/{rest}. The owner is the
 // last 12 characters of the first segment, so domain names keep their hyphens.
 func ParsePath(p string) (domain, owner string, format model.Format, repo, rest string, ok bool) {
-	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 4)
-	if len(parts) < 3 {
+	domain, owner, format, repo, rest, _, ok = parsePath(p)
+	return
+}
+
+// parsePath is ParsePath that also returns the length of p's endpoint prefix,
+// /{domain}-{owner}/{format}/{repo}. It cuts the segments in place: every
+// package request is parsed, and strings.SplitN allocated their slice.
+func parsePath(p string) (domain, owner string, format model.Format, repo, rest string, prefix int, ok bool) {
+	s := strings.TrimPrefix(p, "/")
+	lead := len(p) - len(s)
+	i := strings.IndexByte(s, '/')
+	if i < 0 {
 		return
 	}
-	seg := parts[0]
-	if len(seg) < 14 || seg[len(seg)-13] != '-' {
+	seg, s2 := s[:i], s[i+1:]
+	j := strings.IndexByte(s2, '/')
+	if j < 0 {
 		return
+	}
+	f, s3 := s2[:j], s2[j+1:]
+	repo = s3
+	if k := strings.IndexByte(s3, '/'); k >= 0 {
+		repo, rest = s3[:k], s3[k+1:]
+	}
+	if len(seg) < 14 || seg[len(seg)-13] != '-' {
+		return "", "", "", "", "", 0, false
 	}
 	domain, owner = seg[:len(seg)-13], seg[len(seg)-12:]
 	for _, c := range owner {
 		if c < '0' || c > '9' {
-			return
+			return "", "", "", "", "", 0, false
 		}
 	}
-	format, repo = model.Format(parts[1]), parts[2]
-	if len(parts) == 4 {
-		rest = parts[3]
+	if repo == "" {
+		return "", "", "", "", "", 0, false
 	}
-	return domain, owner, format, repo, rest, repo != ""
+	return domain, owner, model.Format(f), repo, rest, lead + i + 1 + j + 1 + len(repo), true
 }
 
-func (rt *Router) baseURL(r *http.Request) string {
+// base is the repository's endpoint URL (service.EndpointPath on the base
+// URL): p's endpoint prefix is that path, spelled as parsePath read it, so it
+// is reused rather than built again. One concatenation per request, where
+// building the path and the URL took three.
+func (rt *Router) base(r *http.Request, p string, prefix int) string {
+	path, slash := p[:prefix], "/" // /{domain}-{owner}/{format}/{repo}
+	if len(p) > prefix {           // p[prefix] is the slash after the repository
+		path, slash = p[:prefix+1], ""
+	}
+	if !strings.HasPrefix(path, "/") { // not a request path (a client's RequestURI has one)
+		path = "/" + path
+	}
 	if rt.PublicURL != "" {
-		return rt.PublicURL
+		return strings.TrimRight(rt.PublicURL, "/") + path + slash
 	}
-	scheme := "http"
+	scheme := "http://"
 	if r.TLS != nil {
-		scheme = "https"
+		scheme = "https://"
 	}
-	return scheme + "://" + r.Host
+	return scheme + r.Host + path + slash
 }
 
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Work on the escaped path so "%2f" in npm scoped names survives to the handler.
-	domain, owner, format, repoName, rest, ok := ParsePath(r.URL.EscapedPath())
+	p := r.URL.EscapedPath()
+	domain, owner, format, repoName, rest, prefix, ok := parsePath(p)
 	h, known := rt.formats[format]
 	if !ok || !known {
 		rt.fallback.ServeHTTP(w, r)
 		return
 	}
 	ctx := r.Context()
-	base := strings.TrimRight(rt.baseURL(r), "/") + service.EndpointPath(owner, domain, format, repoName)
+	base := rt.base(r, p, prefix)
 	if h.Public(r, rest) {
 		// The answer must not depend on whether the domain or the repository
 		// exists (in any account), so nothing is looked up and no token is

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -116,7 +117,7 @@ func appendAttr(b []byte, a slog.Attr) ([]byte, bool) {
 	case slog.KindBool:
 		b = strconv.AppendBool(b, v.Bool())
 	case slog.KindDuration:
-		b = append(b, v.Duration().String()...)
+		b = appendDuration(b, v.Duration())
 	case slog.KindTime:
 		b = appendRFC3339Millis(b, v.Time())
 	default: // Any, groups, LogValuers
@@ -133,13 +134,134 @@ func appendString(b []byte, s string) []byte {
 }
 
 // appendRFC3339Millis is slog's: RFC 3339 with exactly three digits of
-// milliseconds.
+// milliseconds (truncated, not rounded).
+//
+// Formatting the date, the clock and the zone from scratch (time.AppendFormat:
+// the calendar arithmetic and the zone lookup) was a sixth of the access
+// line's cost; every line written within the same second repeats them. They
+// are formatted once per second and location and kept (stamps), and only the
+// milliseconds are written per line. A second fixes the zone's offset (zone
+// transitions fall on whole seconds), so a kept stamp is exact for its
+// second and location.
 func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	const prefixLen = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b[:n+prefixLen], b[n+prefixLen+1:]...) // drop the 4th digit
+	sec, loc := t.Unix(), t.Location()
+	st := stamps.Load()
+	if st == nil || st.sec != sec || st.loc != loc {
+		st = &stamp{sec: sec, loc: loc}
+		st.head = t.AppendFormat(st.head[:0], "2006-01-02T15:04:05")
+		st.zone = t.AppendFormat(st.zone[:0], "Z07:00")
+		stamps.Store(st)
+	}
+	ms := t.Nanosecond() / 1e6
+	b = append(b, st.head...)
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, st.zone...)
+}
+
+// stamp is one second's formatted date and clock ("2006-01-02T15:04:05")
+// and zone ("Z" or "+hh:mm") in one location. Stamps are never modified once
+// stored; a new second stores a new one.
+type stamp struct {
+	sec        int64
+	loc        *time.Location
+	head, zone []byte
+}
+
+var stamps atomic.Pointer[stamp]
+
+// appendDuration appends d as d.String() writes it ("1.213384ms", "1h30m0s"),
+// without the string String allocates (one per access line, whose duration
+// attribute is formatted on every request). TestDurationAsString holds it
+// to String's bytes.
+func appendDuration(b []byte, d time.Duration) []byte {
+	var buf [32]byte // the longest is "-2562047h47m16.854775808s"
+	w := len(buf)
+	u := uint64(d)
+	neg := d < 0
+	if neg {
+		u = -u
+	}
+	if u < uint64(time.Second) {
+		// Under a second: the largest unit below it, with a fraction.
+		var prec int
+		w--
+		buf[w] = 's'
+		w--
+		switch {
+		case u == 0:
+			buf[w] = '0'
+			return append(b, buf[w:]...)
+		case u < uint64(time.Microsecond):
+			buf[w] = 'n'
+		case u < uint64(time.Millisecond):
+			prec = 3
+			w-- // "µ" is two bytes
+			copy(buf[w:], "µ")
+		default:
+			prec = 6
+			buf[w] = 'm'
+		}
+		w, u = fracInto(buf[:w], u, prec)
+		w = uintInto(buf[:w], u)
+	} else {
+		w--
+		buf[w] = 's'
+		w, u = fracInto(buf[:w], u, 9) // u is now whole seconds
+		w = uintInto(buf[:w], u%60)
+		if u /= 60; u > 0 { // minutes
+			w--
+			buf[w] = 'm'
+			w = uintInto(buf[:w], u%60)
+			if u /= 60; u > 0 { // hours
+				w--
+				buf[w] = 'h'
+				w = uintInto(buf[:w], u)
+			}
+		}
+	}
+	if neg {
+		w--
+		buf[w] = '-'
+	}
+	return append(b, buf[w:]...)
+}
+
+// fracInto writes v's last prec decimal digits as a fraction at the end of
+// buf, without trailing zeros (and without the point when they all are),
+// and returns where it starts and v without them.
+func fracInto(buf []byte, v uint64, prec int) (int, uint64) {
+	w := len(buf)
+	printed := false
+	for range prec {
+		digit := v % 10
+		printed = printed || digit != 0
+		if printed {
+			w--
+			buf[w] = byte(digit) + '0'
+		}
+		v /= 10
+	}
+	if printed {
+		w--
+		buf[w] = '.'
+	}
+	return w, v
+}
+
+// uintInto writes v in decimal at the end of buf and returns where it starts.
+func uintInto(buf []byte, v uint64) int {
+	w := len(buf)
+	if v == 0 {
+		w--
+		buf[w] = '0'
+		return w
+	}
+	for v > 0 {
+		w--
+		buf[w] = byte(v%10) + '0'
+		v /= 10
+	}
+	return w
 }
 
 // needsQuoting is slog's rule: empty, or a space, '=', '"', a control

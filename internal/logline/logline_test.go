@@ -154,3 +154,59 @@ func BenchmarkAccessLine(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// referenceRFC3339Millis is how slog writes a time (and how this package did
+// before it kept stamps): RFC 3339 with nanoseconds, cut to milliseconds.
+func referenceRFC3339Millis(b []byte, t time.Time) []byte {
+	const prefixLen = len("2006-01-02T15:04:05.000")
+	n := len(b)
+	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b[:n+prefixLen], b[n+prefixLen+1:]...)
+}
+
+// The kept per-second stamps write what formatting each time from scratch
+// writes: across seconds, sub-millisecond edges, locations that alternate
+// within one second, and the same second seen again after another.
+func TestTimeStampsMatchFormatting(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("X", 5*3600+1800), time.FixedZone("Y", -8*3600), time.FixedZone("Z0", 0), time.Local}
+	base := time.Date(2026, 11, 30, 23, 59, 58, 0, time.UTC)
+	nanos := []int{0, 1, 999999, 1000000, 1000001, 99999999, 100000000, 456789012, 999000000, 999999999}
+	var times []time.Time
+	for s := range 4 { // crosses a minute, hour, day and month boundary
+		for _, ns := range nanos {
+			for _, z := range zones {
+				times = append(times, base.Add(time.Duration(s)*time.Second+time.Duration(ns)).In(z))
+			}
+		}
+	}
+	times = append(times, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 12, 0, 0, 5e8, time.FixedZone("Q", 3600)),
+		time.Now(), time.Now().Round(0), times[0]) // the first second again, after the others
+	for i, tm := range times {
+		want := string(referenceRFC3339Millis([]byte("x="), tm))
+		if got := string(appendRFC3339Millis([]byte("x="), tm)); got != want {
+			t.Fatalf("time %d (%v): wrote %q, want %q", i, tm, got, want)
+		}
+	}
+}
+
+// appendDuration writes what time.Duration.String returns, on every unit's
+// edges, fractions with and without trailing zeros, negatives, the extremes,
+// and random values of every magnitude.
+func TestDurationAsString(t *testing.T) {
+	ds := []time.Duration{0, 1, -1, 999, 1000, 1001, 1500, 999999, 1000000, 1213384, 999999999, time.Second, time.Second + 1,
+		59 * time.Second, time.Minute, 90 * time.Minute, time.Hour, 100*time.Hour + 1, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		d := time.Duration(rng.Int64() >> rng.IntN(64))
+		if rng.IntN(2) == 0 {
+			d = -d
+		}
+		ds = append(ds, d)
+	}
+	for _, d := range ds {
+		if got, want := string(appendDuration([]byte("d="), d)), "d="+d.String(); got != want {
+			t.Fatalf("duration %d: wrote %q, want %q", int64(d), got, want)
+		}
+	}
+}

@@ -73,7 +73,14 @@ type Result struct {
 //  4. The root user of an account needs no identity policy: on its side it
 //     is allowed unless explicitly denied.
 func Decide(in Input) Result {
-	who := callerOf(in.Identity.Principal, in.Identity.RoleARN)
+	// Who the caller is (its ARN parsed into the identities a policy may
+	// name) matters only to a policy: the common package read, by an
+	// account's root on a repository without policies, has none to
+	// evaluate, and parsing it was half of this function's cost there.
+	var who caller
+	if anyPolicy(in.Identity.Policies) || anyPolicy(in.ResourcePolicies) {
+		who = callerOf(in.Identity.Principal, in.Identity.RoleARN)
+	}
 	req := Request{Principal: in.Identity.Principal, Action: in.Action, Resource: in.Resource}
 	ctx := &condContext{in: &in}
 
@@ -113,6 +120,16 @@ func Decide(in Input) Result {
 		return Result{Reason: "because no resource-based policy allows the " + in.Action + " action"}
 	}
 	return Result{Allowed: true}
+}
+
+// anyPolicy reports whether ps holds a policy (absent ones are nil).
+func anyPolicy(ps []*Policy) bool {
+	for _, p := range ps {
+		if p != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Trusts decides a role's trust policy for a caller that has no identity

@@ -19,11 +19,13 @@ type IdentityLoader func(ctx context.Context, p model.Principal, roleARN string,
 // caller comes from an authorization token (principal and session tags) and
 // the connection (source address).
 func (s *Service) Authorize(ctx context.Context, c Caller, action, domainOwner, domain, repo string) error {
-	resource := model.DomainARN(s.Region, domainOwner, domain)
-	if repo != "" {
-		resource = model.RepositoryARN(s.Region, domainOwner, domain, repo)
+	if repo == "" {
+		return s.AuthorizeCaller(ctx, c, action, domainOwner, domain, repo, model.DomainARN(s.Region, domainOwner, domain))
 	}
-	return s.AuthorizeCaller(ctx, c, action, domainOwner, domain, repo, resource)
+	// The repository's ARN is both the resource and the key of its policy:
+	// built once (every package request is authorized here).
+	arn := model.RepositoryARN(s.Region, domainOwner, domain, repo)
+	return s.authorizeCaller(ctx, c, action, domainOwner, domain, repo, arn, arn)
 }
 
 // AuthorizePackage decides a package-level action on the package's own ARN,
@@ -45,6 +47,16 @@ func (s *Service) AuthorizePackage(ctx context.Context, c Caller, action string,
 // not modelled and a same-account caller counts as its account's
 // administrator: the rule before wharf had IAM, kept for embedders.
 func (s *Service) AuthorizeCaller(ctx context.Context, c Caller, action, domainOwner, domain, repo, resource string) error {
+	repoARN := ""
+	if repo != "" {
+		repoARN = model.RepositoryARN(s.Region, domainOwner, domain, repo)
+	}
+	return s.authorizeCaller(ctx, c, action, domainOwner, domain, repo, repoARN, resource)
+}
+
+// authorizeCaller is AuthorizeCaller given the repository's ARN (when repo is
+// set), which the caller may have built already.
+func (s *Service) authorizeCaller(ctx context.Context, c Caller, action, domainOwner, domain, repo, repoARN, resource string) error {
 	var room [2]*policy.Policy
 	pols := room[:0]
 	if action != "codeartifact:PutDomainPermissionsPolicy" {
@@ -55,7 +67,7 @@ func (s *Service) AuthorizeCaller(ctx context.Context, c Caller, action, domainO
 		pols = append(pols, p)
 	}
 	if repo != "" && action != "codeartifact:PutRepositoryPermissionsPolicy" {
-		p, err := s.resourcePolicy(ctx, model.RepositoryARN(s.Region, domainOwner, domain, repo))
+		p, err := s.resourcePolicy(ctx, repoARN)
 		if err != nil {
 			return err
 		}

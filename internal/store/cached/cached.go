@@ -32,6 +32,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apperr"
@@ -62,8 +63,13 @@ type Store struct {
 	inner store.Store
 	opt   Options
 
-	genMu sync.RWMutex
-	gens  map[domKey]int64 // local mode: the generations
+	// Local mode: the generations. Every cached lookup reads one (a cached
+	// package GET a dozen), and an RWMutex's read lock is a write to a
+	// cache line all cores share; a counter per domain, in a map replaced
+	// whole (under genMu) only when a domain is first bumped, is read
+	// without a lock.
+	genMu sync.Mutex
+	gens  atomic.Pointer[map[domKey]*atomic.Int64]
 
 	mu    sync.RWMutex
 	m     map[string]*entry
@@ -97,7 +103,8 @@ func New(inner store.Store, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Store{inner: inner, opt: o, gens: map[domKey]int64{}, m: map[string]*entry{}}
+	s := &Store{inner: inner, opt: o, m: map[string]*entry{}}
+	s.gens.Store(&map[domKey]*atomic.Int64{})
 	if !o.Shared && o.IAMChangeFile != "" {
 		s.iamFile = &changeFile{path: o.IAMChangeFile}
 	}
@@ -145,10 +152,10 @@ func (s *Store) Generation(ctx context.Context, owner, domain string) (int64, er
 
 func (s *Store) gen(ctx context.Context, d domKey) (int64, error) {
 	if !s.opt.Shared {
-		s.genMu.RLock()
-		g := s.gens[d]
-		s.genMu.RUnlock()
-		return g, nil
+		if c := (*s.gens.Load())[d]; c != nil {
+			return c.Load(), nil
+		}
+		return 0, nil // never bumped
 	}
 	rg, _ := ctx.Value(reqKey{}).(*requestGens)
 	if rg != nil {
@@ -185,11 +192,22 @@ func (s *Store) bump(ctx context.Context, d domKey) (int64, error) {
 		rg.mu.Unlock()
 	}
 	if !s.opt.Shared {
+		if c := (*s.gens.Load())[d]; c != nil {
+			return c.Add(1), nil
+		}
 		s.genMu.Lock()
-		s.gens[d]++
-		g := s.gens[d]
-		s.genMu.Unlock()
-		return g, nil
+		defer s.genMu.Unlock()
+		cur := *s.gens.Load()
+		if c := cur[d]; c != nil { // bumped first by another writer meanwhile
+			return c.Add(1), nil
+		}
+		next := make(map[domKey]*atomic.Int64, len(cur)+1)
+		maps.Copy(next, cur)
+		c := &atomic.Int64{}
+		c.Store(1)
+		next[d] = c
+		s.gens.Store(&next)
+		return 1, nil
 	}
 	return s.inner.BumpGeneration(ctx, d.owner, d.name)
 }
@@ -251,6 +269,13 @@ func lookup[T any](s *Store, ctx context.Context, d domKey, key []byte, size fun
 		s.put(string(key), &entry{dom: d, gen: g, at: now, err: err, size: int64(len(key)) + 64})
 	}
 	return v, err
+}
+
+// current reports whether e may be served: filed under its domain's current
+// generation and, in shared mode, younger than MaxAge (lookup's rule).
+func (s *Store) current(ctx context.Context, e *entry) bool {
+	g, err := s.gen(ctx, e.dom)
+	return err == nil && e.gen == g && (!s.opt.Shared || s.opt.Now().Sub(e.at) < s.opt.MaxAge)
 }
 
 func (s *Store) put(key string, e *entry) {
@@ -432,6 +457,12 @@ func (s *Store) GetToken(ctx context.Context, hash string) (model.AuthToken, err
 	e := s.m[string(key)]
 	s.mu.RUnlock()
 	if e != nil {
+		// Every package request validates its token: the entry just read is
+		// served when still current, without lookup's second read of the
+		// map.
+		if t, ok := e.val.(model.AuthToken); ok && s.current(ctx, e) {
+			return t, nil
+		}
 		// A token row never changes domain, so the entry's domain is the one
 		// whose generation to read, before loading again on a miss.
 		return lookup(s, ctx, e.dom, key, constSize[model.AuthToken](512),
