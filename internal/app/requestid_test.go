@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math/bits"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -58,8 +59,34 @@ func TestRequestIDsUnique(t *testing.T) {
 	var a, b [32]byte
 	src.idInto(a[:])
 	src.idInto(b[:])
-	if a == b || string(a[16:]) != "0000000000000000" {
+	var zero [16]byte
+	hexInto(zero[:], src.permute(0))
+	if a == b || string(a[16:]) != string(zero[:]) {
 		t.Fatalf("after the counter's last value: %q then %q", a[:], b[:])
+	}
+}
+
+// An id does not show the counter behind it: two consecutive ids' suffixes
+// are not consecutive numbers (they would tell a client how many requests
+// the server answered between two of its own), and they differ in about half
+// their bits.
+func TestRequestIDsDoNotCount(t *testing.T) {
+	src := newRequestIDSource()
+	const n = 1000
+	var prev uint64
+	flipped := 0
+	for i := range n {
+		v := src.permute(uint64(i))
+		if i > 0 {
+			if v == prev+1 {
+				t.Fatalf("ids of counters %d and %d are consecutive", i-1, i)
+			}
+			flipped += bits.OnesCount64(v ^ prev)
+		}
+		prev = v
+	}
+	if avg := float64(flipped) / (n - 1); avg < 24 || avg > 40 {
+		t.Fatalf("consecutive ids differ in %.1f bits on average, want about 32", avg)
 	}
 }
 
