@@ -131,7 +131,10 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 	// collector never removes an object a writer is about to reference
 	// (internal/blobgc); the collector itself works on the raw backend.
 	a.GC = &blobgc.Collector{Store: st, Blobs: disk, Grace: a.cfg.GCGrace, Log: a.log.With("component", "blob-gc")}
-	var blobs memcache.Blobs = envelope.New(blobgc.Pinning(disk, st, nil), kp, keyFor)
+	// Blob operations are timed below the decrypted-blob cache, as store
+	// operations are below the read cache: the histogram is the backend's
+	// (with decryption), and a blob served from memory reads no clock.
+	var blobs memcache.Blobs = a.Metrics.TimeBlobs(envelope.New(blobgc.Pinning(disk, st, nil), kp, keyFor))
 	// With AWS KMS, only KMS knows whether a key is still usable: every read
 	// asks it (no plaintext kept in memory), so disabling a key there takes
 	// effect at once.
@@ -141,7 +144,7 @@ func (a *App) packageEngine(st store.Store) (*packages.Engine, *upstream.Fetcher
 		blobs = c
 		a.caches["blobs"] = c.Stats
 	}
-	engine := &packages.Engine{Store: st, Blobs: a.Metrics.TimeBlobs(blobs), Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
+	engine := &packages.Engine{Store: st, Blobs: blobs, Log: a.log, Audit: rec, Upstream: fetcher, Hold: a.GC.Hold}
 	if a.readCache != nil {
 		// The memo is exact only over a store whose every write moves the
 		// domain's generation: the read cache's.
@@ -387,8 +390,12 @@ func (a *App) Serve(ctx context.Context) error {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-		// Answers whose body is whole in memory leave in one write (internal/coalesce).
-		ConnContext: coalesce.ConnContext,
+		// Answers whose body is whole in memory leave in one write
+		// (internal/coalesce), and a connection remembers the token that
+		// validated last on it (internal/auth, connmemo.go).
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return auth.WithConnMemo(coalesce.ConnContext(ctx, c))
+		},
 	}
 	if a.cfg.DebugAddr != "" && a.debug == nil {
 		d, err := startDebug(a.cfg.DebugAddr)

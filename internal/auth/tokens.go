@@ -80,12 +80,24 @@ func (t *Tokens) Validate(ctx context.Context, token string) (model.AuthToken, e
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not a valid wharf token")
 	}
-	at, err := t.Store.GetToken(ctx, HashToken(token))
-	if err != nil {
-		if apperr.Is(err, apperr.NotFound) {
-			return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not valid")
+	// The connection's last valid token (connmemo.go) needs no hash and no
+	// lookup; its expiry is checked below like any other.
+	memo := connMemoOf(ctx)
+	var at model.AuthToken
+	if c := memo.lastFor(token); c != nil {
+		at = c.at
+	} else {
+		var err error
+		at, err = t.Store.GetToken(ctx, HashToken(token))
+		if err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token is not valid")
+			}
+			return model.AuthToken{}, err
 		}
-		return model.AuthToken{}, err
+		if memo != nil {
+			memo.last.Store(&connToken{token: token, at: at})
+		}
 	}
 	if !t.now().Before(at.ExpiresAt) {
 		return model.AuthToken{}, apperr.New(apperr.Unauthenticated, "the authorization token expired at %s; request a new one with GetAuthorizationToken",
